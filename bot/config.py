@@ -1,0 +1,141 @@
+"""Settings from the environment and `.env` (names as SPEC §6 lists them).
+
+Built once in the CLI and passed down; never at import time, so tests and the
+demo can build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+SHIPPED_LOCALES: tuple[str, ...] = ("en", "zh_CN", "ko", "es", "de", "pt_BR")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _check_http_url(value: str, name: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def normalise_database_url(raw: str) -> str:
+    """Accept the usual spellings and pick the async driver the bot needs."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL: {raw!r}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"only SQLite and PostgreSQL are supported, got {backend!r}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+    )
+
+    bot_token: SecretStr | None = None
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    bot_api_base_url: str = "https://api.telegram.org/bot"
+    bot_api_file_url: str = "https://api.telegram.org/file/bot"
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+    log_level: LogLevel = "INFO"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+    @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
+    @classmethod
+    def _http_url(cls, value: str, info: object) -> str:
+        name = getattr(info, "field_name", "URL").upper()
+        return _check_http_url(value, name)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value:
+            from urllib.parse import urlsplit
+
+            if urlsplit(value).scheme != "https":
+                raise ValueError(f"WEBHOOK_URL must be an https URL, got {value!r}")
+        return value or None
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        by_lower = {loc.lower().replace("-", "_"): loc for loc in SHIPPED_LOCALES}
+        key = value.strip().lower().replace("-", "_")
+        if key not in by_lower:
+            raise ValueError(
+                f"unknown locale {value!r}; shipped locales are {', '.join(SHIPPED_LOCALES)}"
+            )
+        return by_lower[key]
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if not is_valid_timezone(value):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Shanghai")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value) if value else ""
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            path = (self.data_dir / "campaignbot.sqlite3").resolve()
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> None:
+        if self.is_sqlite:
+            database = make_url(self.database_url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_valid_timezone(name: str) -> bool:
+    if not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable."""
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{field}: {message}")
+    return "; ".join(lines)

@@ -1,0 +1,1 @@
+"""Domain vocabulary and errors: no Telegram, no SQLAlchemy."""

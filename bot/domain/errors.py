@@ -1,0 +1,38 @@
+"""Expected failures that end in a localized reply rather than in the error handler.
+
+The message is the English source text (a gettext msgid) with ``{name}``
+placeholders; the chat layer translates it in the reader's language and fills
+the placeholders. Mark literal messages with ``N_`` so extraction finds them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a string for translation without translating it here."""
+    return message
+
+
+class UserFacingError(Exception):
+    def __init__(self, message: str, /, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+class UserInputError(UserFacingError):
+    """The user wrote something we cannot use; the message says how to write it."""
+
+
+class NotAllowed(UserFacingError):
+    """The user may not do this here (role, team or chat)."""
+
+
+class NotFound(UserFacingError):
+    """The object named does not exist (or is not visible to this user)."""
+
+
+class Conflict(UserFacingError):
+    """The request clashes with the current state (duplicate, last owner …)."""
