@@ -34,10 +34,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
-        try:
-            await session.rollback()  # a no-op after commit()
-        finally:
-            await session.close()
+        # close() rolls back whatever was not committed; unlike rollback() it leaves the
+        # loaded objects readable (detached, not expired).
+        await session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -1,0 +1,71 @@
+"""The composition root: the whole bot on one screen."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import RUNTIME_KEY, BotContext, Runtime
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.uow import UnitOfWorkFactory
+from bot.handlers import errors, flows, menu, onboarding, setup
+from bot.i18n import compile_catalogs
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+ENGINE_KEY = "engine"
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    compile_catalogs()
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    engine = create_engine(settings.database_url)
+    application.bot_data[ENGINE_KEY] = engine
+    application.bot_data[RUNTIME_KEY] = Runtime(
+        settings=settings,
+        uow_factory=UnitOfWorkFactory(create_session_factory(engine)),
+        clock=clock or SystemClock(),
+    )
+    _register_handlers(application)
+    return application
+
+
+def _register_handlers(app: BotApplication) -> None:
+    """Group -1 prepares every update (user, language); group 0 holds the features.
+    Order matters inside a group: the first matching handler wins."""
+    setup.register(app)
+    onboarding.register(app)
+    flows.register(app)
+    flows.register_text_router(app)  # last: typed answers to guided flows
+    app.add_error_handler(errors.on_error)
+
+
+async def _post_init(app: BotApplication) -> None:
+    runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    await menu.set_command_menus(app.bot, runtime.settings.default_locale)
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _post_shutdown(app: BotApplication) -> None:
+    engine = app.bot_data.get(ENGINE_KEY)
+    if engine is not None:
+        await engine.dispose()

@@ -1,0 +1,85 @@
+"""Helpers every handler uses: who is acting, and how to answer."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.domain.errors import UserFacingError
+from bot.i18n import Translator
+from bot.services.actor import Actor
+
+log = logging.getLogger(__name__)
+
+
+def actor_from(update: Update) -> Actor:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("an update without a user or chat has no actor")
+    message = update.effective_message
+    thread_id = 0
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        thread_id = message.message_thread_id
+    return Actor(
+        user_id=user.id,
+        chat_id=chat.id,
+        chat_type=chat.type,
+        thread_id=thread_id,
+        first_name=user.first_name or "",
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def reply(
+    update: Update,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Answer in the same chat, and in the same forum topic."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text, reply_markup=keyboard, do_quote=False)
+
+
+async def show(
+    update: Update,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Show a screen: replace the pressed button's message, else send a new one."""
+    query = update.callback_query
+    if query is not None and query.message is not None and isinstance(query.message, Message):
+        try:
+            await query.edit_message_text(text, reply_markup=keyboard)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit message, sending a new one: %s", exc)
+    await reply(update, text, keyboard)
+
+
+def render_user_error(error: UserFacingError, _: Translator) -> str:
+    params = {key: escape(str(value), quote=False) for key, value in error.params.items()}
+    return _(error.message, **params)
+
+
+async def answer_user_error(update: Update, context: BotContext, error: UserFacingError) -> None:
+    text = render_user_error(error, context.t)
+    query = update.callback_query
+    if query is not None:
+        # a short alert for a button press; the full text if it is long
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        if len(plain) <= 200:
+            await query.answer(plain, show_alert=True)
+            return
+        await query.answer()
+    await reply(update, text)

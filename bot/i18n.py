@@ -1,0 +1,150 @@
+"""Translations, locale negotiation and locale-aware formatting.
+
+Never installs a process-wide gettext or locale: updates run concurrently, so
+every call takes its locale explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from bot.config import PROJECT_ROOT, SHIPPED_LOCALES
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DOMAIN = "bot"
+
+# Telegram sends IETF tags (`zh-hans`, `pt-br`); these pick the shipped catalog.
+_LANGUAGE_FALLBACKS = {"zh": "zh_CN", "pt": "pt_BR", "en": "en", "ko": "ko", "es": "es", "de": "de"}
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh_CN": "简体中文",
+    "ko": "한국어",
+    "es": "Español",
+    "de": "Deutsch",
+    "pt_BR": "Português (Brasil)",
+}
+
+
+def negotiate_locale(language_code: str | None, default: str = "en") -> str:
+    """Map Telegram's `language_code` to a shipped locale, else `default`."""
+    if not language_code:
+        return default
+    tag = language_code.strip().lower().replace("_", "-")
+    by_lower = {loc.lower().replace("_", "-"): loc for loc in SHIPPED_LOCALES}
+    if tag in by_lower:
+        return by_lower[tag]
+    language = tag.split("-", 1)[0]
+    return _LANGUAGE_FALLBACKS.get(language, default)
+
+
+def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> int:
+    """Compile every `.po` whose `.mo` is missing or older. Returns how many were written.
+
+    The install path (`pip install -e .`) does not run `pybabel compile`, so the
+    bot does it on start; CI compiles explicitly too."""
+    written = 0
+    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=False)
+        written += 1
+    get_translations.cache_clear()
+    return written
+
+
+@lru_cache(maxsize=None)
+def get_translations(locale: str) -> NullTranslations:
+    translations = Translations.load(str(LOCALES_DIR), [locale], domain=DOMAIN)
+    if not isinstance(translations, Translations):
+        log.warning("no compiled catalog for %s; showing source text", locale)
+    return translations
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Everything a view needs to speak one reader's language."""
+
+    locale: str
+    timezone: str = "UTC"
+
+    @property
+    def _t(self) -> NullTranslations:
+        return get_translations(self.locale)
+
+    def gettext(self, message: str, /, **params: object) -> str:
+        text = self._t.gettext(message)
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        text = self._t.ngettext(singular, plural, n)
+        return text.format(n=n, **params)
+
+    __call__ = gettext
+
+    # -- formatting, always with this locale -------------------------------------------------
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_money(amount, currency, self.locale)
+
+    def number(self, value: Decimal | int, digits: int | None = None) -> str:
+        return format_number(value, self.locale, digits)
+
+    def percent(self, fraction: Decimal, digits: int = 1) -> str:
+        return format_percent(fraction, self.locale, digits)
+
+    def datetime(self, moment: datetime, zone: str | None = None) -> str:
+        return format_datetime(moment, zone or self.timezone, self.locale)
+
+    def date(self, day: date) -> str:
+        return babel_dates.format_date(day, "medium", locale=self.locale)
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """Amount with the currency's own digits (USD 2, KRW 0), as the locale writes it.
+    Amounts reaching here are already rounded the seller's way; this only formats."""
+    return babel_numbers.format_currency(amount, currency, locale=locale, currency_digits=True)
+
+
+def format_number(value: Decimal | int, locale: str, digits: int | None = None) -> str:
+    if digits is None:
+        return babel_numbers.format_decimal(value, locale=locale, decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+
+
+def format_percent(fraction: Decimal, locale: str, digits: int = 1) -> str:
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    # keep the locale's sign placement and spacing; set the number of decimals
+    number_part = "#,##0" + ("." + "0" * digits if digits else "")
+    pattern = pattern.replace("#,##0", number_part, 1)
+    return babel_numbers.format_percent(fraction, format=pattern, locale=locale)
+
+
+def format_datetime(moment: datetime, zone: str, locale: str) -> str:
+    """Medium date, short time, in `zone`, followed by the zone's IANA name."""
+    local = moment.astimezone(ZoneInfo(zone))
+    day = babel_dates.format_date(local, "medium", locale=locale)
+    time = babel_dates.format_time(local, "short", locale=locale)
+    glue = Locale.parse(locale).datetime_formats["medium"]
+    glue_pattern = glue if isinstance(glue, str) else str(glue)
+    return glue_pattern.replace("{1}", day).replace("{0}", time) + f" {zone}"

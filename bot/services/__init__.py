@@ -1,0 +1,1 @@
+"""Use cases: async functions taking a unit of work and plain arguments."""

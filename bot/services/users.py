@@ -1,0 +1,180 @@
+"""Users, their preferences and their personal team (onboarding)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bot.config import SHIPPED_LOCALES, is_valid_timezone
+from bot.db.models import Membership, Team, User
+from bot.db.upsert import dialect_insert
+from bot.db.uow import UnitOfWork
+from bot.domain.enums import Role
+from bot.domain.errors import N_, UserInputError
+from bot.pricing.money import is_known_currency, parse_percent
+from bot.services.actor import Actor
+
+MAX_TARGET_MARGIN = Decimal("0.95")
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What the per-update setup needs to speak to this user."""
+
+    user_id: int
+    locale: str | None  # the user's own choice, None until they choose
+    timezone: str | None
+    onboarded: bool
+
+
+async def touch_user(uow: UnitOfWork, actor: Actor, now: datetime) -> Reader:
+    """Record the user's Telegram names and language code; return their preferences.
+
+    One round trip: an upsert that only rewrites what changed."""
+    table = User.__table__
+    insert = dialect_insert(uow.session, table).values(
+        id=actor.user_id,
+        first_name=actor.first_name[:256],
+        username=actor.username,
+        language_code=actor.language_code,
+        created_at=now,
+        updated_at=now,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={
+            "first_name": insert.excluded.first_name,
+            "username": insert.excluded.username,
+            "language_code": insert.excluded.language_code,
+        },
+    ).returning(table.c.locale, table.c.timezone, table.c.onboarded_at)
+    row = (await uow.session.execute(statement)).one()
+    return Reader(actor.user_id, row.locale, row.timezone, row.onboarded_at is not None)
+
+
+async def get_user(uow: UnitOfWork, user_id: int) -> User:
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"user {user_id} was not recorded by the per-update setup")
+    return user
+
+
+async def ensure_personal_team(uow: UnitOfWork, user: User, now: datetime) -> Team:
+    """Every user owns a personal team, created at their first /start."""
+    existing = await uow.session.scalar(
+        select(Team)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(Membership.user_id == user.id, Team.is_personal.is_(True))
+    )
+    if existing is not None:
+        if user.active_team_id is None:
+            user.active_team_id = existing.id
+        return existing
+    team = Team(
+        name=user.first_name or (user.username or str(user.id)),
+        is_personal=True,
+        timezone=user.timezone or "UTC",
+        locale=user.locale or "en",
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(team)
+    await uow.session.flush()
+    uow.session.add(Membership(team_id=team.id, user_id=user.id, role=Role.OWNER, joined_at=now))
+    user.active_team_id = team.id
+    await uow.session.flush()
+    return team
+
+
+async def active_team(uow: UnitOfWork, user: User, now: datetime) -> Team:
+    if user.active_team_id is not None:
+        team = await uow.session.get(Team, user.active_team_id)
+        if team is not None:
+            return team
+    return await ensure_personal_team(uow, user, now)
+
+
+def parse_locale(text: str) -> str:
+    key = text.strip().lower().replace("-", "_")
+    for locale in SHIPPED_LOCALES:
+        if locale.lower() == key:
+            return locale
+    raise UserInputError(
+        N_("“{value}” is not a language I speak. Choose one of: {choices}."),
+        value=text.strip()[:40],
+        choices=", ".join(SHIPPED_LOCALES),
+    )
+
+
+def parse_timezone(text: str) -> str:
+    name = text.strip()
+    if not is_valid_timezone(name):
+        raise UserInputError(
+            N_(
+                "“{value}” is not a time zone I know. Write it as Area/City from the IANA "
+                "database, for example Asia/Shanghai, Europe/Berlin, America/New_York or "
+                "Asia/Seoul."
+            ),
+            value=name[:64],
+        )
+    return name
+
+
+def parse_currency(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 3 or not is_known_currency(code):
+        raise UserInputError(
+            N_("“{value}” is not an ISO 4217 currency code. Write three letters, like CNY, "
+               "USD or EUR."),
+            value=text.strip()[:16],
+        )
+    return code
+
+
+def parse_target_margin(text: str) -> Decimal:
+    try:
+        margin = parse_percent(text)
+    except ValueError:
+        margin = None
+    if margin is None or margin >= MAX_TARGET_MARGIN:
+        raise UserInputError(
+            N_("“{value}” is not a usable target margin. Write a percentage from 0 to 95, "
+               "like 15 or 15%."),
+            value=text.strip()[:16],
+        )
+    return margin
+
+
+async def set_locale(uow: UnitOfWork, user_id: int, locale: str) -> None:
+    user = await get_user(uow, user_id)
+    user.locale = locale
+
+
+async def set_timezone(uow: UnitOfWork, user_id: int, timezone: str) -> None:
+    user = await get_user(uow, user_id)
+    user.timezone = timezone
+
+
+async def set_cost_currency(uow: UnitOfWork, user_id: int, currency: str, now: datetime) -> None:
+    user = await get_user(uow, user_id)
+    team = await ensure_personal_team(uow, user, now)
+    team.cost_currency = currency
+
+
+async def set_target_margin(uow: UnitOfWork, user_id: int, margin: Decimal, now: datetime) -> None:
+    user = await get_user(uow, user_id)
+    team = await ensure_personal_team(uow, user, now)
+    team.target_margin = margin
+
+
+async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> Team:
+    user = await get_user(uow, user_id)
+    team = await ensure_personal_team(uow, user, now)
+    team.timezone = user.timezone or team.timezone
+    team.locale = user.locale or team.locale
+    if user.onboarded_at is None:
+        user.onboarded_at = now
+    return team
