@@ -88,7 +88,7 @@ class TokenBucket:
 
     def wait_time(self, now: float) -> float:
         self._refill(now)
-        if self.tokens >= 1.0:
+        if self.tokens >= 1.0 - 1e-9:  # float drift must not refuse a bot that waited exactly
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
