@@ -259,6 +259,11 @@ class BotApiStub:
         """Methods the bot called that the stand-in does not implement (answered 404)."""
         return self.api.log.unknown_methods
 
+    @property
+    def updates(self) -> list[JSON]:
+        """Every update queued for the bot so far (confirmed or not), oldest first."""
+        return self.world.update_log
+
     def calls(self, method: str) -> list[ApiCall]:
         wanted = method.lower()
         return [c for c in self.requests if c.method.lower() == wanted]

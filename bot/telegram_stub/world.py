@@ -317,7 +317,8 @@ class World:
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
-        self.updates: list[JSON] = []
+        self.updates: list[JSON] = []  # queued, not yet confirmed by the bot
+        self.update_log: list[JSON] = []  # every update ever queued, for assertions
         self.next_update_id = 10_000
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self.webhook: JSON = {}
@@ -428,6 +429,7 @@ class World:
         update: JSON = {"update_id": self.next_update_id, kind: payload}
         self.next_update_id += 1
         self.updates.append(update)
+        self.update_log.append(update)
         self.notifier.notify()
         return update
 

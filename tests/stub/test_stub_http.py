@@ -66,8 +66,9 @@ async def test_form_values_decode_by_type_and_text_stays_a_string(
 
 async def test_json_bodies_are_accepted(raw: RawApi, stub: BotApiStub) -> None:
     alice = stub.create_user("Alice", started=True)
-    status, body = await raw.json("sendMessage", {"chat_id": alice.id, "text": "<i>hi</i>",
-                                                   "parse_mode": "HTML"})
+    status, body = await raw.json(
+        "sendMessage", {"chat_id": alice.id, "text": "<i>hi</i>", "parse_mode": "HTML"}
+    )
     assert status == 200
     assert body["result"]["entities"] == [{"type": "italic", "offset": 0, "length": 2}]
 
@@ -77,8 +78,7 @@ async def test_multipart_upload_and_download(raw: RawApi, stub: BotApiStub) -> N
     form = aiohttp.FormData()
     form.add_field("chat_id", str(alice.id))
     form.add_field("caption", "42")
-    form.add_field("document", b"sku,cost\nA1,3.50\n", filename="skus.csv",
-                   content_type="text/csv")
+    form.add_field("document", b"sku,cost\nA1,3.50\n", filename="skus.csv", content_type="text/csv")
     async with raw.session.post(raw.url("sendDocument"), data=form) as response:
         body = await response.json()
     assert body["ok"], body
@@ -129,14 +129,25 @@ async def test_resending_a_known_file_id(raw: RawApi, stub: BotApiStub) -> None:
     [
         ({"text": ""}, "Bad Request: message text is empty"),
         ({"text": "x" * 4097}, "Bad Request: message is too long"),
-        ({"text": "<b>x", "parse_mode": "HTML"},
-         'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'),
-        ({"text": "x", "reply_markup": json.dumps(
-            {"inline_keyboard": [[{"text": "a", "callback_data": "d" * 65}]]})},
-         "Bad Request: BUTTON_DATA_INVALID"),
+        (
+            {"text": "<b>x", "parse_mode": "HTML"},
+            "Bad Request: can't parse entities: "
+            'Can\'t find end tag corresponding to start tag "b"',
+        ),
+        (
+            {
+                "text": "x",
+                "reply_markup": json.dumps(
+                    {"inline_keyboard": [[{"text": "a", "callback_data": "d" * 65}]]}
+                ),
+            },
+            "Bad Request: BUTTON_DATA_INVALID",
+        ),
         ({"text": "x", "message_thread_id": "5"}, "Bad Request: message thread not found"),
-        ({"text": "x", "reply_parameters": json.dumps({"message_id": 999})},
-         "Bad Request: message to be replied not found"),
+        (
+            {"text": "x", "reply_parameters": json.dumps({"message_id": 999})},
+            "Bad Request: message to be replied not found",
+        ),
     ],
 )
 async def test_validation_errors_over_http(
@@ -170,8 +181,9 @@ async def test_migrated_group_answers_with_migrate_to_chat_id(
 async def test_rate_limit_answers_429_with_retry_after(raw: RawApi, stub: BotApiStub) -> None:
     stub.set_rate_limits(RateLimits(private_burst=2, private_per_second=0.5))
     alice = stub.create_user("Alice", started=True)
-    statuses = [(await raw.form("sendMessage", chat_id=str(alice.id), text="x"))[0]
-                for _ in range(2)]
+    statuses = [
+        (await raw.form("sendMessage", chat_id=str(alice.id), text="x"))[0] for _ in range(2)
+    ]
     status, body = await raw.form("sendMessage", chat_id=str(alice.id), text="x")
     assert statuses == [200, 200]
     assert status == 429
@@ -197,9 +209,7 @@ async def test_flood_switch(raw: RawApi, stub: BotApiStub) -> None:
     assert [m.text for m in stub.messages(alice)] == ["c"]
 
 
-async def test_long_poll_wakes_up_when_an_update_is_injected(
-    raw: RawApi, stub: BotApiStub
-) -> None:
+async def test_long_poll_wakes_up_when_an_update_is_injected(raw: RawApi, stub: BotApiStub) -> None:
     alice = stub.create_user("Alice")
     started = time.monotonic()
     poll = asyncio.create_task(raw.form("getUpdates", timeout="10"))
@@ -250,8 +260,11 @@ async def test_allowed_updates_filters_new_updates(raw: RawApi, stub: BotApiStub
     _, body = await raw.form("getUpdates")
     assert [k for u in body["result"] for k in u if k != "update_id"] == ["message"]
 
-    await raw.form("getUpdates", allowed_updates=json.dumps(["chat_member"]),
-                   offset=str(body["result"][-1]["update_id"] + 1))
+    await raw.form(
+        "getUpdates",
+        allowed_updates=json.dumps(["chat_member"]),
+        offset=str(body["result"][-1]["update_id"] + 1),
+    )
     stub.remove_member(group, bob)
     _, body = await raw.form("getUpdates")
     kinds = [k for u in body["result"] for k in u if k != "update_id"]

@@ -24,38 +24,71 @@ from bot.telegram_stub.validation import (
     [
         ("plain & simple", "plain & simple", []),
         ("<b>bold</b>", "bold", [{"type": "bold", "offset": 0, "length": 4}]),
-        ("<strong>x</strong><em>y</em>", "xy", [
-            {"type": "bold", "offset": 0, "length": 1},
-            {"type": "italic", "offset": 1, "length": 1},
-        ]),
+        (
+            "<strong>x</strong><em>y</em>",
+            "xy",
+            [
+                {"type": "bold", "offset": 0, "length": 1},
+                {"type": "italic", "offset": 1, "length": 1},
+            ],
+        ),
         ("a &lt;b&gt; &amp; &quot;c&quot;", 'a <b> & "c"', []),
         ("&#65;&#x42;", "AB", []),
         ("&nbsp;stays", "&nbsp;stays", []),  # unknown named entities stay literal
-        ("<u>u</u><ins>i</ins><s>s</s><strike>k</strike><del>d</del>", "uiskd", [
-            {"type": "underline", "offset": 0, "length": 1},
-            {"type": "underline", "offset": 1, "length": 1},
-            {"type": "strikethrough", "offset": 2, "length": 1},
-            {"type": "strikethrough", "offset": 3, "length": 1},
-            {"type": "strikethrough", "offset": 4, "length": 1},
-        ]),
-        ('<span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler>', "xy", [
-            {"type": "spoiler", "offset": 0, "length": 1},
-            {"type": "spoiler", "offset": 1, "length": 1},
-        ]),
-        ('<a href="https://example.com/?a=1&amp;b=2">link</a>', "link", [
-            {"type": "text_link", "offset": 0, "length": 4, "url": "https://example.com/?a=1&b=2"},
-        ]),
-        ('<pre><code class="language-python">x = 1</code></pre>', "x = 1", [
-            {"type": "pre", "offset": 0, "length": 5, "language": "python"},
-        ]),
+        (
+            "<u>u</u><ins>i</ins><s>s</s><strike>k</strike><del>d</del>",
+            "uiskd",
+            [
+                {"type": "underline", "offset": 0, "length": 1},
+                {"type": "underline", "offset": 1, "length": 1},
+                {"type": "strikethrough", "offset": 2, "length": 1},
+                {"type": "strikethrough", "offset": 3, "length": 1},
+                {"type": "strikethrough", "offset": 4, "length": 1},
+            ],
+        ),
+        (
+            '<span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler>',
+            "xy",
+            [
+                {"type": "spoiler", "offset": 0, "length": 1},
+                {"type": "spoiler", "offset": 1, "length": 1},
+            ],
+        ),
+        (
+            '<a href="https://example.com/?a=1&amp;b=2">link</a>',
+            "link",
+            [
+                {
+                    "type": "text_link",
+                    "offset": 0,
+                    "length": 4,
+                    "url": "https://example.com/?a=1&b=2",
+                },
+            ],
+        ),
+        (
+            '<pre><code class="language-python">x = 1</code></pre>',
+            "x = 1",
+            [
+                {"type": "pre", "offset": 0, "length": 5, "language": "python"},
+            ],
+        ),
         ("<code>c</code>", "c", [{"type": "code", "offset": 0, "length": 1}]),
-        ("<blockquote expandable>q</blockquote>", "q", [
-            {"type": "expandable_blockquote", "offset": 0, "length": 1},
-        ]),
-        ("<b>a <i>b</i></>", "a b", [
-            {"type": "bold", "offset": 0, "length": 3},
-            {"type": "italic", "offset": 2, "length": 1},
-        ]),
+        (
+            "<blockquote expandable>q</blockquote>",
+            "q",
+            [
+                {"type": "expandable_blockquote", "offset": 0, "length": 1},
+            ],
+        ),
+        (
+            "<b>a <i>b</i></>",
+            "a b",
+            [
+                {"type": "bold", "offset": 0, "length": 3},
+                {"type": "italic", "offset": 2, "length": 1},
+            ],
+        ),
         # Offsets and lengths are UTF-16 code units: the emoji counts twice.
         ("😀 <b>x</b>", "😀 x", [{"type": "bold", "offset": 3, "length": 1}]),
         ("<B>upper</B>", "upper", [{"type": "bold", "offset": 0, "length": 5}]),
