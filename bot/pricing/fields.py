@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
+from bot.pricing.floors import CostRow
 from bot.pricing.model import (
     DEFAULT_COST_CURRENCY,
     Channel,
@@ -23,6 +24,7 @@ from bot.pricing.model import (
     SkuCost,
 )
 from bot.pricing.money import (
+    MAX_NUMBER_LENGTH,
     UnknownCurrencyError,
     minor_unit,
     normalize_currency,
@@ -141,6 +143,21 @@ SKU_FIELDS = (
 )
 REQUIRED_SKU_FIELDS = ("sku", "unit_cost")
 _ZERO = Decimal(0)
+_MEMO_LIMIT = 10_000
+
+
+def _fast_decimal(text: str) -> Decimal:
+    """`parse_decimal` with a shortcut for the common plain '123.45'; "" is 0."""
+    stripped = text.strip()
+    if (
+        len(stripped) <= MAX_NUMBER_LENGTH
+        and stripped.isascii()
+        and stripped.replace(".", "", 1).isdigit()
+    ):
+        return Decimal(stripped)
+    if not stripped:
+        return _ZERO
+    return parse_decimal(stripped)
 
 
 class ParsedSku(NamedTuple):
@@ -172,16 +189,42 @@ class ParsedSku(NamedTuple):
     def listing(self) -> Listing:
         return Listing(self.list_price, self.lowest_30d)
 
+    def cost_row(self) -> CostRow:
+        """The row shape `PricingContext.evaluate_many` takes."""
+        return (
+            self.unit_cost,
+            self.packaging,
+            self.first_mile,
+            self.other_cost,
+            self.duty_rate,
+            self.cost_currency,
+            self.list_price,
+        )
+
 
 class SkuRowParser:
     """Parses the data rows of a SKU table whose header row was given once.
 
     Header names are matched case-insensitively; unknown columns are ignored (seller
     files carry extra columns); a missing required column or a repeated one is an
-    error naming that column.
+    error naming that column. Parsed texts are memoised (bounded), because a table
+    repeats the same packaging, freight, duty and currency cells row after row.
     """
 
-    __slots__ = ("_columns", "_currencies", "_default_currency", "_price_unit", "sale_currency")
+    __slots__ = (
+        "_amount_columns",
+        "_amounts",
+        "_columns",
+        "_currencies",
+        "_default_currency",
+        "_indices",
+        "_percents",
+        "_price_unit",
+        "_prices",
+        "_sku_index",
+        "_width",
+        "sale_currency",
+    )
 
     def __init__(
         self,
@@ -200,74 +243,138 @@ class SkuRowParser:
             if name not in columns:
                 raise InputError(InputProblem.REQUIRED, None, name, limit="column")
         self._columns = columns
+        self._width = max(columns.values()) + 1
+        self._sku_index = columns["sku"]
+        self._indices = tuple(
+            columns.get(name) for name in ("cost_currency", "duty_rate", "list_price")
+        )
+        self._amount_columns = tuple(
+            (name, columns.get(name))
+            for name in ("unit_cost", "packaging", "first_mile", "other_cost")
+        )
         self.sale_currency = normalize_currency(sale_currency)
         self._price_unit = minor_unit(self.sale_currency)
         self._default_currency = normalize_currency(default_cost_currency)
-        self._currencies: dict[str, str] = {}
+        self._currencies: dict[str, str] = {"": self._default_currency}
+        self._amounts: dict[str, Decimal] = {}  # "" is 0, except for unit_cost
+        self._percents: dict[str, Decimal] = {"": _ZERO}
+        self._prices: dict[str, Decimal] = {}
 
-    def _cell(self, row: Sequence[str], name: str) -> str:
-        index = self._columns.get(name)
-        if index is None or index >= len(row):
-            return ""
-        return row[index].strip()
-
-    def _amount(self, row: Sequence[str], name: str) -> Decimal:
-        text = self._cell(row, name)
-        if not text:
+    def _amount(self, text: str, field: str) -> Decimal:
+        """A memo miss: parse, and remember non-blank texts (blank means 0, except for
+        unit_cost, where it is missing)."""
+        stripped = text.strip()
+        if not stripped:
+            if field == "unit_cost":
+                raise InputError(InputProblem.REQUIRED, "", field)
             return _ZERO
         try:
-            return parse_decimal(text)
+            value = _fast_decimal(stripped)
         except InputError as exc:
-            raise exc.with_field(name) from None
+            raise exc.with_field(field) from None
+        if len(self._amounts) < _MEMO_LIMIT:
+            self._amounts[text] = value
+        return value
 
-    def _price(self, row: Sequence[str], name: str) -> Decimal | None:
-        text = self._cell(row, name)
-        if not text:
+    def _price(self, text: str, field: str) -> Decimal | None:
+        price = self._prices.get(text)
+        if price is not None:
+            return price
+        if not text.strip():
             return None
         try:
-            price = parse_decimal(text)
+            price = _fast_decimal(text)
         except InputError as exc:
-            raise exc.with_field(name) from None
+            raise exc.with_field(field) from None
         if price <= 0:
-            raise InputError(InputProblem.NOT_POSITIVE, text, name)
-        if price % self._price_unit:
-            raise InputError(InputProblem.TOO_MANY_DECIMALS, text, name, limit=self.sale_currency)
+            raise InputError(InputProblem.NOT_POSITIVE, text, field)
+        unit = self._price_unit
+        if price % unit:
+            raise InputError(InputProblem.TOO_MANY_DECIMALS, text, field, limit=self.sale_currency)
+        price = price.quantize(unit)  # '19.9' → 19.90: shown with the currency's digits
+        if len(self._prices) < _MEMO_LIMIT:
+            self._prices[text] = price
         return price
 
-    def _currency(self, row: Sequence[str]) -> str:
-        text = self._cell(row, "cost_currency")
-        if not text:
-            return self._default_currency
-        cached = self._currencies.get(text)
-        if cached is None:
+    def _duty(self, text: str) -> Decimal:
+        value = self._percents.get(text)
+        if value is None:
             try:
-                cached = normalize_currency(text)
+                value = parse_percent(text, maximum=MAX_DUTY_PERCENT)
+            except InputError as exc:
+                raise exc.with_field("duty_rate") from None
+            if len(self._percents) < _MEMO_LIMIT:
+                self._percents[text] = value
+        return value
+
+    def _currency(self, text: str) -> str:
+        code = self._currencies.get(text)
+        if code is None:
+            try:
+                code = normalize_currency(text)
             except UnknownCurrencyError:
                 raise InputError(InputProblem.UNKNOWN_CURRENCY, text, "cost_currency") from None
-            self._currencies[text] = cached
-        return cached
+            if len(self._currencies) < _MEMO_LIMIT:
+                self._currencies[text] = code
+        return code
+
+    def _padded(self, row: Sequence[str]) -> Sequence[str]:
+        """Short rows (trailing empty cells dropped by the writer) are padded with ""."""
+        missing = self._width - len(row)
+        return row if missing <= 0 else [*row, *[""] * missing]
 
     def parse(self, row: Sequence[str]) -> ParsedSku:
         """Parse one data row; raises `InputError` with the offending field."""
-        sku = self._cell(row, "sku")
-        if not sku:
-            raise InputError(InputProblem.REQUIRED, "", "sku")
-        if not self._cell(row, "unit_cost"):
-            raise InputError(InputProblem.REQUIRED, "", "unit_cost")
-        duty_text = self._cell(row, "duty_rate")
-        try:
-            duty_rate = parse_percent(duty_text, maximum=MAX_DUTY_PERCENT) if duty_text else _ZERO
-        except InputError as exc:
-            raise exc.with_field("duty_rate") from None
+        row = self._padded(row)
+        sku, (unit_cost, packaging, first_mile, other_cost, duty_rate, currency, list_price) = (
+            self.parse_cost(row)
+        )
+        name_index = self._columns.get("name")
+        lowest_index = self._columns.get("lowest_30d")
         return ParsedSku(
             sku=sku,
-            name=self._cell(row, "name") or None,
-            unit_cost=self._amount(row, "unit_cost"),
-            cost_currency=self._currency(row),
-            packaging=self._amount(row, "packaging"),
-            first_mile=self._amount(row, "first_mile"),
-            other_cost=self._amount(row, "other_cost"),
+            name=(row[name_index].strip() or None) if name_index is not None else None,
+            unit_cost=unit_cost,
+            cost_currency=currency,
+            packaging=packaging,
+            first_mile=first_mile,
+            other_cost=other_cost,
             duty_rate=duty_rate,
-            list_price=self._price(row, "list_price"),
-            lowest_30d=self._price(row, "lowest_30d"),
+            list_price=list_price,
+            lowest_30d=None
+            if lowest_index is None
+            else self._price(row[lowest_index], "lowest_30d"),
         )
+
+    def parse_cost(self, row: Sequence[str]) -> tuple[str, CostRow]:
+        """The SKU code and its `CostRow` — the fast path for batch evaluation."""
+        row = self._padded(row)
+        indices = self._indices
+        sku = row[self._sku_index].strip()
+        if not sku:
+            raise InputError(InputProblem.REQUIRED, "", "sku")
+        amounts = self._amounts
+        values: list[Decimal] = []
+        for field, index in self._amount_columns:
+            if index is None:
+                values.append(_ZERO)
+                continue
+            text = row[index]
+            value = amounts.get(text)
+            if value is None:
+                value = self._amount(text, field)
+            values.append(value)
+        unit_cost, packaging, first_mile, other_cost = values
+        index = indices[0]
+        currency = self._default_currency
+        if index is not None:
+            text = row[index]
+            currency = self._currencies.get(text) or self._currency(text)
+        index = indices[1]
+        duty_rate = _ZERO
+        if index is not None:
+            text = row[index]
+            duty_rate = self._percents.get(text) or self._duty(text)
+        index = indices[2]
+        list_price = None if index is None else self._price(row[index], "list_price")
+        return sku, (unit_cost, packaging, first_mile, other_cost, duty_rate, currency, list_price)

@@ -328,7 +328,7 @@ class PricingContext:
         k_num = landed_den = a_fixed = a_cost = margin_coef = percent_den = _ZERO
         break_even_den: Decimal | None = None
         floor_den: Decimal | None = None
-        with localcontext(EXACT), _gc_paused():
+        with localcontext(EXACT), gc_paused():
             for unit_cost, packaging, first_mile, other_cost, duty_rate, currency, lp in rows:
                 if currency != current:  # rows usually share one cost currency
                     current = currency
@@ -376,7 +376,9 @@ class PricingContext:
                 hundredths, rest = divmod(x.copy_abs(), den)
                 if rest + rest >= den:
                     hundredths += one
-                margin_pct = hundredths * hundredth if x >= 0 else -(hundredths * hundredth)
+                margin_pct = hundredths * hundredth
+                if x < 0 and hundredths:  # no "-0.00"
+                    margin_pct = -margin_pct
                 if floor is None or lp < floor:
                     status = no_price if floor is None else below
                     append(
@@ -641,7 +643,10 @@ _FIXED_FEES = (FeeKind.FULFILMENT_FEE, FeeKind.PAYMENT_FIXED, FeeKind.OTHER_CHAN
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a batch that allocates only acyclic
+    objects (Decimals, tuples): it would otherwise rescan the growing results again
+    and again. Reference counting still frees everything as usual."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -8,7 +8,7 @@ approximation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -95,7 +95,8 @@ class FxTable:
     """Rates from a reference source (ECB: EUR-based) plus manual overrides that win.
 
     Lookup order for A → B: an override A→B or B→A, then a reference rate A→B or
-    B→A, then a cross rate A → base → B, each leg looked up the same way.
+    B→A, then a cross rate A → base → B (or through another currency the table
+    knows), each leg looked up the same way.
     """
 
     __slots__ = ("_base", "_overrides", "_reference")
@@ -145,13 +146,19 @@ class FxTable:
         direct = self._leg(source, target)
         if direct is not None:
             return _quote(source, target, (direct,))
-        base = self._base
-        if base in (source, target):
-            return None
-        first, second = self._leg(source, base), self._leg(base, target)
-        if first is None or second is None:
-            return None
-        return _quote(source, target, (first, second))
+        for pivot in self._pivots(source, target):
+            first, second = self._leg(source, pivot), self._leg(pivot, target)
+            if first is not None and second is not None:
+                return _quote(source, target, (first, second))
+        return None
+
+    def _pivots(self, source: str, target: str) -> Iterator[str]:
+        """The base currency first, then any other currency a rate mentions (sorted, so
+        the choice is stable): USD:CNY and EUR:USD also give CNY→EUR through USD."""
+        if self._base not in (source, target):
+            yield self._base
+        known = {code for pair in (*self._overrides, *self._reference) for code in pair}
+        yield from sorted(known - {self._base, source, target})
 
     def _leg(self, source: str, target: str) -> FxLeg | None:
         for table in (self._overrides, self._reference):

@@ -1,0 +1,425 @@
+"""`campaignbot floors`: the floor table for a CSV or XLSX of SKUs (SPEC §6.1).
+
+    campaignbot floors SKUS.csv [--channel PRESET] [--set FIELD=VALUE]… [--margin PCT]
+        [--fx-buffer PCT] [--fx FROM:TO=RATE]… [--subsidy fixed:AMOUNT | share:PCT[:cap:AMOUNT]]
+
+The input is streamed and evaluated in chunks; the output is spooled (in memory,
+then on disk for very large files) and copied to standard output only when every
+row was valid, so a bad row or argument leaves standard output empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from bot.pricing import (
+    Channel,
+    FloorRow,
+    FxRate,
+    FxTable,
+    InputError,
+    InputProblem,
+    PricingContext,
+    RunSettings,
+    SkuRowParser,
+    Status,
+    Subsidy,
+    apply_channel_overrides,
+    get_preset,
+    minor_unit,
+    normalize_currency,
+    parse_decimal,
+    parse_percent,
+)
+from bot.pricing.floors import CostRow, gc_paused
+
+__all__ = ["COLUMNS", "add_floors_parser", "build_parser", "main", "run_floors"]
+
+COLUMNS = (
+    "sku",
+    "currency",
+    "landed_cost",
+    "break_even",
+    "floor_price",
+    "list_price",
+    "max_discount_pct",
+    "customer_floor",
+    "margin_at_list_pct",
+    "status",
+)
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2  # like argparse: the command was wrong, not the program
+CLI_FX_SOURCE = "cli"
+_CHUNK_ROWS = 4096
+_SPOOL_BYTES = 16 << 20  # beyond this the pending output goes to a temporary file
+_XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+_STATUS_TEXT = {status: status.value for status in Status}  # Enum.value is slow per row
+_FX_RE = re.compile(r"\s*([A-Za-z]{3})\s*:\s*([A-Za-z]{3})\s*=\s*(\S+)\s*")
+
+DESCRIPTION = (
+    "Compute landed cost, break-even, floor price and the deepest discount for every SKU "
+    "of a CSV or XLSX file, and print them as CSV."
+)
+
+
+class FloorsError(Exception):
+    """A bad argument or row; the message names the argument, or the row and column."""
+
+
+def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("skus", metavar="SKUS.csv", help="CSV or XLSX file with a header row")
+    parser.add_argument(
+        "--channel", default="custom", metavar="PRESET", help="channel preset (default: custom)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a channel field, e.g. --set commission=12 (repeatable)",
+    )
+    parser.add_argument(
+        "--margin", default="15", metavar="PCT", help="target margin in percent (default: 15)"
+    )
+    parser.add_argument(
+        "--fx-buffer", default="2", metavar="PCT", help="FX buffer in percent (default: 2)"
+    )
+    parser.add_argument(
+        "--fx",
+        dest="rates",
+        action="append",
+        default=[],
+        metavar="FROM:TO=RATE",
+        help="1 FROM = RATE TO, e.g. --fx USD:CNY=7.10; the inverse is implied (repeatable)",
+    )
+    parser.add_argument(
+        "--subsidy",
+        default=None,
+        metavar="fixed:AMOUNT | share:PCT[:cap:AMOUNT]",
+        help="platform subsidy per unit, in the channel's currency",
+    )
+    return parser
+
+
+def add_floors_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `floors` on the main CLI's sub-parsers; dispatch to `run_floors`."""
+    parser = subparsers.add_parser("floors", help=DESCRIPTION, description=DESCRIPTION)
+    return _configure(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser for `python -m bot.floors_cli`."""
+    return _configure(argparse.ArgumentParser(prog="campaignbot floors", description=DESCRIPTION))
+
+
+# --- arguments ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Run:
+    context: PricingContext
+    channel: Channel
+
+
+def _argument_error(argument: str, error: InputError | str) -> FloorsError:
+    detail = error.describe() if isinstance(error, InputError) else error
+    return FloorsError(f"argument {argument}: {detail}")
+
+
+def _parse_rate(text: str) -> FxRate:
+    match = _FX_RE.fullmatch(text)
+    if match is None:
+        raise _argument_error("--fx", f"{text!r} is not FROM:TO=RATE, e.g. USD:CNY=7.10")
+    try:
+        source, target = normalize_currency(match[1]), normalize_currency(match[2])
+        rate = parse_decimal(match[3])
+    except InputError as exc:
+        raise _argument_error("--fx", exc) from None
+    if rate <= 0:
+        raise _argument_error("--fx", f"{match[3]!r} must be greater than 0")
+    if source == target:
+        raise _argument_error("--fx", f"{text!r} converts a currency into itself")
+    return FxRate(source, target, rate, None, CLI_FX_SOURCE)
+
+
+def _parse_subsidy(text: str | None) -> Subsidy:
+    if text is None or text.strip().lower() == "none":
+        return Subsidy.none()
+    parts = [part.strip() for part in text.split(":")]
+    kind = parts[0].lower()
+    try:
+        if kind == "fixed" and len(parts) == 2:
+            return Subsidy.fixed(parse_decimal(parts[1]))
+        if kind == "share" and len(parts) == 2:
+            return Subsidy.share_of_discount(parse_percent(parts[1]))
+        if kind == "share" and len(parts) == 4 and parts[2].lower() == "cap":
+            return Subsidy.share_of_discount(parse_percent(parts[1]), parse_decimal(parts[3]))
+    except InputError as exc:
+        raise _argument_error("--subsidy", exc) from None
+    raise _argument_error("--subsidy", f"{text!r} is not fixed:AMOUNT or share:PCT[:cap:AMOUNT]")
+
+
+def _parse_overrides(pairs: Sequence[str]) -> list[tuple[str, str]]:
+    overrides = []
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        if not sep or not field.strip():
+            raise _argument_error("--set", f"{pair!r} is not FIELD=VALUE")
+        overrides.append((field.strip(), value))
+    return overrides
+
+
+def _prepare(args: argparse.Namespace) -> _Run:
+    """Turn the arguments into a pricing context, or raise FloorsError naming the argument."""
+    try:
+        preset = get_preset(args.channel)
+    except InputError as exc:
+        raise _argument_error("--channel", exc) from None
+    try:
+        channel = apply_channel_overrides(preset.channel, _parse_overrides(args.overrides))
+    except InputError as exc:
+        raise _argument_error(f"--set {exc.field}" if exc.field else "--set", exc) from None
+    except ValueError as exc:  # a combination the channel refuses
+        raise _argument_error("--set", str(exc)) from None
+    try:
+        margin = parse_percent(args.margin)
+    except InputError as exc:
+        raise _argument_error("--margin", exc) from None
+    try:
+        fx_buffer = parse_percent(args.fx_buffer)
+    except InputError as exc:
+        raise _argument_error("--fx-buffer", exc) from None
+    rates = FxTable(overrides=[_parse_rate(text) for text in args.rates])
+    subsidy = _parse_subsidy(args.subsidy)
+    run = RunSettings(target_margin=margin, fx_buffer=fx_buffer)
+    return _Run(PricingContext(channel, run, rates, subsidy), channel)
+
+
+# --- input ------------------------------------------------------------------------------
+class _Table:
+    """The rows of an input file as lists of cell texts; `row_number` is the file row
+    (header = 1) of the row last read, for error messages."""
+
+    def __init__(self, rows: Iterator[list[str]], row_number: Callable[[], int]) -> None:
+        self._rows = rows
+        self._row_number = row_number
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self._rows
+
+    @property
+    def row_number(self) -> int:
+        return self._row_number()
+
+
+@contextmanager
+def _csv_table(path: Path) -> Iterator[_Table]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in EU locales
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        yield _Table(reader, lambda: reader.line_num)  # iterating the reader directly: C speed
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+@contextmanager
+def _xlsx_table(path: Path) -> Iterator[_Table]:
+    import openpyxl  # only XLSX input pays for the import
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FloorsError(f"cannot read {path} as an XLSX workbook: {exc}") from None
+    position = [0]
+
+    def rows() -> Iterator[list[str]]:
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            position[0] += 1  # read-only sheets yield empty rows too, so this is the row
+            yield [_xlsx_text(value) for value in values]
+
+    try:
+        yield _Table(rows(), lambda: position[0])
+    finally:
+        workbook.close()
+
+
+def _open_table(path: Path) -> AbstractContextManager[_Table]:
+    with path.open("rb") as probe:
+        is_zip = probe.read(4) == b"PK\x03\x04"
+    if is_zip or path.suffix.lower() in _XLSX_SUFFIXES:
+        return _xlsx_table(path)
+    return _csv_table(path)
+
+
+# --- output ------------------------------------------------------------------------------
+class _Formatter:
+    """Plain numbers with the currency's minor-unit digits, percentages as SPEC §6.1 asks."""
+
+    def __init__(self, channel: Channel, discount_step: Decimal) -> None:
+        self.currency = channel.currency
+        self.unit = minor_unit(channel.currency)
+        step_percent = discount_step.scaleb(2).normalize()
+        exponent = step_percent.as_tuple().exponent
+        assert isinstance(exponent, int)
+        self.percent_quantum = Decimal(1).scaleb(min(exponent, 0))
+
+    def rows(self, skus: Sequence[str], rows: Sequence[FloorRow]) -> list[tuple[str, ...]]:
+        """The output cells. Engine amounts already carry the currency's exponent (list
+        prices are quantized on input), so `str` prints them with the right digits."""
+        currency, quantum = self.currency, self.percent_quantum
+        return [
+            (
+                sku,
+                currency,
+                "" if landed is None else str(landed),
+                "" if break_even is None else str(break_even),
+                "" if floor is None else str(floor),
+                "" if list_price is None else str(list_price),
+                "" if pct is None else str(pct.scaleb(2).quantize(quantum)),
+                "" if customer_floor is None else str(customer_floor),
+                "" if margin is None else str(margin),
+                _STATUS_TEXT[status],
+            )
+            for sku, (
+                status,
+                landed,
+                break_even,
+                floor,
+                list_price,
+                _,
+                customer_floor,
+                pct,
+                margin,
+            ) in zip(skus, rows, strict=True)
+        ]
+
+
+def _error_for_row(number: int, exc: InputError) -> FloorsError:
+    if exc.problem is InputProblem.REQUIRED and exc.limit == "column":
+        return FloorsError(f"row {number}, column {exc.field}: required column is missing")
+    if exc.problem is InputProblem.DUPLICATE and exc.limit == "header":
+        return FloorsError(f"row {number}, column {exc.field}: the column appears twice")
+    return FloorsError(f"row {number}, column {exc.field}: {exc.describe()}")
+
+
+def _write_table(run: _Run, path: Path, out: IO[str]) -> int:
+    """Evaluate every row into `out`; raise FloorsError at the first bad one."""
+    with _open_table(path) as table:
+        try:
+            return _evaluate_table(run, table, out)
+        except csv.Error as exc:
+            raise FloorsError(f"row {table.row_number}: {exc}") from None
+
+
+def _evaluate_table(run: _Run, table: _Table, out: IO[str]) -> int:
+    rows = iter(table)
+    header = next(rows, [])
+    if not any(cell.strip() for cell in header):
+        raise FloorsError("row 1: the file has no header row")
+    try:
+        parser = SkuRowParser(header, run.channel.currency)
+    except InputError as exc:
+        raise _error_for_row(table.row_number, exc) from None
+    context = run.context
+    formatter = _Formatter(run.channel, context.discount_step)
+    _write_csv(out, [COLUMNS])
+    first_seen: dict[str, int] = {}
+    skus: list[str] = []
+    costs: list[CostRow] = []
+    count = 0
+    parse = parser.parse_cost
+    for cells in rows:
+        try:
+            sku, cost = parse(cells)
+        except InputError as exc:
+            if not "".join(cells).strip():
+                continue  # blank lines and rows of empty cells
+            raise _error_for_row(table.row_number, exc) from None
+        if first_seen.setdefault(sku, count) != count:
+            raise FloorsError(f"row {table.row_number}, column sku: {sku!r} appears more than once")
+        skus.append(sku)
+        costs.append(cost)
+        count += 1
+        if len(costs) >= _CHUNK_ROWS:
+            _write_csv(out, formatter.rows(skus, context.evaluate_many(costs)))
+            skus.clear()
+            costs.clear()
+    _write_csv(out, formatter.rows(skus, context.evaluate_many(costs)))
+    return count
+
+
+def _write_csv(out: IO[str], rows: Iterable[Sequence[str]]) -> None:
+    """Format a chunk in memory and write it at once (one write per chunk, not per row)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    out.write(buffer.getvalue())
+
+
+def run_floors(
+    args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
+    """Run the `floors` command; returns the exit code (0, or 2 for bad input)."""
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    try:
+        run = _prepare(args)
+        path = Path(args.skus)
+        if not path.is_file():
+            raise FloorsError(f"cannot read {args.skus}: no such file")
+        with tempfile.SpooledTemporaryFile(
+            max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
+        ) as spool:
+            with gc_paused():
+                _write_table(run, path, spool)
+            spool.seek(0)
+            shutil.copyfileobj(spool, stdout)
+    except FloorsError as exc:
+        print(f"campaignbot floors: error: {exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError:
+        print(
+            f"campaignbot floors: error: {args.skus} is not UTF-8 text "
+            "(save it as 'CSV UTF-8' or as XLSX)",
+            file=stderr,
+        )
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"campaignbot floors: error: cannot read {args.skus}: {exc.strerror}", file=stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_floors(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
