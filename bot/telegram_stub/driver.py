@@ -29,6 +29,7 @@ from bot.telegram_stub.errors import DriverError
 from bot.telegram_stub.methods import BotApi, CallbackAnswer, ChatAction
 from bot.telegram_stub.ratelimit import Clock, FloodSwitch, RateLimiter, RateLimits
 from bot.telegram_stub.server import ApiCall, StubServer
+from bot.telegram_stub.validation import detect_entities
 from bot.telegram_stub.world import (
     ADMIN,
     JSON,
@@ -165,6 +166,7 @@ class BotApiStub:
         self.requests: list[ApiCall] = []
         self.server = StubServer(self.api, token, host=host, port=port, on_call=self._log_call)
         self._read: set[tuple[int, int]] = set()
+        self._seen_versions: dict[tuple[int, int], int] = {}  # for changes()
 
     def _log_call(self, call: ApiCall) -> None:
         self.requests.append(call)
@@ -528,6 +530,21 @@ class BotApiStub:
         )
         return query.id
 
+    def edit_message(self, user: User, message: StubMessage | JSON, text: str) -> JSON:
+        """``user`` edits their own text message; the bot gets an edited_message update."""
+        stored = self._stored(message)
+        if stored.sender is not user or stored.text is None:
+            raise DriverError(f"{user.first_name} can only edit their own text messages")
+        stored.history.append(stored.to_api())
+        stored.text = text
+        stored.entities = detect_entities(text)
+        stored.edit_date = self.world.now()
+        stored.version += 1
+        if self.world.bot_receives(stored):
+            self.world.push_update("edited_message", stored.to_api())
+        self.world.notifier.notify()
+        return stored.to_api()
+
     def inject_update(self, kind: str, payload: JSON) -> JSON | None:
         """Queue any raw update (``kind`` e.g. "message"); None if allowed_updates drop it."""
         return self.world.push_update(kind, payload)
@@ -632,6 +649,33 @@ class BotApiStub:
         if found is None:
             raise TimeoutError(f"the bot did not call {method} within {timeout}s")
         return found
+
+    def changes(self, chat: ChatRef | None = None) -> list[StubMessage]:
+        """Bot messages new, edited or deleted since the last ``changes()`` call.
+
+        A feed for a terminal chat: print what ``changes()`` returns. It has
+        its own cursor, independent of ``wait_for_messages``.
+        """
+        chats = [self.chat(chat)] if chat is not None else list(self.world.chats.values())
+        found: list[StubMessage] = []
+        for target in chats:
+            for stored in target.messages.values():
+                key = (target.id, stored.message_id)
+                if not stored.from_bot or self._seen_versions.get(key) == stored.version:
+                    continue
+                if stored.deleted and key not in self._seen_versions:
+                    self._seen_versions[key] = stored.version  # never shown, nothing to retract
+                    continue
+                self._seen_versions[key] = stored.version
+                found.append(snapshot(stored))
+        return found
+
+    async def wait_for_changes(
+        self, chat: ChatRef | None = None, *, timeout: float = 5.0
+    ) -> list[StubMessage]:
+        """Wait until :meth:`changes` has something (returns [] after ``timeout``)."""
+        found = await self.world.notifier.wait_for(lambda: self.changes(chat) or None, timeout)
+        return found or []
 
     async def wait_until_consumed(self, *, timeout: float = 5.0) -> None:
         """Wait until the bot has confirmed every injected update (its next getUpdates)."""

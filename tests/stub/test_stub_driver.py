@@ -180,3 +180,34 @@ async def test_ports_are_ephemeral_and_distinct() -> None:
         assert one.port != two.port
         assert one.base_url == f"http://127.0.0.1:{one.port}/bot"
         assert one.base_file_url == f"http://127.0.0.1:{one.port}/file/bot"
+
+
+async def test_changes_feed_reports_new_edited_and_deleted(
+    bot: telegram.Bot, stub: BotApiStub
+) -> None:
+    alice = stub.create_user("Alice", started=True)
+    first = await bot.send_message(alice.id, "one")
+    await bot.send_message(alice.id, "two")
+    assert [m.text for m in await stub.wait_for_changes(alice)] == ["one", "two"]
+    assert stub.changes(alice) == []
+    await bot.edit_message_text("one!", chat_id=alice.id, message_id=first.message_id)
+    [edited] = stub.changes()
+    assert (edited.text, edited.edited) == ("one!", True)
+    await bot.delete_message(alice.id, first.message_id)
+    [deleted] = stub.changes(alice)
+    assert deleted.deleted
+    assert await stub.wait_for_changes(alice, timeout=0.1) == []
+
+
+async def test_user_edits_reach_the_bot(bot: telegram.Bot, stub: BotApiStub) -> None:
+    alice = stub.create_user("Alice")
+    bob = stub.create_user("Bob")
+    original = stub.send_message(alice, "/price 10")
+    stub.edit_message(alice, original, "/price 12")
+    with pytest.raises(DriverError, match="own text messages"):
+        stub.edit_message(bob, original, "hijack")
+    updates = await bot.get_updates()
+    edited = updates[-1].edited_message
+    assert edited is not None
+    assert (edited.message_id, edited.text) == (original["message_id"], "/price 12")
+    assert stub.history(alice)[-1].text == "/price 12"
