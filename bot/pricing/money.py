@@ -35,8 +35,9 @@ __all__ = [
 # Babel knows these codes but they are not money a seller can price in.
 _NOT_MONEY = frozenset({"XXX", "XTS"})
 _HUNDRED = Decimal(100)
-# Plain decimal notation only: no exponents, NaN, Infinity, grouping or underscores.
-_DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# Plain decimal notation only: ASCII digits (re's \d would take any Unicode digit), no
+# exponents, NaN, Infinity, grouping or underscores.
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # Keeps pathological inputs ("1" followed by a million zeros) out of the arithmetic.
 MAX_NUMBER_LENGTH = 32
 

@@ -169,13 +169,13 @@ def _solve(
             # T_min = V_s / h = V_s·P / (R − R_floor); an order never pays less than 0,
             # so the threshold is at least the voucher itself.
             threshold = max(
-                voucher,
+                ceil_to_minor(voucher, _ONE, digits),
                 ceil_to_minor(seller_funded * weakest.denominator, weakest.numerator, digits),
             )
         else:
             assert threshold is not None
             t_h_num = threshold * weakest.numerator  # T·h = t_h_num / P
-            voucher = threshold
+            voucher = floor_to_minor(threshold, _ONE, digits)
             if funding.share < 1:
                 voucher = min(
                     voucher,
