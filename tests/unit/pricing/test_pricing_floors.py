@@ -511,3 +511,19 @@ def test_inputs_refuse_floats_and_out_of_range_values() -> None:
         FxRate("USD", "USD", D(1))
     with pytest.raises(ValueError):
         FxRate("USD", "CNY", D(0))
+
+
+@pytest.mark.parametrize(
+    ("cost", "margin_pct"),
+    [
+        ("175.31", "12.35"),  # (200 − 175.31) / 200 = 12.345 % exactly: a tie, rounded up
+        ("200.69", "-0.35"),  # −0.345 %: half up rounds away from zero
+        ("200.00", "0.00"),  # no "-0.00"
+        ("200.01", "-0.01"),  # −0.005 %: a tie again
+        ("175.32", "12.34"),  # 12.34 %
+    ],
+)
+def test_margin_at_list_is_rounded_half_up(cost: str, margin_pct: str) -> None:
+    context = PricingContext(US, RunSettings(D(0)))
+    row = context.evaluate(D(cost), D(0), D(0), D(0), D(0), "USD", D("200.00"))
+    assert str(row.margin_at_list_pct) == margin_pct
