@@ -16,8 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.pricing import (
-    CurrencyMismatchError,
     Channel,
+    CurrencyMismatchError,
     DutyBasis,
     FeesOn,
     FxRate,
@@ -45,10 +45,6 @@ DIGITS = {"USD": 2, "EUR": 2, "GBP": 2, "KRW": 0, "JPY": 0}
 def decimals(low: int, high: int, places: int) -> st.SearchStrategy[Decimal]:
     """Decimals n × 10^-places for n in [low, high]."""
     return st.integers(low, high).map(lambda n: Decimal(n).scaleb(-places))
-
-
-def fractions_of(value: Decimal) -> Fraction:
-    return Fraction(value)
 
 
 @dataclass(frozen=True)
