@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -55,7 +56,7 @@ def _register_handlers(app: BotApplication) -> None:
     setup.register(app)
     onboarding.register(app)
     flows.register(app)
-    flows.register_text_router(app)  # last: typed answers to guided flows
+    flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)
 
 
@@ -69,3 +70,27 @@ async def _post_shutdown(app: BotApplication) -> None:
     engine = app.bot_data.get(ENGINE_KEY)
     if engine is not None:
         await engine.dispose()
+
+
+async def start_polling(app: BotApplication, *, poll_timeout: int = 10) -> None:
+    """Start like `run_polling` does, but inside a running event loop (demo, tests).
+    PTB only calls post_init/post_shutdown from its run_* methods."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    await app.start()
+
+
+async def stop_polling(app: BotApplication) -> None:
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

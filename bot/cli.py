@@ -128,9 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade.add_argument("revision", nargs="?", default="head")
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    from bot.floors_cli import add_floors_parser
+    from bot.floors_cli import add_floors_parser, run_floors
 
-    add_floors_parser(commands)
+    floors = add_floors_parser(commands)
+    floors.set_defaults(handler=run_floors)
     return parser
 
 

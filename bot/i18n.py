@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -72,7 +72,7 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> int:
     return written
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_translations(locale: str) -> NullTranslations:
     translations = Translations.load(str(LOCALES_DIR), [locale], domain=DOMAIN)
     if not isinstance(translations, Translations):

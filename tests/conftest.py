@@ -50,7 +50,7 @@ def _postgres_reachable(url: str) -> str | None:
 
     try:
         asyncio.run(asyncio.wait_for(probe(), timeout=10))
-    except Exception as exc:  # noqa: BLE001 - any failure means unreachable
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 

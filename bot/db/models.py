@@ -47,7 +47,7 @@ DEFAULT_REMINDER_OFFSETS: dict[str, list[int]] = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared class attribute
         Decimal: ExactDecimal(),
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
@@ -75,9 +75,7 @@ class User(Timestamped, Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    active_team_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="SET NULL")
-    )
+    active_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     onboarded_at: Mapped[datetime | None] = mapped_column()
     blocked_at: Mapped[datetime | None] = mapped_column()  # the user blocked the bot
 
@@ -299,9 +297,7 @@ class Enrolment(Timestamped, Base):
     once per change of state."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (
-        UniqueConstraint("campaign_id", "sku_id", name="uq_enrolments_campaign_sku"),
-    )
+    __table_args__ = (UniqueConstraint("campaign_id", "sku_id", name="uq_enrolments_campaign_sku"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -336,9 +332,7 @@ class FxOverride(Base):
     """A team's manual rate, which wins over the published one."""
 
     __tablename__ = "fx_overrides"
-    __table_args__ = (
-        UniqueConstraint("team_id", "base", "quote", name="uq_fx_overrides_key"),
-    )
+    __table_args__ = (UniqueConstraint("team_id", "base", "quote", name="uq_fx_overrides_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

@@ -21,7 +21,7 @@ class UnitOfWork:
 
     @property
     def dialect(self) -> str:
-        return self.session.bind.dialect.name
+        return self.session.get_bind().dialect.name
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()

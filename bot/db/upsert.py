@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
-    name = session.bind.dialect.name
+    name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.domain.errors import N_, Msg
+
 
 class Role(StrEnum):
     """Team roles, strongest first. viewer reads; editor changes SKUs, campaigns and
@@ -22,8 +24,19 @@ class Role(StrEnum):
     def at_least(self, other: Role) -> bool:
         return self.rank >= other.rank
 
+    @property
+    def label(self) -> Msg:
+        """The role's name as a msgid (translate before showing)."""
+        return Msg(_ROLE_LABELS[self])
+
 
 _ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}
+_ROLE_LABELS = {
+    Role.OWNER: N_("owner"),
+    Role.ADMIN: N_("admin"),
+    Role.EDITOR: N_("editor"),
+    Role.VIEWER: N_("viewer"),
+}
 
 
 class BindingKind(StrEnum):

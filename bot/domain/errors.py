@@ -10,9 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Mark a string for translation without translating it here."""
     return message
+
+
+class Msg(str):
+    """A parameter that is itself a msgid: translated when the message is rendered."""
+
+    __slots__ = ()
 
 
 class UserFacingError(Exception):

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.domain.errors import UserFacingError
+from bot.domain.errors import Msg, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
 
@@ -68,7 +68,10 @@ async def show(
 
 
 def render_user_error(error: UserFacingError, _: Translator) -> str:
-    params = {key: escape(str(value), quote=False) for key, value in error.params.items()}
+    params = {
+        key: _(value) if isinstance(value, Msg) else escape(str(value), quote=False)
+        for key, value in error.params.items()
+    }
     return _(error.message, **params)
 
 

@@ -11,6 +11,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from bot.context import BotContext
 from bot.domain.errors import UserFacingError
 from bot.handlers.common import answer_user_error, reply
+from bot.handlers.setup import resolve_reader
 from bot.views.callbacks import BadCallbackData
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,10 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return
+    try:
+        await resolve_reader(update, context)  # PTB hands the error handler a new context
+    except Exception:
+        log.warning("could not resolve the reader's language for an error reply")
     if isinstance(error, UserFacingError):
         await _safely(answer_user_error(update, context, error))
         return

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import BotContext
 from bot.handlers.common import reply
 from bot.services import flows
 from bot.services.flows import Flow
+from bot.views.callbacks import BadCallbackData
 
 FlowTextHandler = Callable[[Update, BotContext, Flow], Awaitable[None]]
 _TEXT_HANDLERS: dict[str, FlowTextHandler] = {}
@@ -53,6 +60,12 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", cancel_command))
 
 
-def register_text_router(app: Application) -> None:  # type: ignore[type-arg]
-    """Registered last, so commands and other message handlers win."""
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A press no other handler claimed: an old keyboard, or forged data."""
+    raise BadCallbackData(f"unrouted callback data {update.callback_query.data!r}")  # type: ignore[union-attr]
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Registered last, so commands and other handlers win."""
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text))
+    app.add_handler(CallbackQueryHandler(stale_button))

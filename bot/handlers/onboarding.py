@@ -150,9 +150,7 @@ async def margin_button(update: Update, context: BotContext) -> None:
 # -- the steps, shared by buttons and typed answers ---------------------------------------------
 
 
-async def _advance(
-    uow: UnitOfWork, user_id: int, chat_id: int, step: str, now: datetime
-) -> None:
+async def _advance(uow: UnitOfWork, user_id: int, chat_id: int, step: str, now: datetime) -> None:
     await flows.set_flow(uow, user_id, chat_id, Flow(ONBOARDING_FLOW, step), now)
 
 
@@ -205,7 +203,9 @@ async def onboarding_text(update: Update, context: BotContext, flow: Flow) -> No
         actor = actor_from(update)
         async with context.uow() as uow:
             await users.set_locale(uow, actor.user_id, locale)
-            await _advance(uow, actor.user_id, actor.chat_id, "timezone", context.runtime.clock.now())
+            await _advance(
+                uow, actor.user_id, actor.chat_id, "timezone", context.runtime.clock.now()
+            )
             await uow.commit()
         context.set_reader(locale, context.t.timezone)
         await reply(update, *views.timezone_picker(context.t, None, views.ONBOARDING))

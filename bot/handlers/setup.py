@@ -14,12 +14,20 @@ SETUP_GROUP = -1
 
 
 async def prepare_update(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is not None and user.is_bot:
+        raise ApplicationHandlerStop  # ignore other bots (and our own echoes)
+    await resolve_reader(update, context)
+
+
+async def resolve_reader(update: Update, context: BotContext) -> None:
+    """Record the user and set the reader's locale and zone on the context.
+
+    Also used by the error handler, which PTB gives a fresh context."""
     user, chat = update.effective_user, update.effective_chat
     settings = context.runtime.settings
     if user is None or chat is None:
         return
-    if user.is_bot:
-        raise ApplicationHandlerStop  # ignore other bots (and our own echoes)
     async with context.uow() as uow:
         reader = await users.touch_user(uow, actor_from(update), context.runtime.clock.now())
         await uow.commit()

@@ -53,4 +53,4 @@ async def clear_flow(uow: UnitOfWork, user_id: int, chat_id: int) -> bool:
     result = await uow.session.execute(
         delete(FlowState).where(FlowState.user_id == user_id, FlowState.chat_id == chat_id)
     )
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.config import SHIPPED_LOCALES, is_valid_timezone
 from bot.db.models import Membership, Team, User
-from bot.db.upsert import dialect_insert
 from bot.db.uow import UnitOfWork
+from bot.db.upsert import dialect_insert
 from bot.domain.enums import Role
 from bot.domain.errors import N_, UserInputError
 from bot.pricing.money import is_known_currency, parse_percent
@@ -127,8 +127,10 @@ def parse_currency(text: str) -> str:
     code = text.strip().upper()
     if len(code) != 3 or not is_known_currency(code):
         raise UserInputError(
-            N_("“{value}” is not an ISO 4217 currency code. Write three letters, like CNY, "
-               "USD or EUR."),
+            N_(
+                "“{value}” is not an ISO 4217 currency code. Write three letters, like CNY, "
+                "USD or EUR."
+            ),
             value=text.strip()[:16],
         )
     return code
@@ -141,8 +143,10 @@ def parse_target_margin(text: str) -> Decimal:
         margin = None
     if margin is None or margin >= MAX_TARGET_MARGIN:
         raise UserInputError(
-            N_("“{value}” is not a usable target margin. Write a percentage from 0 to 95, "
-               "like 15 or 15%."),
+            N_(
+                "“{value}” is not a usable target margin. Write a percentage from 0 to 95, "
+                "like 15 or 15%."
+            ),
             value=text.strip()[:16],
         )
     return margin

@@ -51,7 +51,9 @@ def timezone_picker(_: Translator, current: str | None, context: str) -> Rendere
         "Which time zone should I use for your reminders and dates? Pick one, or send its "
         "name, like <code>Europe/Paris</code>."
     )
-    buttons = [(checked(zone, zone == current), encode("tz", zone, context)) for zone in COMMON_TIMEZONES]
+    buttons = [
+        (checked(zone, zone == current), encode("tz", zone, context)) for zone in COMMON_TIMEZONES
+    ]
     return text, keyboard(chunk(buttons, 2))
 
 
@@ -76,9 +78,7 @@ def margin_picker(_: Translator, current: Decimal | None) -> Rendered:
     return text, keyboard(chunk(buttons, 3))
 
 
-def onboarding_done(
-    _: Translator, timezone: str, currency: str, margin: Decimal
-) -> Rendered:
+def onboarding_done(_: Translator, timezone: str, currency: str, margin: Decimal) -> Rendered:
     text = _(
         "✅ All set.\n\nLanguage: {language}\nTime zone: {timezone}\nCost currency: "
         "{currency}\nTarget margin: {margin}\n\nNext: add a sales channel with "

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 import bot.db.types
 
 revision: str = "a58fa2480add"

@@ -57,7 +57,8 @@ def test_upgrade_empty_database_to_head_then_autogenerate_finds_no_difference(
 
                 def compare(sync_connection: object) -> tuple[list[object], set[str], str | None]:
                     context = MigrationContext.configure(
-                        sync_connection, opts={"compare_type": True}  # type: ignore[arg-type]
+                        sync_connection,
+                        opts={"compare_type": True},  # type: ignore[arg-type]
                     )
                     diff = compare_metadata(context, Base.metadata)
                     tables = set(inspect(sync_connection).get_table_names())  # type: ignore[arg-type]

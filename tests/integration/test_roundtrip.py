@@ -62,7 +62,9 @@ async def test_aware_datetimes_round_trip_as_utc(uow_factory: UnitOfWorkFactory)
 
 async def test_naive_datetime_and_float_are_refused(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        uow.session.add(Team(name="t", created_at=datetime(2026, 1, 1), updated_at=datetime.now(UTC)))
+        uow.session.add(
+            Team(name="t", created_at=datetime(2026, 1, 1), updated_at=datetime.now(UTC))
+        )
         with pytest.raises(Exception, match="naive"):
             await uow.commit()
     async with uow_factory() as uow:

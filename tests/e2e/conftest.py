@@ -1,0 +1,145 @@
+"""End-to-end harness: the real Application, over real HTTP, against the Bot API stand-in,
+on a real database (each test runs on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, build_application, start_polling, stop_polling
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.uow import UnitOfWorkFactory
+from bot.telegram_stub import BotApiStub, StubMessage, User
+from tests.conftest import TestDatabase
+
+
+class BotHarness:
+    """Drives the bot the way a user meets it: send, press, read."""
+
+    def __init__(self, stub: BotApiStub, settings: Settings, clock: Clock) -> None:
+        self.stub = stub
+        self.settings = settings
+        self.clock = clock
+        self.app: BotApplication | None = None
+        self._engine = create_engine(settings.database_url)
+        self.uow_factory = UnitOfWorkFactory(create_session_factory(self._engine))
+
+    async def start(self) -> None:
+        app = build_application(self.settings, clock=self.clock)
+        await start_polling(app, poll_timeout=2)
+        self.app = app
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        app, self.app = self.app, None
+        await stop_polling(app)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self._engine.dispose()
+
+    # -- acting as a user ----------------------------------------------------------------
+
+    async def send(
+        self,
+        user: User,
+        text: str,
+        *,
+        chat: Any = None,
+        thread_id: int | None = None,
+        replies: int = 1,
+        timeout: float = 10.0,
+    ) -> list[StubMessage]:
+        """`user` writes `text`; returns the bot's next `replies` messages in that chat."""
+        target = chat if chat is not None else user
+        self.stub.mark_read(target)
+        self.stub.send_message(user, text, chat=chat, thread_id=thread_id)
+        return await self.stub.wait_for_messages(
+            target, replies, timeout=timeout, thread_id=thread_id
+        )
+
+    async def ask(self, user: User, text: str, **kwargs: Any) -> StubMessage:
+        return (await self.send(user, text, **kwargs))[0]
+
+    async def press(
+        self, user: User, message: StubMessage, text: str, *, timeout: float = 10.0
+    ) -> StubMessage:
+        """`user` presses the button labelled `text`; returns the edited message (or the
+        bot's next message when it answers with a new one)."""
+        chat = message.chat_id
+        self.stub.mark_read(chat)
+        self.stub.press_button(user, message, text=text)
+        return await self._edit_or_new(message, chat, timeout)
+
+    async def press_data(
+        self, user: User, message: StubMessage, data: str, *, timeout: float = 10.0
+    ) -> str:
+        """Press a forged or raw callback; returns the callback answer's text."""
+        query_id = self.stub.press_button(user, message, data=data)
+        answer = await self.stub.wait_for_callback_answer(query_id, timeout=timeout)
+        return answer.text or ""
+
+    async def _edit_or_new(self, message: StubMessage, chat: int, timeout: float) -> StubMessage:
+        import asyncio
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            current = self.stub.message(chat, message.message_id)
+            if current.version != message.version:
+                return current
+            unread = self.stub.unread(chat)
+            if unread:
+                return (await self.stub.wait_for_messages(chat, 1))[0]
+            await asyncio.sleep(0.02)
+        raise TimeoutError(f"the bot neither edited message {message.message_id} nor replied")
+
+
+def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": stub.token,
+        "bot_api_base_url": stub.base_url,
+        "bot_api_file_url": stub.base_file_url,
+        "database_url": database.url,
+        "default_locale": "en",
+        "default_timezone": "UTC",
+        "dispatch_interval_seconds": 0.2,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[BotApiStub]:
+    async with BotApiStub() as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return SystemClock()
+
+
+@pytest.fixture
+async def harness(
+    stub: BotApiStub, database: TestDatabase, clock: Clock
+) -> AsyncIterator[BotHarness]:
+    bot = BotHarness(stub, make_settings(stub, database), clock)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
