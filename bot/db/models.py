@@ -181,7 +181,7 @@ class Channel(Timestamped, Base):
     fulfilment_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
     other_channel_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
     duty_basis: Mapped[str] = mapped_column(String(8), default="fob")
-    discount_step: Mapped[Decimal] = mapped_column(default=Decimal(1))
+    discount_step: Mapped[Decimal] = mapped_column(default=Decimal("0.01"))  # 1 %
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # the market's zone
 
 

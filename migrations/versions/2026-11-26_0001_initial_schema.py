@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: a58fa2480add
+Revision ID: 0001_initial
 Revises:
 Create Date: 2026-11-26 05:11:24.630938
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "a58fa2480add"
+revision: str = "0001_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
