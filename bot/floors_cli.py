@@ -43,7 +43,7 @@ from bot.pricing import (
     parse_decimal,
     parse_percent,
 )
-from bot.pricing.floors import CostRow, gc_paused
+from bot.pricing.floors import CostRow, GcPause
 
 __all__ = ["COLUMNS", "add_floors_parser", "build_parser", "main", "run_floors"]
 
@@ -290,22 +290,23 @@ class _Formatter:
         assert isinstance(exponent, int)
         self.percent_quantum = Decimal(1).scaleb(min(exponent, 0))
 
-    def rows(self, skus: Sequence[str], rows: Sequence[FloorRow]) -> list[tuple[str, ...]]:
-        """The output cells. Engine amounts already carry the currency's exponent (list
-        prices are quantized on input), so `str` prints them with the right digits."""
-        currency, quantum = self.currency, self.percent_quantum
+    def rows(self, skus: Sequence[str], rows: Sequence[FloorRow]) -> list[tuple[object, ...]]:
+        """The output cells. The csv writer prints None as an empty cell and a Decimal with
+        `str`; engine amounts already carry the currency's exponent (list prices are
+        quantized on input), so they come out with the right digits."""
+        currency, quantum, status_text = self.currency, self.percent_quantum, _STATUS_TEXT
         return [
             (
                 sku,
                 currency,
-                "" if landed is None else str(landed),
-                "" if break_even is None else str(break_even),
-                "" if floor is None else str(floor),
-                "" if list_price is None else str(list_price),
-                "" if pct is None else str(pct.scaleb(2).quantize(quantum)),
-                "" if customer_floor is None else str(customer_floor),
-                "" if margin is None else str(margin),
-                _STATUS_TEXT[status],
+                landed,
+                break_even,
+                floor,
+                list_price,
+                None if pct is None else pct.scaleb(2).quantize(quantum),
+                customer_floor,
+                margin,
+                status_text[status],
             )
             for sku, (
                 status,
@@ -375,7 +376,7 @@ def _evaluate_table(run: _Run, table: _Table, out: IO[str]) -> int:
     return count
 
 
-def _write_csv(out: IO[str], rows: Iterable[Sequence[str]]) -> None:
+def _write_csv(out: IO[str], rows: Iterable[Sequence[object]]) -> None:
     """Format a chunk in memory and write it at once (one write per chunk, not per row)."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -396,7 +397,7 @@ def run_floors(
         with tempfile.SpooledTemporaryFile(
             max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
         ) as spool:
-            with gc_paused():
+            with GcPause():
                 _write_table(run, path, spool)
             spool.seek(0)
             shutil.copyfileobj(spool, stdout)

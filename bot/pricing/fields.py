@@ -212,7 +212,7 @@ class SkuRowParser:
     """
 
     __slots__ = (
-        "_amount_columns",
+        "_amount_indices",
         "_amounts",
         "_columns",
         "_currencies",
@@ -222,6 +222,7 @@ class SkuRowParser:
         "_price_unit",
         "_prices",
         "_sku_index",
+        "_unit_costs",
         "_width",
         "sale_currency",
     )
@@ -248,32 +249,37 @@ class SkuRowParser:
         self._indices = tuple(
             columns.get(name) for name in ("cost_currency", "duty_rate", "list_price")
         )
-        self._amount_columns = tuple(
-            (name, columns.get(name))
-            for name in ("unit_cost", "packaging", "first_mile", "other_cost")
+        self._amount_indices = (
+            columns["unit_cost"],
+            columns.get("packaging"),
+            columns.get("first_mile"),
+            columns.get("other_cost"),
         )
         self.sale_currency = normalize_currency(sale_currency)
         self._price_unit = minor_unit(self.sale_currency)
         self._default_currency = normalize_currency(default_cost_currency)
         self._currencies: dict[str, str] = {"": self._default_currency}
-        self._amounts: dict[str, Decimal] = {}  # "" is 0, except for unit_cost
+        self._amounts: dict[str, Decimal] = {"": _ZERO}
+        self._unit_costs: dict[str, Decimal] = {}
         self._percents: dict[str, Decimal] = {"": _ZERO}
         self._prices: dict[str, Decimal] = {}
 
     def _amount(self, text: str, field: str) -> Decimal:
-        """A memo miss: parse, and remember non-blank texts (blank means 0, except for
-        unit_cost, where it is missing)."""
+        """A memo miss: parse and remember. Blank means 0, except for unit_cost, where it
+        means missing (so unit costs have a memo of their own, without blanks)."""
         stripped = text.strip()
-        if not stripped:
-            if field == "unit_cost":
+        if field == "unit_cost":
+            if not stripped:
                 raise InputError(InputProblem.REQUIRED, "", field)
-            return _ZERO
+            memo = self._unit_costs
+        else:
+            memo = self._amounts
         try:
             value = _fast_decimal(stripped)
         except InputError as exc:
             raise exc.with_field(field) from None
-        if len(self._amounts) < _MEMO_LIMIT:
-            self._amounts[text] = value
+        if len(memo) < _MEMO_LIMIT:
+            memo[text] = value
         return value
 
     def _price(self, text: str, field: str) -> Decimal | None:
@@ -347,34 +353,48 @@ class SkuRowParser:
         )
 
     def parse_cost(self, row: Sequence[str]) -> tuple[str, CostRow]:
-        """The SKU code and its `CostRow` — the fast path for batch evaluation."""
-        row = self._padded(row)
-        indices = self._indices
+        """The SKU code and its `CostRow` — the fast path for batch evaluation.
+
+        Unrolled on purpose: it runs once per row of files with 100 000 rows.
+        """
+        if len(row) < self._width:
+            row = self._padded(row)
         sku = row[self._sku_index].strip()
         if not sku:
             raise InputError(InputProblem.REQUIRED, "", "sku")
-        amounts = self._amounts
-        values: list[Decimal] = []
-        for field, index in self._amount_columns:
-            if index is None:
-                values.append(_ZERO)
-                continue
-            text = row[index]
-            value = amounts.get(text)
-            if value is None:
-                value = self._amount(text, field)
-            values.append(value)
-        unit_cost, packaging, first_mile, other_cost = values
-        index = indices[0]
+        unit_index, packaging_index, first_mile_index, other_index = self._amount_indices
+        text = row[unit_index]
+        unit_cost = self._unit_costs.get(text)
+        if unit_cost is None:
+            unit_cost = self._amount(text, "unit_cost")
+        cached = self._amounts.get
+        packaging = first_mile = other_cost = _ZERO
+        if packaging_index is not None:
+            text = row[packaging_index]
+            value = cached(text)
+            packaging = self._amount(text, "packaging") if value is None else value
+        if first_mile_index is not None:
+            text = row[first_mile_index]
+            value = cached(text)
+            first_mile = self._amount(text, "first_mile") if value is None else value
+        if other_index is not None:
+            text = row[other_index]
+            value = cached(text)
+            other_cost = self._amount(text, "other_cost") if value is None else value
+        currency_index, duty_index, list_price_index = self._indices
         currency = self._default_currency
-        if index is not None:
-            text = row[index]
+        if currency_index is not None:
+            text = row[currency_index]
             currency = self._currencies.get(text) or self._currency(text)
-        index = indices[1]
         duty_rate = _ZERO
-        if index is not None:
-            text = row[index]
-            duty_rate = self._percents.get(text) or self._duty(text)
-        index = indices[2]
-        list_price = None if index is None else self._price(row[index], "list_price")
+        if duty_index is not None:
+            text = row[duty_index]
+            value = self._percents.get(text)
+            duty_rate = self._duty(text) if value is None else value
+        list_price = None
+        if list_price_index is not None:
+            text = row[list_price_index]
+            list_price = self._prices.get(text)
+            if list_price is None and text:
+                list_price = self._price(text, "list_price")
         return sku, (unit_cost, packaging, first_mile, other_cost, duty_rate, currency, list_price)

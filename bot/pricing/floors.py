@@ -17,8 +17,7 @@ is a quotient of two finite decimals, rounded up with an exact integer division.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import NamedTuple
@@ -328,7 +327,7 @@ class PricingContext:
         k_num = landed_den = a_fixed = a_cost = margin_coef = percent_den = _ZERO
         break_even_den: Decimal | None = None
         floor_den: Decimal | None = None
-        with localcontext(EXACT), gc_paused():
+        with localcontext(EXACT), GcPause():
             for unit_cost, packaging, first_mile, other_cost, duty_rate, currency, lp in rows:
                 if currency != current:  # rows usually share one cost currency
                     current = currency
@@ -642,17 +641,19 @@ _PERCENT_FEES = (
 _FIXED_FEES = (FeeKind.FULFILMENT_FEE, FeeKind.PAYMENT_FIXED, FeeKind.OTHER_CHANNEL_FEE)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+class GcPause:
     """Pause the cyclic garbage collector around a batch that allocates only acyclic
     objects (Decimals, tuples): it would otherwise rescan the growing results again
     and again. Reference counting still frees everything as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._was_enabled:
             gc.enable()
 
 

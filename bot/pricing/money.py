@@ -123,8 +123,12 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", exact_decimal(self.amount, "amount"))
-        object.__setattr__(self, "currency", normalize_currency(self.currency))
+        # Fast path first: the engine builds many Money values for one explanation.
+        amount = self.amount
+        if type(amount) is not Decimal or not amount.is_finite():
+            object.__setattr__(self, "amount", exact_decimal(amount, "amount"))
+        if self.currency not in _known_currencies():
+            object.__setattr__(self, "currency", normalize_currency(self.currency))
 
     @classmethod
     def zero(cls, currency: str) -> Money:
