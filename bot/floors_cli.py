@@ -389,32 +389,39 @@ def run_floors(
     """Run the `floors` command; returns the exit code (0, or 2 for bad input)."""
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
+    with tempfile.SpooledTemporaryFile(
+        max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
+    ) as spool:
+        problem = _evaluate_into(args, spool)
+        if problem is not None:
+            print(f"campaignbot floors: error: {problem}", file=stderr)
+            return EXIT_BAD_INPUT
+        spool.seek(0)
+        try:
+            shutil.copyfileobj(spool, stdout)
+            stdout.flush()
+        except BrokenPipeError:  # `… | head`: the reader has what it wanted
+            return EXIT_OK
+    return EXIT_OK
+
+
+def _evaluate_into(args: argparse.Namespace, spool: IO[str]) -> str | None:
+    """Write the whole table to `spool`; return the error message instead when the
+    arguments or a row are bad (nothing of the table may reach standard output then)."""
     try:
         run = _prepare(args)
         path = Path(args.skus)
         if not path.is_file():
-            raise FloorsError(f"cannot read {args.skus}: no such file")
-        with tempfile.SpooledTemporaryFile(
-            max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
-        ) as spool:
-            with GcPause():
-                _write_table(run, path, spool)
-            spool.seek(0)
-            shutil.copyfileobj(spool, stdout)
+            return f"cannot read {args.skus}: no such file"
+        with GcPause():
+            _write_table(run, path, spool)
     except FloorsError as exc:
-        print(f"campaignbot floors: error: {exc}", file=stderr)
-        return EXIT_BAD_INPUT
+        return str(exc)
     except UnicodeDecodeError:
-        print(
-            f"campaignbot floors: error: {args.skus} is not UTF-8 text "
-            "(save it as 'CSV UTF-8' or as XLSX)",
-            file=stderr,
-        )
-        return EXIT_BAD_INPUT
+        return f"{args.skus} is not UTF-8 text (save it as 'CSV UTF-8' or as XLSX)"
     except OSError as exc:
-        print(f"campaignbot floors: error: cannot read {args.skus}: {exc.strerror}", file=stderr)
-        return EXIT_BAD_INPUT
-    return EXIT_OK
+        return f"cannot read {args.skus}: {exc.strerror or exc}"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

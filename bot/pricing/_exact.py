@@ -50,12 +50,3 @@ def ceil_to_minor(numerator: Decimal, denominator: Decimal, digits: int) -> Deci
 def floor_to_minor(numerator: Decimal, denominator: Decimal, digits: int) -> Decimal:
     """numerator / denominator rounded down to `digits` decimals, exactly."""
     return floor_div(numerator, denominator.scaleb(-digits)).scaleb(-digits)
-
-
-def half_up_to(numerator: Decimal, denominator: Decimal, digits: int) -> Decimal:
-    """numerator / denominator rounded half away from zero to `digits` decimals, exactly."""
-    quotient, remainder = divmod(numerator.copy_abs(), denominator.scaleb(-digits))
-    if 2 * remainder >= denominator.scaleb(-digits):
-        quotient += 1
-    result = quotient.scaleb(-digits)
-    return -result if numerator < 0 and quotient else result
