@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.context import RUNTIME_KEY, BotContext, Runtime
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
-from bot.handlers import errors, flows, menu, onboarding, setup
+from bot.handlers import errors, flows, menu, onboarding, setup, teams
 from bot.i18n import compile_catalogs
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def _register_handlers(app: BotApplication) -> None:
     Order matters inside a group: the first matching handler wins."""
     setup.register(app)
     onboarding.register(app)
+    teams.register(app)
     flows.register(app)
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)

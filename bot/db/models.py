@@ -36,6 +36,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+DEFAULT_TARGET_MARGIN = Decimal("0.15")
+DEFAULT_FX_BUFFER = Decimal("0.02")
+
 DEFAULT_REMINDER_OFFSETS: dict[str, list[int]] = {
     # minutes relative to the moment; negative = before
     "deadline": [-72 * 60, -24 * 60, -2 * 60],
@@ -87,8 +90,8 @@ class Team(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(128))
     is_personal: Mapped[bool] = mapped_column(Boolean, default=False)
     cost_currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    target_margin: Mapped[Decimal] = mapped_column(default=Decimal("0.15"))
-    fx_buffer: Mapped[Decimal] = mapped_column(default=Decimal("0.02"))
+    target_margin: Mapped[Decimal] = mapped_column(default=DEFAULT_TARGET_MARGIN)
+    fx_buffer: Mapped[Decimal] = mapped_column(default=DEFAULT_FX_BUFFER)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     reminder_offsets: Mapped[dict[str, Any]] = mapped_column(

@@ -79,6 +79,22 @@ async def team_for(
     return access
 
 
+async def access_to_team(uow: UnitOfWork, user_id: int, team_id: int) -> TeamAccess:
+    """The actor's access to a team named explicitly (a button, an argument): members only.
+    Asking about a team one is not in reveals nothing about it."""
+    user = await get_user(uow, user_id)
+    member = await membership(uow, team_id, user_id)
+    team = await uow.session.get(Team, team_id) if member is not None else None
+    if member is None or team is None:
+        raise NotAllowed(N_("You are not a member of that team."))
+    return TeamAccess(team, Role(member.role), user, None)
+
+
+async def active_team_access(uow: UnitOfWork, user_id: int, now: datetime) -> TeamAccess:
+    """The user's own active team, wherever they write from (used by /link)."""
+    return await _private_access(uow, await get_user(uow, user_id), now)
+
+
 async def _group_access(uow: UnitOfWork, actor: Actor, user: User) -> TeamAccess:
     binding = await binding_for_chat(uow, actor.chat_id, actor.thread_id)
     if binding is None:

@@ -81,6 +81,14 @@ class BotHarness:
         self.stub.press_button(user, message, text=text)
         return await self._edit_or_new(message, chat, timeout)
 
+    async def press_alert(
+        self, user: User, message: StubMessage, text: str, *, timeout: float = 10.0
+    ) -> str:
+        """Press a button that is answered with an alert (a refusal); returns its text."""
+        query_id = self.stub.press_button(user, message, text=text)
+        answer = await self.stub.wait_for_callback_answer(query_id, timeout=timeout)
+        return answer.text or ""
+
     async def press_data(
         self, user: User, message: StubMessage, data: str, *, timeout: float = 10.0
     ) -> str:
@@ -102,6 +110,21 @@ class BotHarness:
                 return (await self.stub.wait_for_messages(chat, 1))[0]
             await asyncio.sleep(0.02)
         raise TimeoutError(f"the bot neither edited message {message.message_id} nor replied")
+
+
+async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async `check()` until it returns something truthy (the bot works in the
+    background: an update is confirmed before its handler has finished)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
 
 
 def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) -> Settings:
