@@ -189,18 +189,6 @@ class ParsedSku(NamedTuple):
     def listing(self) -> Listing:
         return Listing(self.list_price, self.lowest_30d)
 
-    def cost_row(self) -> CostRow:
-        """The row shape `PricingContext.evaluate_many` takes."""
-        return (
-            self.unit_cost,
-            self.packaging,
-            self.first_mile,
-            self.other_cost,
-            self.duty_rate,
-            self.cost_currency,
-            self.list_price,
-        )
-
 
 class SkuRowParser:
     """Parses the data rows of a SKU table whose header row was given once.
@@ -305,8 +293,8 @@ class SkuRowParser:
     def _duty(self, text: str) -> Decimal:
         value = self._percents.get(text)
         if value is None:
-            try:
-                value = parse_percent(text, maximum=MAX_DUTY_PERCENT)
+            try:  # a blank cell is 0 %, like the other optional numbers
+                value = parse_percent(text, maximum=MAX_DUTY_PERCENT) if text.strip() else _ZERO
             except InputError as exc:
                 raise exc.with_field("duty_rate") from None
             if len(self._percents) < _MEMO_LIMIT:
@@ -316,8 +304,8 @@ class SkuRowParser:
     def _currency(self, text: str) -> str:
         code = self._currencies.get(text)
         if code is None:
-            try:
-                code = normalize_currency(text)
+            try:  # a blank cell means the default cost currency
+                code = normalize_currency(text) if text.strip() else self._default_currency
             except UnknownCurrencyError:
                 raise InputError(InputProblem.UNKNOWN_CURRENCY, text, "cost_currency") from None
             if len(self._currencies) < _MEMO_LIMIT:

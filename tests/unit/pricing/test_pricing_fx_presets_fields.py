@@ -290,3 +290,11 @@ def test_sku_row_parser_header_problems() -> None:
     with pytest.raises(InputError) as caught:
         SkuRowParser(["sku", "unit_cost", "SKU"], "USD")
     assert caught.value.problem is InputProblem.DUPLICATE
+
+
+def test_blank_optional_cells_take_their_defaults() -> None:
+    parser = SkuRowParser(HEADER, "USD")
+    parsed = parser.parse(["A", "3", "  ", " ", "  ", " "])
+    assert parsed.cost_currency == "CNY"
+    assert parsed.packaging == 0 and parsed.duty_rate == 0
+    assert parsed.list_price is None
