@@ -354,7 +354,11 @@ class SkuRowParser:
         text = row[unit_index]
         unit_cost = self._unit_costs.get(text)
         if unit_cost is None:
-            unit_cost = self._amount(text, "unit_cost")
+            # mostly distinct per row: the plain-digits shortcut inline, no memo call
+            if len(text) <= MAX_NUMBER_LENGTH and text.replace(".", "", 1).isdigit():
+                unit_cost = Decimal(text) if text.isascii() else self._amount(text, "unit_cost")
+            else:
+                unit_cost = self._amount(text, "unit_cost")
         cached = self._amounts.get
         packaging = first_mile = other_cost = _ZERO
         if packaging_index is not None:
