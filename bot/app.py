@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.context import RUNTIME_KEY, BotContext, Runtime
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
-from bot.handlers import errors, flows, menu, onboarding, setup, teams
+from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
 from bot.i18n import compile_catalogs
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ def _register_handlers(app: BotApplication) -> None:
     onboarding.register(app)
     teams.register(app)
     flows.register(app)
+    channels.register(app)
+    catalog.register(app)
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)
 
@@ -82,6 +84,28 @@ async def start_polling(app: BotApplication, *, poll_timeout: int = 10) -> None:
     assert app.updater is not None
     await app.updater.start_polling(
         poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    await app.start()
+
+
+WEBHOOK_PATH = "telegram"
+
+
+async def start_webhook(app: BotApplication, settings: Settings) -> None:
+    """Webhook mode inside a running loop (tests); `campaignbot run` uses run_webhook.
+    Telegram sends the secret back in a header; PTB refuses requests without it."""
+    assert settings.webhook_url and settings.webhook_secret is not None
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=WEBHOOK_PATH,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
     )
     await app.start()
 

@@ -6,6 +6,7 @@ demo can build their own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
     dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # notices per second this process may send (Telegram: about 30/s per bot in total;
+    # with N processes sharing one token give each 30/N)
+    dispatch_rate_per_second: float = Field(default=29.0, gt=0, le=1000)
 
     @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
     @classmethod
@@ -102,6 +106,22 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalise_database_url(value) if value else ""
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -109,7 +109,8 @@ def apply(path: str) -> None:
             message.string = tuple(value) if isinstance(value, list) else value
             message.flags.discard("fuzzy")
             changed += 1
-        save(catalog, locale)
+        if changed:  # only touch catalogs this file translates (parallel translators)
+            save(catalog, locale)
         print(f"{locale}: {changed} set")
 
 

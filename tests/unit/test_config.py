@@ -117,3 +117,16 @@ def test_settings_are_read_from_dotenv(tmp_path: Path) -> None:
     finally:
         os.chdir(previous)
     assert s.default_timezone == "Asia/Seoul" and s.default_locale == "ko"
+
+
+def test_webhook_mode_needs_a_well_formed_secret() -> None:
+    with pytest.raises(ValidationError) as caught:
+        settings(webhook_url="https://bot.example.com/telegram")
+    assert "WEBHOOK_SECRET must be set" in describe_validation_error(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        settings(webhook_url="https://bot.example.com/telegram", webhook_secret="has spaces!")
+    assert "WEBHOOK_SECRET" in describe_validation_error(caught.value)
+    ok = settings(webhook_url="https://bot.example.com/telegram", webhook_secret="s3cret_-X")
+    assert ok.webhook_secret is not None
+    with pytest.raises(ValidationError):
+        settings(webhook_url="http://insecure.example.com/")
