@@ -1,0 +1,225 @@
+"""The SKU catalogue: /skus, /sku, /floor, /export, /import and CSV/XLSX uploads."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.domain.permissions import Action
+from bot.handlers.common import actor_from, reply, show
+from bot.services import catalog as service
+from bot.services import imports
+from bot.services.access import team_for
+from bot.services.arguments import Arguments, command_text, parse_arguments
+from bot.services.channels import list_channels
+from bot.views import catalog as views
+from bot.views.callbacks import BadCallbackData, decode, pattern
+
+DELETE_WORDS = frozenset({"del", "delete"})
+
+
+def _arguments(update: Update) -> Arguments:
+    message = update.effective_message
+    return parse_arguments(command_text(message.text if message else None))
+
+
+# --- /skus --------------------------------------------------------------------------------------
+async def skus_command(update: Update, context: BotContext) -> None:
+    args = _arguments(update)
+    page = 0
+    if args.words and args.words[0].isdigit():
+        page = int(args.words[0][:6]) - 1
+    await _show_page(update, context, page, edit=False)
+
+
+async def skus_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    page = decode(query.data).int_arg(0)
+    await query.answer()
+    await _show_page(update, context, page, edit=True)
+
+
+async def _show_page(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
+        result = await service.sku_page(uow, access, page)
+    rendered = views.sku_page(context.t, result)
+    if edit:
+        await show(update, *rendered)
+    else:
+        await reply(update, *rendered)
+
+
+# --- /sku -------------------------------------------------------------------------------------
+async def sku_command(update: Update, context: BotContext) -> None:
+    """`/sku add CODE key=value …`, `/sku CODE [key=value …]`, `/sku del CODE`."""
+    args = _arguments(update)
+    if not args.words:
+        if args.pairs:  # `/sku unit_cost=5`: the code is missing
+            service.check_code("")
+        await reply(update, *views.sku_usage(context.t))
+        return
+    first = args.words[0].lower()
+    rest = Arguments(args.words[1:], args.pairs)
+    now = context.runtime.clock.now()
+    actor = actor_from(update)
+    if first == "add":
+        async with context.uow() as uow:
+            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+            saved = await service.add_sku(uow, access, rest, now)
+            await uow.commit()
+        await reply(update, *views.sku_saved(context.t, saved))
+    elif first in DELETE_WORDS and rest.words:
+        async with context.uow() as uow:
+            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+            sku, campaigns = await service.sku_to_delete(uow, access, rest.words[0])
+        await reply(update, *views.confirm_sku_delete(context.t, sku, campaigns))
+    elif rest.pairs or rest.words:
+        async with context.uow() as uow:
+            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+            saved = await service.edit_sku(uow, access, args.words[0], rest, now)
+            await uow.commit()
+        await reply(update, *views.sku_saved(context.t, saved))
+    else:
+        async with context.uow() as uow:
+            access = await team_for(uow, actor, now, Action.READ)
+            card = await service.sku_card(uow, access, args.words[0], now)
+        await reply(update, *views.sku_card(context.t, card))
+
+
+async def sku_delete_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    sku_id = decode(query.data).int_arg(0)
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
+        sku = await service.sku_by_id(uow, access.team_id, sku_id)
+        if sku is None:  # deleted meanwhile, or another team's id: reveal nothing
+            raise BadCallbackData(f"no SKU {sku_id} in team {access.team_id}")
+        code = sku.code
+        await service.delete_sku(uow, access, sku, now)
+        await uow.commit()
+    await query.answer()
+    await show(update, *views.sku_deleted(context.t, code))
+
+
+async def sku_keep_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    async with context.uow() as uow:
+        await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
+    await query.answer()
+    await show(update, *views.sku_kept(context.t))
+
+
+# --- /floor -----------------------------------------------------------------------------------
+async def floor_command(update: Update, context: BotContext) -> None:
+    args = _arguments(update)
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.READ)
+        card = await service.floor_card(uow, access, args, now)
+    await reply(update, *views.floor_card(context.t, card))
+
+
+# --- import and export ------------------------------------------------------------------------
+async def import_command(update: Update, context: BotContext) -> None:
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
+        names = [c.name for c in await list_channels(uow, access.team_id)]
+    await reply(update, *views.import_help(context.t, names))
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.READ)
+        files = await imports.export_catalogue(uow, access)
+    message = update.effective_message
+    assert message is not None
+    stem = f"catalogue-{now:%Y-%m-%d}"
+    _ = context.t
+    await message.reply_document(
+        document=files.xlsx,
+        filename=f"{stem}.xlsx",
+        caption=views.export_caption(_, files.rows, "XLSX"),
+        do_quote=False,
+    )
+    await message.reply_document(
+        document=files.csv,
+        filename=f"{stem}.csv",
+        caption=views.export_caption(_, files.rows, "CSV"),
+        do_quote=False,
+    )
+
+
+async def document_received(update: Update, context: BotContext) -> None:
+    """A CSV/XLSX file: preview the import (nothing is written to the catalogue yet)."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    actor = actor_from(update)
+    if not imports.is_catalogue_file(document.file_name, document.mime_type):
+        if actor.in_private:
+            await reply(update, *views.not_a_catalogue(context.t))
+        return
+    if document.file_size is not None and document.file_size > imports.MAX_FILE_BYTES:
+        raise imports.refuse_size(document.file_size)
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:  # check before downloading anything
+        await team_for(uow, actor, now, Action.EDIT_CATALOG)
+    file = await context.bot.get_file(document.file_id)
+    content = bytes(await file.download_as_bytearray())
+    filename = document.file_name or "catalogue.csv"
+    # reading a big workbook takes a moment: keep the event loop serving other chats
+    table = await asyncio.to_thread(imports.read_table, filename, content)
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+        preview = await imports.preview_import(uow, access, filename, table, now)
+        await uow.commit()
+    await reply(update, *views.import_preview(context.t, preview))
+
+
+async def import_button(update: Update, context: BotContext) -> None:
+    """Confirm or cancel a previewed import: re-checked, the actor's own, all or nothing."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    pending_id = callback.int_arg(0)
+    answer = callback.arg(1)
+    if answer not in ("y", "n"):
+        raise BadCallbackData(f"bad import answer {answer!r}")
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
+        pending = await imports.pending_import(uow, access, pending_id, now)
+        if pending is None:  # used, cancelled, expired, or not this user's
+            raise BadCallbackData(f"no pending import {pending_id} for this user and team")
+        if answer == "n":
+            await imports.cancel_import(uow, pending)
+            await uow.commit()
+            rendered = views.import_cancelled(context.t)
+        else:
+            result = await imports.apply_import(uow, access, pending, now)
+            await uow.commit()
+            rendered = views.import_done(context.t, result)
+    await query.answer()
+    await show(update, *rendered)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("skus", skus_command))
+    app.add_handler(CommandHandler("sku", sku_command))
+    app.add_handler(CommandHandler("floor", floor_command))
+    app.add_handler(CommandHandler("import", import_command))
+    app.add_handler(CommandHandler("export", export_command))
+    app.add_handler(MessageHandler(filters.Document.ALL, document_received))
+    app.add_handler(CallbackQueryHandler(skus_button, pattern=pattern("skus")))
+    app.add_handler(CallbackQueryHandler(sku_delete_button, pattern=pattern("skudel")))
+    app.add_handler(CallbackQueryHandler(sku_keep_button, pattern=pattern("skukeep")))
+    app.add_handler(CallbackQueryHandler(import_button, pattern=pattern("imp")))

@@ -1,0 +1,127 @@
+"""/channels and /channel: sales channel profiles (list, add from a preset, edit, delete)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.domain.permissions import Action
+from bot.handlers.common import actor_from, reply, show
+from bot.services import channels as service
+from bot.services.access import team_for
+from bot.services.arguments import Arguments, command_text, parse_arguments
+from bot.views import channels as views
+from bot.views.callbacks import BadCallbackData, decode, pattern
+
+DELETE_WORDS = frozenset({"del", "delete"})
+
+
+def _arguments(update: Update) -> Arguments:
+    message = update.effective_message
+    return parse_arguments(command_text(message.text if message else None))
+
+
+async def channels_command(update: Update, context: BotContext) -> None:
+    actor = actor_from(update)
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, context.runtime.clock.now(), Action.READ)
+        rows = await service.list_channels(uow, access.team_id)
+    await reply(update, *views.channel_list(context.t, rows))
+
+
+async def channel_command(update: Update, context: BotContext) -> None:
+    """`/channel add PRESET [name=…]`, `/channel NAME [key=value …]`, `/channel del NAME`."""
+    args = _arguments(update)
+    if not args.words:
+        if args.pairs:
+            await reply(update, *views.channel_usage(context.t))
+            return
+        await channels_command(update, context)
+        return
+    first = args.words[0].lower()
+    rest = Arguments(args.words[1:], args.pairs)
+    if first == "add":
+        await _add(update, context, rest)
+    elif first in DELETE_WORDS:
+        await _ask_delete(update, context, rest)
+    elif rest.pairs or rest.words:
+        await _edit(update, context, args.words[0], rest)
+    else:
+        await _show(update, context, args.words[0])
+
+
+async def _add(update: Update, context: BotContext, args: Arguments) -> None:
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.MANAGE_CHANNELS)
+        try:
+            channel, preset = await service.add_channel(uow, access, args, now)
+        except service.UnknownPresetName as exc:
+            await reply(update, *views.preset_list(context.t, exc.name or None))
+            return
+        await uow.commit()
+    await reply(update, *views.channel_added(context.t, channel, preset))
+
+
+async def _show(update: Update, context: BotContext, name: str) -> None:
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
+        channel = await service.find_channel(uow, access.team_id, name)
+    await reply(update, *views.channel_card(context.t, channel))
+
+
+async def _edit(update: Update, context: BotContext, name: str, args: Arguments) -> None:
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.MANAGE_CHANNELS)
+        edit = await service.edit_channel(uow, access, name, args, now)
+        await uow.commit()
+    await reply(update, *views.channel_edited(context.t, edit))
+
+
+async def _ask_delete(update: Update, context: BotContext, args: Arguments) -> None:
+    if len(args.words) != 1 or args.pairs:
+        await reply(update, *views.channel_usage(context.t))
+        return
+    async with context.uow() as uow:
+        access = await team_for(
+            uow, actor_from(update), context.runtime.clock.now(), Action.MANAGE_CHANNELS
+        )
+        channel = await service.channel_to_delete(uow, access, args.words[0])
+    await reply(update, *views.confirm_delete(context.t, channel))
+
+
+async def delete_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    channel_id = decode(query.data).int_arg(0)
+    async with context.uow() as uow:
+        access = await team_for(
+            uow, actor_from(update), context.runtime.clock.now(), Action.MANAGE_CHANNELS
+        )
+        channel = await service.channel_by_id(uow, access.team_id, channel_id)
+        if channel is None:  # deleted meanwhile, or another team's id: reveal nothing
+            raise BadCallbackData(f"no channel {channel_id} in team {access.team_id}")
+        name = channel.name
+        await service.delete_channel(uow, access, channel)
+        await uow.commit()
+    await query.answer()
+    await show(update, *views.channel_deleted(context.t, name))
+
+
+async def keep_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    decode(query.data).int_arg(0)
+    async with context.uow() as uow:
+        await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
+    await query.answer()
+    await show(update, *views.delete_cancelled(context.t))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("channels", channels_command))
+    app.add_handler(CommandHandler("channel", channel_command))
+    app.add_handler(CallbackQueryHandler(delete_button, pattern=pattern("chdel")))
+    app.add_handler(CallbackQueryHandler(keep_button, pattern=pattern("chkeep")))

@@ -1,0 +1,1038 @@
+"""Catalogue files: CSV/XLSX import (preview, then all-or-nothing apply) and export.
+
+The first half is pure: bytes → table → header → parsed rows with every error
+by row and column, and the export writers. The second half holds the use cases
+over the unit of work: the preview (stores the parsed rows in `PendingImport`)
+and the confirmation (bulk inserts and updates in one transaction).
+
+File format (the export writes exactly this, so a round trip works):
+
+    sku, name, unit_cost, cost_currency, packaging, first_mile, other_cost, duty_rate,
+    list_price@<channel>, lowest_30d@<channel>, …
+
+Header names are matched case-insensitively, ignoring spaces, '_' and '-', and the
+translated names of `HEADER_ALIASES` are accepted too. Percentages are in percent.
+A plain `list_price` column is allowed when the team has exactly one channel.
+Empty listing cells leave the listing as it is; empty cost cells mean 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
+from bot.db.uow import UnitOfWork
+from bot.domain.errors import N_, Conflict, UserInputError
+from bot.domain.permissions import Action
+from bot.pricing import (
+    InputError,
+    InputProblem,
+    SkuRowParser,
+    minor_unit,
+    parse_decimal,
+)
+from bot.services import margins
+from bot.services.access import TeamAccess
+from bot.services.arguments import TOO_LONG, UNKNOWN_CHANNEL
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+PENDING_TTL = timedelta(hours=24)
+MAX_CODE_LENGTH = 64
+MAX_NAME_LENGTH = 256
+FORMAT_VERSION = 1
+
+# SKU fields of a catalogue file, in export order; listing fields come per channel.
+COST_FIELDS = (
+    "sku",
+    "name",
+    "unit_cost",
+    "cost_currency",
+    "packaging",
+    "first_mile",
+    "other_cost",
+    "duty_rate",
+)
+VALUE_FIELDS = COST_FIELDS[1:]  # what an import may set on a SKU
+LISTING_FIELDS = ("list_price", "lowest_30d")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Header names accepted besides the field names, per shipped locale. Compared after
+# `header_key` (lower case, without spaces, '_' and '-').
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "sku": ("sku", "code", "sku code", "item code", "seller sku"),
+        "name": ("name", "title", "product name"),
+        "unit_cost": ("unit cost", "cost", "purchase cost"),
+        "cost_currency": ("cost currency",),
+        "packaging": ("packaging", "packaging cost"),
+        "first_mile": ("first mile", "first mile cost", "freight"),
+        "other_cost": ("other cost", "other costs"),
+        "duty_rate": ("duty rate", "duty", "tariff"),
+        "list_price": ("list price", "price", "regular price"),
+        "lowest_30d": ("lowest 30d", "lowest price 30 days", "lowest 30 days"),
+    },
+    "zh_CN": {
+        "sku": ("货号", "sku编码", "商品编码", "编码"),
+        "name": ("名称", "商品名称", "品名"),
+        "unit_cost": ("单位成本", "采购成本", "采购价", "成本", "进价"),
+        "cost_currency": ("成本币种", "成本货币", "币种"),
+        "packaging": ("包装", "包装费", "包装成本"),
+        "first_mile": ("头程", "头程运费", "头程费用"),
+        "other_cost": ("其他成本", "其他费用"),
+        "duty_rate": ("关税率", "关税"),
+        "list_price": ("售价", "标价", "原价", "定价"),
+        "lowest_30d": ("30天最低价", "近30天最低价"),
+    },
+    "ko": {
+        "sku": ("상품코드", "품번"),
+        "name": ("상품명", "이름"),
+        "unit_cost": ("단가", "원가", "매입가"),
+        "cost_currency": ("원가 통화", "통화"),
+        "packaging": ("포장비",),
+        "first_mile": ("초기 운송비", "퍼스트 마일"),
+        "other_cost": ("기타 비용",),
+        "duty_rate": ("관세율",),
+        "list_price": ("정가", "판매가"),
+        "lowest_30d": ("30일 최저가",),
+    },
+    "es": {
+        "sku": ("código", "referencia"),
+        "name": ("nombre",),
+        "unit_cost": ("costo unitario", "coste unitario", "costo", "coste"),
+        "cost_currency": ("moneda del costo", "moneda de coste", "moneda"),
+        "packaging": ("embalaje",),
+        "first_mile": ("primera milla", "flete"),
+        "other_cost": ("otros costos", "otros costes"),
+        "duty_rate": ("arancel", "tasa arancelaria"),
+        "list_price": ("precio de lista", "precio"),
+        "lowest_30d": ("precio mínimo 30 días", "mínimo 30 días"),
+    },
+    "de": {
+        "sku": ("artikelnummer", "artikel-nr"),
+        "name": ("bezeichnung",),
+        "unit_cost": ("stückkosten", "einkaufspreis", "einstandspreis"),
+        "cost_currency": ("kostenwährung", "währung"),
+        "packaging": ("verpackung",),
+        "first_mile": ("vorlauffracht", "erste meile", "vorlauf"),
+        "other_cost": ("sonstige kosten",),
+        "duty_rate": ("zollsatz", "zoll"),
+        "list_price": ("listenpreis", "preis"),
+        "lowest_30d": ("tiefstpreis 30 tage", "niedrigster preis 30 tage"),
+    },
+    "pt_BR": {
+        "sku": ("código",),
+        "name": ("nome",),
+        "unit_cost": ("custo unitário", "custo"),
+        "cost_currency": ("moeda do custo", "moeda"),
+        "packaging": ("embalagem",),
+        "first_mile": ("primeira milha", "frete"),
+        "other_cost": ("outros custos",),
+        "duty_rate": ("imposto de importação", "alíquota de importação", "tarifa"),
+        "list_price": ("preço de tabela", "preço de lista", "preço"),
+        "lowest_30d": ("menor preço 30 dias",),
+    },
+}
+_HEADER_NOISE = re.compile(r"[\s_\-]+")
+
+
+def header_key(text: str) -> str:
+    return _HEADER_NOISE.sub("", text.strip().lstrip("\ufeff").lower())
+
+
+def _alias_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for aliases in HEADER_ALIASES.values():
+        for field_name, names in aliases.items():
+            for name in (field_name, *names):
+                key = header_key(name)
+                if index.setdefault(key, field_name) != field_name:
+                    raise ValueError(f"header alias {name!r} names two fields")
+    return index
+
+
+ALIASES = _alias_index()
+
+
+# --- errors -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One refused cell: file row (header = 1), the column as the file names it, why."""
+
+    row: int
+    column: str
+    problem: str  # an InputProblem value, or the chat layer's own (arguments.PROBLEM_HINTS)
+    value: str = ""
+
+
+class FileRefused(UserInputError):
+    """The file as a whole cannot be read (size, rows, type, encoding)."""
+
+
+def refuse_size(size: int) -> FileRefused:
+    return FileRefused(
+        N_(
+            "This file is {size} MB; I import files up to 5 MB. Split it, or leave out "
+            "columns I do not need."
+        ),
+        size=f"{size / 1024 / 1024:.1f}",
+    )
+
+
+# --- reading tables -------------------------------------------------------------------------
+def is_xlsx(filename: str, content: bytes) -> bool:
+    return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def is_catalogue_file(filename: str | None, mime_type: str | None) -> bool:
+    name = (filename or "").lower()
+    if name.endswith((".csv", ".xlsx", ".xlsm", ".txt", ".tsv")):
+        return True
+    return (mime_type or "") in {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(
+        N_("This file has more than {limit} rows; I import up to {limit} at a time. Split it."),
+        limit=f"{MAX_ROWS:,}",
+    )
+
+
+def read_table(filename: str, content: bytes) -> list[list[str]]:
+    """All rows (header first) as lists of cell texts; refuses more than MAX_ROWS data rows."""
+    if len(content) > MAX_FILE_BYTES:
+        raise refuse_size(len(content))
+    if filename.lower().endswith(".xls"):
+        raise FileRefused(
+            N_("I cannot read old .xls files. Save it as XLSX or as CSV (UTF-8) and send it again.")
+        )
+    rows = _xlsx_rows(content) if is_xlsx(filename, content) else _csv_rows(content)
+    table: list[list[str]] = []
+    for row in rows:
+        table.append(row)
+        if len(table) > MAX_ROWS + 1:
+            raise _too_many_rows()
+    while table and not any(cell.strip() for cell in table[-1]):
+        table.pop()
+    return table
+
+
+def _decode_text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:  # Excel on a Chinese Windows saves "CSV" in GB18030/GBK
+        return content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRefused(
+            N_("I cannot read this file's text. Save it as “CSV UTF-8” or as XLSX.")
+        ) from None
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    text = _decode_text(content)
+    first = text[: text.find("\n")] if "\n" in text else text
+    delimiter = max((",", ";", "\t"), key=first.count)
+    if not first.count(delimiter):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise FileRefused(
+            N_("Row {row} of this CSV file cannot be read ({detail}). Check its quotes."),
+            row=reader.line_num,
+            detail=str(exc),
+        ) from None
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    import openpyxl  # only XLSX pays for the import
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise FileRefused(
+            N_("I cannot open this file as an XLSX workbook. Save it again from Excel.")
+        ) from None
+    try:
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_xlsx_cell(value) for value in values]
+    finally:
+        workbook.close()
+
+
+# --- header --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ListingColumn:
+    index: int
+    field: str  # list_price | lowest_30d
+    channel: str
+    currency: str
+    header: str
+
+
+@dataclass(slots=True)
+class Header:
+    columns: dict[str, int]  # SKU field → column index
+    names: dict[str, str]  # SKU field → the header text the file uses
+    listings: list[ListingColumn]
+    ignored: list[str]
+    errors: list[RowError]
+
+
+def _unknown_listing_channel(header: str, channels: Mapping[str, str]) -> RowError:
+    return RowError(1, header, UNKNOWN_CHANNEL, header)
+
+
+def resolve_header(cells: Sequence[str], channels: Mapping[str, str]) -> Header:
+    """Map header cells to fields; `channels` is the team's channel name → sale currency."""
+    header = Header({}, {}, [], [], [])
+    seen_listings: set[tuple[str, str]] = set()
+    for index, raw in enumerate(cells):
+        text = raw.strip().lstrip("\ufeff")
+        if not text:
+            continue
+        base, at, channel_part = text.partition("@")
+        field_name = ALIASES.get(header_key(base))
+        if field_name is None:
+            header.ignored.append(text)
+            continue
+        if field_name in LISTING_FIELDS:
+            if at:
+                channel = channel_part.strip().lower()
+            elif len(channels) == 1:
+                channel = next(iter(channels))
+            else:
+                header.errors.append(RowError(1, text, "listing_needs_channel", text))
+                continue
+            if channel not in channels:
+                header.errors.append(_unknown_listing_channel(text, channels))
+                continue
+            if (field_name, channel) in seen_listings:
+                header.errors.append(RowError(1, text, InputProblem.DUPLICATE, text))
+                continue
+            seen_listings.add((field_name, channel))
+            header.listings.append(
+                ListingColumn(index, field_name, channel, channels[channel], text)
+            )
+            continue
+        if at:
+            header.errors.append(RowError(1, text, InputProblem.MALFORMED, text))
+        elif field_name in header.columns:
+            header.errors.append(RowError(1, text, InputProblem.DUPLICATE, text))
+        else:
+            header.columns[field_name] = index
+            header.names[field_name] = text
+    if "sku" not in header.columns:
+        header.errors.append(RowError(1, "sku", InputProblem.REQUIRED))
+    return header
+
+
+# --- rows ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One SKU of the file: values of the SKU fields the file has (in `ParsedFile.fields`
+    order) and of its listing columns (None: leave the listing's value as it is)."""
+
+    row: int
+    code: str
+    values: tuple[Any, ...]
+    listing_values: tuple[Decimal | None, ...]
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    fields: tuple[str, ...]  # SKU fields present (without "sku")
+    listings: list[ListingColumn]
+    rows: list[ImportRow]
+    errors: list[RowError]
+    ignored: list[str]
+    data_rows: int = 0
+
+    @property
+    def has_unit_cost(self) -> bool:
+        return "unit_cost" in self.fields
+
+
+def _unescape(text: str) -> str:
+    """Undo the export's formula-injection escape ("'=x" → "=x")."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+class _PriceParser:
+    """List prices for one currency: > 0, on the currency's minor unit; memoised."""
+
+    __slots__ = ("_memo", "_unit", "currency")
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self._unit = minor_unit(currency)
+        self._memo: dict[str, Decimal] = {}
+
+    def __call__(self, text: str, field_name: str) -> Decimal | None:
+        price = self._memo.get(text)
+        if price is not None:
+            return price
+        stripped = text.strip()
+        if not stripped:
+            return None
+        try:
+            price = parse_decimal(stripped)
+        except InputError as exc:
+            raise exc.with_field(field_name) from None
+        if price <= 0:
+            raise InputError(InputProblem.NOT_POSITIVE, text, field_name)
+        if price % self._unit:
+            raise InputError(InputProblem.TOO_MANY_DECIMALS, text, field_name, limit=self.currency)
+        price = price.quantize(self._unit)
+        if len(self._memo) < 10_000:
+            self._memo[text] = price
+        return price
+
+
+def parse_price(text: str, currency: str, field_name: str = "list_price") -> Decimal | None:
+    """A shelf price in `currency` (None for an empty text); raises `InputError`."""
+    return _PriceParser(currency)(text, field_name)
+
+
+_PROBE_DEFAULTS = {"sku": "X", "unit_cost": "0"}
+
+
+class RowParser:
+    """Parses data rows against a resolved header, collecting every error."""
+
+    def __init__(self, header: Header, default_cost_currency: str) -> None:
+        self.header = header
+        columns = header.columns
+        self.fields = tuple(f for f in VALUE_FIELDS if f in columns)
+        width = max([*columns.values(), *(c.index for c in header.listings), 0]) + 1
+        self._synthetic_unit_cost = "unit_cost" not in columns
+        names = [""] * (width + (1 if self._synthetic_unit_cost else 0))
+        for name, index in columns.items():
+            names[index] = name
+        if self._synthetic_unit_cost:  # an update-only file: costs stay as they are
+            names[width] = "unit_cost"
+        self._width = width
+        self._parser = SkuRowParser(names, "USD", default_cost_currency)
+        self._probe_names = names
+        self._default_currency = default_cost_currency
+        self._prices = {c.currency: _PriceParser(c.currency) for c in header.listings}
+        self._field_getters = [_PARSED_INDEX[f] for f in self.fields]
+
+    def parse(self, number: int, cells: list[str]) -> tuple[ImportRow | None, list[RowError]]:
+        if len(cells) < self._width:
+            cells = [*cells, *[""] * (self._width - len(cells))]
+        if self._synthetic_unit_cost:
+            cells = [*cells[: self._width], "0"]
+        errors: list[RowError] = []
+        parsed = None
+        try:
+            parsed = self._parser.parse(cells)
+        except InputError as exc:
+            errors = self._all_errors(number, cells) or [
+                RowError(number, exc.field or "?", exc.problem, str(exc.value or ""))
+            ]
+        listing_values: list[Decimal | None] = []
+        for column in self.header.listings:
+            text = cells[column.index]
+            try:
+                listing_values.append(self._prices[column.currency](text, column.field))
+            except InputError as exc:
+                errors.append(RowError(number, column.header, exc.problem, text))
+        code = _unescape(cells[self.header.columns["sku"]].strip())
+        if len(code) > MAX_CODE_LENGTH:
+            errors.append(RowError(number, self.header.names["sku"], TOO_LONG, code))
+        if parsed is None or errors:
+            return None, errors
+        values = tuple(parsed[i] for i in self._field_getters)
+        if "name" in self.header.columns:
+            name = _unescape(parsed.name or "")
+            if len(name) > MAX_NAME_LENGTH:
+                return None, [RowError(number, self.header.names["name"], TOO_LONG, name)]
+            values = tuple(
+                name if f == "name" else v for f, v in zip(self.fields, values, strict=True)
+            )
+        return ImportRow(number, code, values, tuple(listing_values)), []
+
+    def _all_errors(self, number: int, cells: list[str]) -> list[RowError]:
+        """The slow path for a bad row: probe each SKU field alone, so every bad cell of
+        the row is reported (the fast parser stops at the first)."""
+        errors = []
+        for name, index in self.header.columns.items():
+            probe = [_PROBE_DEFAULTS.get(n, "") for n in self._probe_names]
+            probe[index] = cells[index]
+            try:
+                self._parser.parse(probe)
+            except InputError as exc:
+                errors.append(RowError(number, self.header.names[name], exc.problem, cells[index]))
+        return errors
+
+
+_PARSED_INDEX = {
+    "name": 1,
+    "unit_cost": 2,
+    "cost_currency": 3,
+    "packaging": 4,
+    "first_mile": 5,
+    "other_cost": 6,
+    "duty_rate": 7,
+}
+
+
+def parse_table(
+    table: Sequence[list[str]], channels: Mapping[str, str], default_cost_currency: str
+) -> ParsedFile:
+    """Parse a whole table; every error by row and column, duplicates included."""
+    if not table or not any(cell.strip() for cell in table[0]):
+        return ParsedFile((), [], [], [RowError(1, "sku", "no_header")], [])
+    header = resolve_header(table[0], channels)
+    if header.errors:
+        return ParsedFile((), header.listings, [], header.errors, header.ignored)
+    parser = RowParser(header, default_cost_currency)
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    data_rows = 0
+    sku_column = header.names["sku"]
+    for offset, cells in enumerate(table[1:]):
+        number = offset + 2
+        if not any(cell.strip() for cell in cells):
+            continue
+        data_rows += 1
+        row, row_errors = parser.parse(number, cells)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert row is not None
+        first = first_row.setdefault(row.code, number)
+        if first != number:
+            errors.append(RowError(number, sku_column, InputProblem.DUPLICATE, row.code))
+            continue
+        rows.append(row)
+    return ParsedFile(parser.fields, header.listings, rows, errors, header.ignored, data_rows)
+
+
+# --- export ---------------------------------------------------------------------------------
+def export_header(channel_names: Sequence[str]) -> list[str]:
+    columns = list(COST_FIELDS)
+    for name in channel_names:
+        columns += [f"list_price@{name}", f"lowest_30d@{name}"]
+    return columns
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def escape_formula(text: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ (or tab/CR) as a formula."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(
+        [escape_formula(cell) if isinstance(cell, str) else _plain(cell) for cell in row]  # type: ignore[arg-type]
+        for row in rows
+    )
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def export_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("SKUs")
+    sheet.append(list(header))
+    for row in rows:
+        cells: list[object] = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # text, never a formula
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def percent_value(fraction: Decimal) -> Decimal:
+    """A stored fraction as the percent a file carries: 0.075 → 7.5, 0.15 → 15."""
+    percent = fraction.scaleb(2)
+    integral = percent.to_integral_value()
+    return integral.quantize(Decimal(1)) if percent == integral else percent.normalize()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFiles:
+    rows: int
+    csv: bytes
+    xlsx: bytes
+
+
+async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
+    """The team's catalogue in the import format (cost fields, then listings per channel)."""
+    access.require(Action.READ)
+    channels = list(
+        (
+            await uow.session.execute(
+                select(Channel.id, Channel.name)
+                .where(Channel.team_id == access.team_id)
+                .order_by(Channel.name)
+            )
+        ).all()
+    )
+    position = {channel_id: i for i, (channel_id, _) in enumerate(channels)}
+    skus = (
+        await uow.session.execute(
+            select(
+                Sku.id,
+                Sku.code,
+                Sku.name,
+                Sku.unit_cost,
+                Sku.cost_currency,
+                Sku.packaging,
+                Sku.first_mile,
+                Sku.other_cost,
+                Sku.duty_rate,
+            )
+            .where(Sku.team_id == access.team_id)
+            .order_by(Sku.code)
+        )
+    ).all()
+    listing_rows = (
+        await uow.session.execute(
+            select(Listing.sku_id, Listing.channel_id, Listing.list_price, Listing.lowest_30d)
+            .join(Sku, Sku.id == Listing.sku_id)
+            .where(Sku.team_id == access.team_id)
+        )
+    ).all()
+    listings: dict[int, list[Decimal | None]] = {}
+    for sku_id, channel_id, list_price, lowest in listing_rows:
+        cells = listings.setdefault(sku_id, [None] * (2 * len(channels)))
+        cells[2 * position[channel_id]] = list_price
+        cells[2 * position[channel_id] + 1] = lowest
+    empty = [None] * (2 * len(channels))
+    rows: list[list[object]] = [
+        [
+            code,
+            name,
+            unit_cost,
+            currency,
+            packaging,
+            first_mile,
+            other_cost,
+            percent_value(duty),
+            *listings.get(sku_id, empty),
+        ]
+        for sku_id, code, name, unit_cost, currency, packaging, first_mile, other_cost, duty in skus
+    ]
+    header = export_header([name for _, name in channels])
+    return ExportFiles(len(rows), export_csv(header, rows), export_xlsx(header, rows))
+
+
+# --- preview and apply ------------------------------------------------------------------------
+@dataclass(slots=True)
+class ImportPlan:
+    """What applying the file would do to the catalogue as it is now."""
+
+    new: list[ImportRow] = field(default_factory=list)
+    changed: list[tuple[int, ImportRow]] = field(default_factory=list)  # (sku id, row)
+    unchanged: int = 0
+    missing_cost: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    pending_id: int | None  # None when there are errors (nothing to confirm)
+    filename: str
+    data_rows: int
+    new: int
+    changed: int
+    unchanged: int
+    errors: list[RowError]
+    ignored: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    filename: str
+    new: int
+    changed: int
+    unchanged: int
+    price_changes: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    skus: dict[str, tuple[int, tuple[Any, ...]]]  # code → (id, values of the file's fields)
+    listings: dict[tuple[int, int], tuple[int, Decimal | None, Decimal | None]]
+    channel_ids: dict[str, int]
+
+
+async def _channels_by_name(uow: UnitOfWork, team_id: int) -> dict[str, tuple[int, str]]:
+    rows = await uow.session.execute(
+        select(Channel.name, Channel.id, Channel.currency).where(Channel.team_id == team_id)
+    )
+    return {name: (channel_id, currency) for name, channel_id, currency in rows}
+
+
+async def _existing(
+    uow: UnitOfWork, team_id: int, fields: Sequence[str], channel_ids: dict[str, int]
+) -> _Existing:
+    columns = [getattr(Sku, f) for f in fields]
+    skus: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    for row in await uow.session.execute(
+        select(Sku.code, Sku.id, *columns).where(Sku.team_id == team_id)
+    ):
+        skus[row[0]] = (row[1], tuple(row[2:]))
+    listings: dict[tuple[int, int], tuple[int, Decimal | None, Decimal | None]] = {}
+    if channel_ids:
+        for listing_id, sku_id, channel_id, list_price, lowest in await uow.session.execute(
+            select(
+                Listing.id,
+                Listing.sku_id,
+                Listing.channel_id,
+                Listing.list_price,
+                Listing.lowest_30d,
+            ).where(Listing.channel_id.in_(list(channel_ids.values())))
+        ):
+            listings[(sku_id, channel_id)] = (listing_id, list_price, lowest)
+    return _Existing(skus, listings, channel_ids)
+
+
+def _same(stored: Any, new: Any) -> bool:
+    return bool(stored == new)  # Decimals by value: 12.50 is 12.5
+
+
+def _listing_changes(
+    parsed: ParsedFile, row: ImportRow, sku_id: int | None, existing: _Existing
+) -> bool:
+    for column, value in zip(parsed.listings, row.listing_values, strict=True):
+        if value is None:
+            continue
+        if sku_id is None:
+            return True
+        current = existing.listings.get((sku_id, existing.channel_ids[column.channel]))
+        if current is None:
+            return True
+        stored = current[1] if column.field == "list_price" else current[2]
+        if stored != value:
+            return True
+    return False
+
+
+def plan_import(parsed: ParsedFile, existing: _Existing) -> ImportPlan:
+    plan = ImportPlan()
+    sku_column = "unit_cost"
+    for row in parsed.rows:
+        found = existing.skus.get(row.code)
+        if found is None:
+            if not parsed.has_unit_cost:
+                plan.missing_cost.append(RowError(row.row, sku_column, "new_needs_cost", row.code))
+                continue
+            plan.new.append(row)
+            continue
+        sku_id, stored = found
+        same_values = all(_same(a, b) for a, b in zip(stored, row.values, strict=True))
+        if same_values and not _listing_changes(parsed, row, sku_id, existing):
+            plan.unchanged += 1
+        else:
+            plan.changed.append((sku_id, row))
+    return plan
+
+
+def _encode(parsed: ParsedFile) -> dict[str, Any]:
+    def cell(value: Any) -> Any:
+        return format(value, "f") if isinstance(value, Decimal) else value
+
+    return {
+        "v": FORMAT_VERSION,
+        "fields": list(parsed.fields),
+        "listings": [[c.field, c.channel, c.currency, c.header] for c in parsed.listings],
+        "data_rows": parsed.data_rows,
+        "rows": [
+            [row.row, row.code, *map(cell, row.values), *map(cell, row.listing_values)]
+            for row in parsed.rows
+        ],
+    }
+
+
+_TEXT_FIELDS = frozenset({"name", "cost_currency"})
+
+
+def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
+    if data.get("v") != FORMAT_VERSION:
+        raise ValueError("unknown pending import format")
+    fields = tuple(data["fields"])
+    listings = [ListingColumn(-1, f, ch, ccy, h) for f, ch, ccy, h in data["listings"]]
+    width = len(fields)
+    text_at = [f in _TEXT_FIELDS for f in fields]
+    rows = []
+    for raw in data["rows"]:
+        values = tuple(
+            v if is_text else Decimal(v)
+            for v, is_text in zip(raw[2 : 2 + width], text_at, strict=True)
+        )
+        listing_values = tuple(None if v is None else Decimal(v) for v in raw[2 + width :])
+        rows.append(ImportRow(raw[0], raw[1], values, listing_values))
+    return ParsedFile(fields, listings, rows, [], [], data.get("data_rows", len(rows)))
+
+
+async def preview_import(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    filename: str,
+    table: Sequence[list[str]],
+    now: datetime,
+) -> ImportPreview:
+    """Parse the file's table (`read_table`) and compare it with the catalogue; keep the
+    rows for confirmation only when there are no errors."""
+    access.require(Action.EDIT_CATALOG)
+    channels = await _channels_by_name(uow, access.team_id)
+    currencies = {name: currency for name, (_, currency) in channels.items()}
+    parsed = parse_table(table, currencies, access.team.cost_currency)
+    channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
+    existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
+    plan = plan_import(parsed, existing)
+    errors = sorted([*parsed.errors, *plan.missing_cost], key=lambda e: e.row)
+    pending_id = None
+    await uow.session.execute(
+        delete(PendingImport).where(
+            PendingImport.user_id == access.user.id, PendingImport.created_at < now - PENDING_TTL
+        )
+    )
+    if not errors and (plan.new or plan.changed):
+        pending = PendingImport(
+            team_id=access.team_id,
+            user_id=access.user.id,
+            filename=filename[:256],
+            rows=_encode(parsed),
+            created_at=now,
+        )
+        uow.session.add(pending)
+        await uow.session.flush()
+        pending_id = pending.id
+    return ImportPreview(
+        pending_id=pending_id,
+        filename=filename,
+        data_rows=parsed.data_rows,
+        new=len(plan.new),
+        changed=len(plan.changed),
+        unchanged=plan.unchanged,
+        errors=errors,
+        ignored=parsed.ignored,
+    )
+
+
+async def pending_import(
+    uow: UnitOfWork, access: TeamAccess, pending_id: int, now: datetime
+) -> PendingImport | None:
+    """The actor's own pending import in this team, if it is still fresh."""
+    pending = await uow.session.scalar(
+        select(PendingImport).where(
+            PendingImport.id == pending_id,
+            PendingImport.team_id == access.team_id,
+            PendingImport.user_id == access.user.id,
+        )
+    )
+    if pending is None or pending.created_at < now - PENDING_TTL:
+        return None
+    return pending
+
+
+async def cancel_import(uow: UnitOfWork, pending: PendingImport) -> None:
+    await uow.session.delete(pending)
+
+
+async def apply_import(
+    uow: UnitOfWork, access: TeamAccess, pending: PendingImport, now: datetime
+) -> ImportResult:
+    """Apply a confirmed import in the caller's transaction: all rows or none."""
+    access.require(Action.EDIT_CATALOG)
+    parsed = _decode_pending(pending.rows)
+    channels = await _channels_by_name(uow, access.team_id)
+    for column in parsed.listings:
+        found = channels.get(column.channel)
+        if found is None or found[1] != column.currency:
+            raise Conflict(
+                N_(
+                    "Channel “{name}” was deleted or changed since the preview. Send the file "
+                    "again."
+                ),
+                name=column.channel,
+            )
+    channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
+    existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
+    plan = plan_import(parsed, existing)
+    if plan.missing_cost:
+        raise Conflict(
+            N_("Some SKUs of this file were deleted since the preview. Send the file again.")
+        )
+    session = uow.session
+    fields = parsed.fields
+    if plan.new:
+        defaults: dict[str, Any] = {
+            "name": "",
+            "cost_currency": access.team.cost_currency,
+            "packaging": Decimal(0),
+            "first_mile": Decimal(0),
+            "other_cost": Decimal(0),
+            "duty_rate": Decimal(0),
+        }
+        await session.execute(
+            insert(Sku),
+            [
+                {
+                    **defaults,
+                    **dict(zip(fields, row.values, strict=True)),
+                    "team_id": access.team_id,
+                    "code": row.code,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row in plan.new
+            ],
+        )
+    changed_values = [
+        (sku_id, row)
+        for sku_id, row in plan.changed
+        if not all(_same(a, b) for a, b in zip(existing.skus[row.code][1], row.values, strict=True))
+    ]
+    if changed_values:
+        await session.execute(
+            update(Sku),
+            [
+                {"id": sku_id, **dict(zip(fields, row.values, strict=True)), "updated_at": now}
+                for sku_id, row in changed_values
+            ],
+        )
+    price_changes = await _apply_listings(uow, access, parsed, plan, existing, now)
+    changed_ids = [sku_id for sku_id, _ in plan.changed]
+    if changed_ids:
+        await margins.recheck_margins(uow, access.team_id, now, sku_ids=changed_ids)
+    await session.delete(pending)
+    return ImportResult(
+        pending.filename, len(plan.new), len(plan.changed), plan.unchanged, price_changes
+    )
+
+
+async def _apply_listings(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    parsed: ParsedFile,
+    plan: ImportPlan,
+    existing: _Existing,
+    now: datetime,
+) -> int:
+    """Insert or update the listings the file sets; a price history row per list-price change."""
+    if not parsed.listings:
+        return 0
+    session = uow.session
+    rows = [*plan.new, *(row for _, row in plan.changed)]
+    if not any(v is not None for row in rows for v in row.listing_values):
+        return 0
+    sku_ids = dict(
+        (await session.execute(select(Sku.code, Sku.id).where(Sku.team_id == access.team_id))).all()
+    )
+    wanted: dict[tuple[int, int], dict[str, Decimal]] = {}
+    for row in rows:
+        sku_id = sku_ids[row.code]
+        for column, value in zip(parsed.listings, row.listing_values, strict=True):
+            if value is not None:
+                key = (sku_id, existing.channel_ids[column.channel])
+                wanted.setdefault(key, {})[column.field] = value
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    history_keys: list[tuple[int, int, Decimal]] = []
+    for (sku_id, channel_id), values in wanted.items():
+        current = existing.listings.get((sku_id, channel_id))
+        if current is None:
+            inserts.append(
+                {
+                    "sku_id": sku_id,
+                    "channel_id": channel_id,
+                    "list_price": values.get("list_price"),
+                    "lowest_30d": values.get("lowest_30d"),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            if "list_price" in values:
+                history_keys.append((sku_id, channel_id, values["list_price"]))
+            continue
+        listing_id, list_price, lowest = current
+        new_price = values.get("list_price", list_price)
+        new_lowest = values.get("lowest_30d", lowest)
+        if new_price == list_price and new_lowest == lowest:
+            continue
+        updates.append(
+            {"id": listing_id, "list_price": new_price, "lowest_30d": new_lowest, "updated_at": now}
+        )
+        if new_price != list_price and new_price is not None:
+            history_keys.append((sku_id, channel_id, new_price))
+    if inserts:
+        await session.execute(insert(Listing), inserts)
+    if updates:
+        await session.execute(update(Listing), updates)
+    if history_keys:
+        listing_ids = {
+            (sku_id, channel_id): listing_id
+            for listing_id, sku_id, channel_id in await session.execute(
+                select(Listing.id, Listing.sku_id, Listing.channel_id).where(
+                    Listing.channel_id.in_(list(existing.channel_ids.values()))
+                )
+            )
+        }
+        await session.execute(
+            insert(PriceHistory),
+            [
+                {
+                    "listing_id": listing_ids[(sku_id, channel_id)],
+                    "price": price,
+                    "effective_at": now,
+                    "source": "import",
+                    "changed_by": access.user.id,
+                }
+                for sku_id, channel_id, price in history_keys
+            ],
+        )
+    return len(history_keys)

@@ -1,0 +1,580 @@
+"""Catalogue screens: SKU pages and cards, changes, import previews, the floor card."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.db.models import Sku
+from bot.domain.errors import N_
+from bot.i18n import Translator
+from bot.pricing import FeeKind, FxQuote, Status
+from bot.pricing.landed import CostKind
+from bot.services.arguments import problem_hint, shown
+from bot.services.catalog import PAGE_SIZE, FloorCard, SkuCard, SkuPage, SkuSaved
+from bot.services.imports import ImportPreview, ImportResult, RowError
+from bot.views.callbacks import encode
+from bot.views.channels import percent
+from bot.views.common import Button, Rendered, h, keyboard
+
+ERRORS_SHOWN = 20
+FIELD_NAMES = {
+    "name": N_("Name"),
+    "unit_cost": N_("Unit cost"),
+    "cost_currency": N_("Cost currency"),
+    "packaging": N_("Packaging"),
+    "first_mile": N_("First mile"),
+    "other_cost": N_("Other costs"),
+    "duty_rate": N_("Duty rate"),
+    "list_price": N_("List price"),
+    "lowest_30d": N_("Lowest price in 30 days"),
+}
+COST_LABELS = {
+    CostKind.UNIT_COST: N_("Unit cost"),
+    CostKind.PACKAGING: N_("Packaging"),
+    CostKind.FIRST_MILE: N_("First mile"),
+    CostKind.OTHER_COST: N_("Other costs"),
+}
+FEE_LABELS = {
+    FeeKind.COMMISSION: N_("Commission"),
+    FeeKind.PAYMENT_RATE: N_("Payment fee"),
+    FeeKind.RETURNS_RATE: N_("Returns allowance"),
+    FeeKind.ADS_RATE: N_("Advertising"),
+    FeeKind.PAYMENT_FIXED: N_("Payment fee per order"),
+    FeeKind.FULFILMENT_FEE: N_("Fulfilment fee"),
+    FeeKind.OTHER_CHANNEL_FEE: N_("Other channel fee"),
+}
+SOURCE_LABELS = {"ecb": N_("ECB reference rate"), "manual": N_("manual rate")}
+
+
+def money(_: Translator, amount: Decimal | None, currency: str) -> str:
+    return "—" if amount is None else _.money(amount, currency)
+
+
+def sku_title(sku: Sku) -> str:
+    name = f" · {h(sku.name)}" if sku.name and sku.name != sku.code else ""
+    return f"<code>{h(sku.code)}</code>{name}"
+
+
+# --- lists and cards ---------------------------------------------
+def sku_page(_: Translator, page: SkuPage) -> Rendered:
+    if not page.total:
+        return (
+            _(
+                "No SKUs yet. Add one with <code>/sku add A1 unit_cost=35 first_mile=4</code>, "
+                "or send me a CSV or XLSX file (/import shows the columns)."
+            ),
+            None,
+        )
+    first = page.page * PAGE_SIZE + 1
+    last = first + len(page.skus) - 1
+    lines = [
+        _("<b>SKUs</b> {first}–{last} of {total}", first=first, last=last, total=page.total),
+        "",
+    ]
+    for sku in page.skus:
+        lines.append(f"{sku_title(sku)} — {_.money(sku.unit_cost, sku.cost_currency)}")
+    lines += ["", _("Details: <code>/sku CODE</code> · floor: <code>/floor CODE</code>")]
+    buttons: list[Button] = []
+    if page.page > 0:
+        buttons.append(("◀", encode("skus", page.page - 1)))
+    if page.pages > 1:
+        buttons.append((f"{page.page + 1}/{page.pages}", encode("skus", page.page)))
+    if page.page < page.pages - 1:
+        buttons.append(("▶", encode("skus", page.page + 1)))
+    return "\n".join(lines), keyboard([buttons]) if page.pages > 1 else None
+
+
+def sku_card(_: Translator, card: SkuCard) -> Rendered:
+    sku = card.sku
+    ccy = sku.cost_currency
+    lines = [
+        f"📦 {sku_title(sku)}",
+        "",
+        _("<b>Costs</b> per unit"),
+        f"{_(FIELD_NAMES['unit_cost'])}: {_.money(sku.unit_cost, ccy)}",
+        f"{_(FIELD_NAMES['packaging'])}: {_.money(sku.packaging, ccy)}",
+        f"{_(FIELD_NAMES['first_mile'])}: {_.money(sku.first_mile, ccy)}",
+        f"{_(FIELD_NAMES['other_cost'])}: {_.money(sku.other_cost, ccy)}",
+        f"{_(FIELD_NAMES['duty_rate'])}: {percent(_, sku.duty_rate)}",
+        "",
+        _("<b>Listings</b>"),
+    ]
+    for line in card.listings:
+        currency = line.channel.currency
+        lowest = money(_, line.lowest_30d, currency)
+        if line.lowest_30d is not None and line.lowest_is_manual:
+            lowest = _("{price} (set by hand)", price=lowest)
+        lines.append(
+            _(
+                "{channel}: list price {price}, lowest in 30 days {lowest}",
+                channel=f"<b>{h(line.channel.name)}</b>",
+                price=money(_, line.list_price, currency),
+                lowest=lowest,
+            )
+        )
+    if not card.listings:
+        lines.append(_("No list prices yet."))
+    if card.unlisted:
+        lines.append(
+            _(
+                "Not listed on: {channels}. Set a price with "
+                "<code>/sku {code} list_price@{channel}=19.99</code>",
+                channels=", ".join(h(n) for n in card.unlisted),
+                code=h(sku.code),
+                channel=h(card.unlisted[0]),
+            )
+        )
+    if card.history:
+        lines += ["", _("<b>Price history</b>")]
+        for change in card.history:
+            lines.append(
+                f"{_.datetime(change.at)} · {h(change.channel)}: "
+                f"{_.money(change.price, change.currency)}"
+            )
+    if card.campaigns:
+        lines += [
+            "",
+            _.ngettext("Enrolled in {n} campaign.", "Enrolled in {n} campaigns.", card.campaigns),
+        ]
+    lines += [
+        "",
+        _(
+            "Change: <code>/sku {code} unit_cost=12.5</code> · floor: <code>/floor {code}</code>"
+            " · delete: <code>/sku del {code}</code>",
+            code=h(sku.code),
+        ),
+    ]
+    return "\n".join(lines), None
+
+
+def _change_value(_: Translator, field: str, value: object, currency: str | None) -> str:
+    if value is None:
+        return "—"
+    if field == "duty_rate" and isinstance(value, Decimal):
+        return percent(_, value)
+    if currency is not None and isinstance(value, Decimal):
+        return _.money(value, currency)
+    return h(value) if str(value) else "—"
+
+
+def _field_label(_: Translator, field: str) -> str:
+    base, _at, channel = field.partition("@")
+    label = _(FIELD_NAMES[base]) if base in FIELD_NAMES else h(base)
+    return f"{label} ({h(channel)})" if channel else label
+
+
+def sku_saved(_: Translator, saved: SkuSaved) -> Rendered:
+    sku = saved.sku
+    if saved.created:
+        lines = [
+            _(
+                "✅ SKU {sku} added: unit cost {cost}.",
+                sku=sku_title(sku),
+                cost=_.money(sku.unit_cost, sku.cost_currency),
+            )
+        ]
+        for change in saved.changes:
+            lines.append(
+                f"{_field_label(_, change.field)}: "
+                f"{_change_value(_, change.field, change.after, change.currency)}"
+            )
+        lines.append(_("Next: <code>/floor {code}</code> shows its floor price.", code=h(sku.code)))
+        return "\n".join(lines), None
+    if not saved.changes:
+        return _("Nothing changed: SKU {sku} already has these values.", sku=sku_title(sku)), None
+    lines = [_("✅ SKU {sku} changed:", sku=sku_title(sku))]
+    for change in saved.changes:
+        before = _change_value(_, change.field, change.before, change.currency)
+        after = _change_value(_, change.field, change.after, change.currency)
+        lines.append(f"{_field_label(_, change.field)}: {before} → {after}")
+    return "\n".join(lines), None
+
+
+def confirm_sku_delete(_: Translator, sku: Sku, campaigns: int) -> Rendered:
+    lines = [
+        _(
+            "Delete SKU {sku}? Its list prices and price history are deleted with it.",
+            sku=sku_title(sku),
+        )
+    ]
+    if campaigns:
+        lines.append(
+            _.ngettext(
+                "⚠️ It is enrolled in {n} campaign and will be removed from it.",
+                "⚠️ It is enrolled in {n} campaigns and will be removed from them.",
+                campaigns,
+            )
+        )
+    buttons = [[(_("🗑 Delete"), encode("skudel", sku.id)), (_("Cancel"), encode("skukeep"))]]
+    return "\n".join(lines), keyboard(buttons)
+
+
+def sku_deleted(_: Translator, code: str) -> Rendered:
+    return _("🗑 SKU <code>{code}</code> deleted.", code=h(code)), None
+
+
+# --- import and export ---------------------------------------------
+def import_help(_: Translator, channel_names: list[str]) -> Rendered:
+    channel = channel_names[0] if channel_names else "temu-us-semi"
+    text = _(
+        "<b>Import SKUs from a file</b>\n"
+        "Send me a CSV or XLSX file (up to 5 MB and 50,000 rows) with a header row:\n"
+        "<code>sku, name, unit_cost, cost_currency, packaging, first_mile, other_cost, "
+        "duty_rate, list_price@{channel}, lowest_30d@{channel}</code>\n\n"
+        "Only <code>sku</code> is required (and <code>unit_cost</code> for new SKUs). "
+        "Percentages in percent (7.5 = 7.5 %), amounts with a decimal point. One "
+        "<code>list_price@CHANNEL</code> column per channel; a plain <code>list_price</code> "
+        "column works when the team has one channel. Empty price cells leave prices as they "
+        "are. Column names may be in your language.\n\n"
+        "I show a preview first and import nothing until you confirm. /export sends the "
+        "catalogue in this format. In a group, send the file as a reply to one of my messages.",
+        channel=h(channel),
+    )
+    return text, None
+
+
+def row_error(_: Translator, error: RowError) -> str:
+    column = h(error.column)
+    if error.problem == "no_header":
+        return _("row 1: the file has no header row (sku, unit_cost, …).")
+    if error.problem == "listing_needs_channel":
+        return _(
+            "row 1, {column}: which channel? Name it in the header, like {example}.",
+            column=column,
+            example=f"<code>{column}@temu-us-semi</code>",
+        )
+    if error.problem == "new_needs_cost":
+        return _(
+            "row {row}: {code} is a new SKU, so it needs a unit_cost column.",
+            row=error.row,
+            code=f"<code>{h(error.value)}</code>",
+        )
+    if error.problem == "required" and error.row == 1:
+        return _("row 1: the required column {column} is missing.", column=column)
+    if error.problem == "required":
+        return _("row {row}, {column}: a value is required.", row=error.row, column=column)
+    return _(
+        "row {row}, {column}: “{value}” {problem}",
+        row=error.row,
+        column=column,
+        value=h(shown(error.value)),
+        problem=_(problem_hint(error.problem)),
+    )
+
+
+def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
+    lines = [
+        _("📄 <b>{file}</b>", file=h(preview.filename)),
+        _.ngettext("{n} row read.", "{n} rows read.", preview.data_rows),
+        _(
+            "New: {new} · changed: {changed} · unchanged: {unchanged} · errors: {errors}",
+            new=preview.new,
+            changed=preview.changed,
+            unchanged=preview.unchanged,
+            errors=len(preview.errors),
+        ),
+    ]
+    if preview.ignored:
+        lines.append(
+            _(
+                "Columns I do not use: {columns}",
+                columns=", ".join(h(shown(c)) for c in preview.ignored[:10]),
+            )
+        )
+    if preview.errors:
+        lines += ["", _("<b>Nothing was imported.</b> Fix these and send the file again:")]
+        lines += [row_error(_, e) for e in preview.errors[:ERRORS_SHOWN]]
+        hidden = len(preview.errors) - ERRORS_SHOWN
+        if hidden > 0:
+            lines.append(_.ngettext("… and {n} more error.", "… and {n} more errors.", hidden))
+        return "\n".join(lines), None
+    if preview.pending_id is None:
+        lines += ["", _("Nothing to import: the catalogue already matches this file.")]
+        return "\n".join(lines), None
+    lines += ["", _("Import these changes?")]
+    buttons = [
+        [
+            (_("✅ Confirm"), encode("imp", preview.pending_id, "y")),
+            (_("Cancel"), encode("imp", preview.pending_id, "n")),
+        ]
+    ]
+    return "\n".join(lines), keyboard(buttons)
+
+
+def import_done(_: Translator, result: ImportResult) -> Rendered:
+    text = _(
+        "✅ Imported {file}: {new} new, {changed} changed, {unchanged} unchanged; "
+        "{prices} list price changes recorded.",
+        file=f"<b>{h(result.filename)}</b>",
+        new=result.new,
+        changed=result.changed,
+        unchanged=result.unchanged,
+        prices=result.price_changes,
+    )
+    return text, None
+
+
+def import_cancelled(_: Translator) -> Rendered:
+    return _("Import cancelled; nothing was changed."), None
+
+
+def export_caption(_: Translator, rows: int, kind: str) -> str:
+    return _.ngettext(
+        "Catalogue export ({kind}): {n} SKU. Edit it and send it back to import.",
+        "Catalogue export ({kind}): {n} SKUs. Edit it and send it back to import.",
+        rows,
+        kind=kind,
+    )
+
+
+# --- the floor card ---------------------------------------------
+def _rate_text(_: Translator, quote: FxQuote) -> str:
+    rate = Decimal(format(quote.rate, ".6g"))
+    sources = ", ".join(_(SOURCE_LABELS.get(s, s)) for s in quote.sources)
+    when = _.date(quote.as_of) if quote.as_of else _("undated")
+    via = ""
+    if len(quote.legs) > 1:
+        via = " " + _("via {currency}", currency=h(quote.legs[0].rate.to_currency))
+    return _(
+        "1 {base} = {rate} {quote}{via} ({source}, {date})",
+        base=h(quote.from_currency),
+        rate=_.number(rate),
+        quote=h(quote.to_currency),
+        via=via,
+        source=sources,
+        date=when,
+    )
+
+
+def _fx_missing(_: Translator, source: str, target: str) -> str:
+    return _(
+        "⚠️ I have no exchange rate from {source} to {target}, so I cannot convert the costs. "
+        "Set one with <code>/fx set {source} {target} RATE</code> (1 {source} = RATE "
+        "{target}), for example <code>/fx set CNY USD 0.14</code>.",
+        source=h(source),
+        target=h(target),
+    )
+
+
+def _no_price(_: Translator, card: FloorCard) -> str:
+    reason = card.result.floor.no_price
+    assert reason is not None
+    channel = card.channel
+    fees = [
+        f"{_(FEE_LABELS[kind])} {percent(_, getattr(channel, kind.value))}"
+        for kind, share in reason.fee_shares
+        if share
+    ]
+    if reason.fees_share >= 1:
+        return _(
+            "⚠️ No price covers the fees: {fees} take {total} of net revenue on their own. "
+            "Check them with <code>/channel {channel}</code>.",
+            fees=", ".join(fees),
+            total=percent(_, reason.fees_share),
+            channel=h(channel.name),
+        )
+    return _(
+        "⚠️ No price reaches a {margin} margin: the fees ({fees}) and the margin add up to "
+        "{total} of net revenue. Lower the margin (<code>/floor {code} margin=…</code>) or "
+        "the channel's fees (<code>/channel {channel}</code>).",
+        margin=percent(_, reason.target_margin),
+        fees=", ".join(fees) or _("none"),
+        total=percent(_, reason.total),
+        code=h(card.sku.code),
+        channel=h(channel.name),
+    )
+
+
+def floor_card(_: Translator, card: FloorCard) -> Rendered:
+    sku, channel = card.sku, card.channel
+    result = card.result
+    floor = result.floor
+    sale = channel.currency
+    margin_note = _("given") if card.margin_given else _("team target")
+    lines = [
+        _("📉 <b>Floor</b> {sku}", sku=sku_title(sku)),
+        _(
+            "Channel {channel} ({currency}) · target margin {margin} ({note})",
+            channel=f"<b>{h(channel.name)}</b>",
+            currency=h(sale),
+            margin=percent(_, card.margin),
+            note=margin_note,
+        ),
+        "",
+        _("<b>Landed cost</b> per unit"),
+    ]
+    landed = floor.landed
+    if landed is None:
+        ccy = sku.cost_currency
+        lines.append(
+            _(
+                "Costs {total} in {currency}",
+                total=_.money(sku.unit_cost + sku.packaging + sku.first_mile + sku.other_cost, ccy),
+                currency=h(ccy),
+            )
+        )
+        if floor.missing_rate is not None:
+            lines += ["", _fx_missing(_, *floor.missing_rate)]
+        return "\n".join(lines), None
+    for line in landed.lines:
+        if line.kind in COST_LABELS:
+            lines.append(
+                f"{_(COST_LABELS[line.kind])}: {_.money(line.amount.amount, line.amount.currency)}"
+            )
+    duty = landed.duty
+    if duty.waived:
+        lines.append(_("Duty: none — fully managed, the platform pays import costs"))
+    elif duty.rate:
+        basis = (
+            _("FOB: unit cost") if duty.basis.value == "fob" else _("CIF: unit cost + first mile")
+        )
+        lines.append(
+            _(
+                "Duty: {amount} ({rate} of {base}, {basis})",
+                amount=_.money(duty.amount.amount, duty.amount.currency),
+                rate=percent(_, duty.rate),
+                base=_.money(duty.base.amount, duty.base.currency),
+                basis=basis,
+            )
+        )
+    else:
+        lines.append(_("Duty: none"))
+    lines.append(
+        _("Total: {amount}", amount=_.money(landed.cost_total.amount, landed.cost_total.currency))
+    )
+    if card.quote is not None and not card.quote.is_identity:
+        fx_line = _("FX: {rate}", rate=_rate_text(_, card.quote))
+        if card.fx_stale:
+            fx_line += " " + _("⚠️ stale (older than 3 days)")
+        lines.append(fx_line)
+        lines.append(_("FX buffer: {buffer}", buffer=percent(_, landed.fx.buffer)))
+    lines.append(_("<b>Landed cost: {amount}</b>", amount=_.money(landed.amount.amount, sale)))
+    lines.append("")
+    at_floor = floor.at_floor
+    if at_floor is not None:
+        on = (
+            _("on the price with VAT")
+            if at_floor.fees_on.value == "gross"
+            else _("on the price without VAT")
+        )
+        lines.append(_("<b>Fees</b> at the floor price (percent fees {on})", on=on))
+        fee_lines = [
+            f"{_(FEE_LABELS[fee.kind])}"
+            + (f" {percent(_, fee.rate)}" if fee.rate is not None else "")
+            + f": {_.money(fee.amount.amount, sale)}"
+            for fee in at_floor.fees
+            if fee.amount.amount or fee.rate
+        ]
+        lines += fee_lines or [_("No channel fees set.")]
+        if at_floor.vat_rate:
+            lines.append(
+                _(
+                    "VAT {rate} in the price: {amount}",
+                    rate=percent(_, at_floor.vat_rate),
+                    amount=_.money(at_floor.vat.amount, sale),
+                )
+            )
+        lines.append("")
+    if floor.break_even is not None:
+        lines.append(_("Break-even: {amount}", amount=_.money(floor.break_even.amount, sale)))
+    if result.status is Status.NO_PRICE or floor.floor is None:
+        lines += [_no_price(_, card)]
+        return "\n".join(lines), None
+    lines.append(
+        _(
+            "<b>Floor: {amount}</b> (keeps {margin} of net revenue)",
+            amount=_.money(floor.floor.amount, sale),
+            margin=percent(_, card.margin),
+        )
+    )
+    lines.append("")
+    lines += _discount_lines(_, card)
+    return "\n".join(lines), None
+
+
+def _margin(_: Translator, value: Decimal | None) -> str:
+    return "—" if value is None else _.percent(value, 1)
+
+
+def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
+    result = card.result
+    channel = card.channel
+    sale = channel.currency
+    if card.list_price_unusable is not None:
+        return [
+            _(
+                "⚠️ The list price {price} has more decimals than {currency} allows. Set it "
+                "again with <code>/sku {code} list_price@{channel}=…</code>.",
+                price=h(format(card.list_price_unusable, "f")),
+                currency=h(sale),
+                code=h(card.sku.code),
+                channel=h(channel.name),
+            )
+        ]
+    if result.status is Status.NO_LIST_PRICE or result.list_price is None:
+        return [
+            _(
+                "No list price on {channel} yet, so no discount to show. Set one with "
+                "<code>/sku {code} list_price@{channel}=19.99</code>.",
+                channel=h(channel.name),
+                code=h(card.sku.code),
+            )
+        ]
+    list_price = result.list_price
+    margin_at_list = result.at_list.margin if result.at_list is not None else None
+    lines = [
+        _(
+            "List price: {price} · margin at list price {margin}",
+            price=_.money(list_price.amount, sale),
+            margin=_margin(_, margin_at_list),
+        )
+    ]
+    if result.status is Status.BELOW_FLOOR:
+        lines.append(
+            _(
+                "⚠️ The list price is below the floor: this SKU cannot join a campaign at any "
+                "discount."
+            )
+        )
+        return lines
+    assert result.max_discount is not None and result.customer_floor is not None
+    pct = result.max_discount_pct or Decimal(0)
+    lines.append(
+        _(
+            "<b>Deepest discount: {amount} ({percent})</b> → customer price at least {floor}",
+            amount=_.money(result.max_discount.amount, sale),
+            percent=percent(_, pct),
+            floor=_.money(result.customer_floor.amount, sale),
+        )
+    )
+    return lines
+
+
+def sku_usage(_: Translator) -> Rendered:
+    return (
+        _(
+            "<b>SKUs</b>\n"
+            "<code>/skus</code> — the catalogue, 20 per page\n"
+            "<code>/sku add A1 unit_cost=35 cost_currency=CNY first_mile=4 duty_rate=7.5 "
+            'name="Blue mug"</code> — add a SKU\n'
+            "<code>/sku A1</code> — its costs, list prices and price history\n"
+            "<code>/sku A1 unit_cost=36 list_price@temu-us-semi=19.99</code> — change costs, "
+            "or the list price on a channel (<code>list_price@CHANNEL</code>, "
+            "<code>lowest_30d@CHANNEL</code>; without <code>@CHANNEL</code> when the team has "
+            "one channel)\n"
+            "<code>/sku del A1</code> — delete\n"
+            "Percentages in percent. Many at once: send a CSV or XLSX file (/import)."
+        ),
+        None,
+    )
+
+
+def sku_kept(_: Translator) -> Rendered:
+    return _("Nothing was deleted."), None
+
+
+def not_a_catalogue(_: Translator) -> Rendered:
+    return (
+        _("I import SKUs from CSV or XLSX files. /import shows the columns I read."),
+        None,
+    )
