@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from bot.db.models import Sku
 from bot.domain.errors import N_
@@ -493,7 +493,10 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
 
 
 def _margin(_: Translator, value: Decimal | None) -> str:
-    return "—" if value is None else _.percent(value, 1)
+    """A margin with one decimal, ties rounded up like the floors tool's margins."""
+    if value is None:
+        return "—"
+    return _.percent(value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), 1)
 
 
 def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
