@@ -14,7 +14,10 @@ from bot.config import Settings
 from bot.context import RUNTIME_KEY, BotContext, Runtime
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
+from bot.handlers import calendar as calendar_handlers
+from bot.handlers import campaigns as campaign_handlers
 from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
+from bot.handlers import plan as plan_handlers
 from bot.i18n import compile_catalogs
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,9 @@ def _register_handlers(app: BotApplication) -> None:
     flows.register(app)
     channels.register(app)
     catalog.register(app)
+    campaign_handlers.register(app)
+    plan_handlers.register(app)
+    calendar_handlers.register(app)
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)
 

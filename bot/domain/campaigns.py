@@ -1,0 +1,365 @@
+"""Campaign input as users write it: the one-line `key=value` form, dates in a market's time
+zone, percentages, amounts and subsidies. Pure functions; every refusal is a
+`UserInputError` whose message shows how to write the value.
+
+Dates and times:
+
+* ``2026-11-27``, ``2026-11-27T12:00`` (or ``2026-11-27 12:00``), ``…T12:00:30``;
+  read in the campaign's zone (the channel market's zone unless ``tz=`` is given).
+* A date alone means the start of that day for a **start**, and the end of that
+  day — 23:59:59 — for an **end** or a **registration deadline** (stored as that
+  instant in UTC; the end is inclusive).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.enums import ReferenceRule, SubsidyKind
+from bot.domain.errors import N_, UserInputError
+
+# the keys of `/newcampaign key=value …` and `/campaign <id> key=value …`, in the
+# order the guided flow asks for them
+CAMPAIGN_KEYS: tuple[str, ...] = (
+    "name",
+    "channel",
+    "deadline",
+    "start",
+    "end",
+    "min_discount",
+    "ref",
+    "subsidy",
+    "margin",
+    "tz",
+)
+REQUIRED_KEYS: tuple[str, ...] = ("name", "start", "end")
+MAX_NAME_LENGTH = 128
+MAX_TARGET_MARGIN = Decimal("0.95")
+END_OF_DAY = time(23, 59, 59)
+CLEAR_WORDS = frozenset({"none", "no", "-", "0", "off", "team"})
+# “smart quotes” some clients type instead of plain ones
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
+_MOMENT = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+_HUNDRED = Decimal(100)
+
+
+class Bound(StrEnum):
+    """Which moment a date names: a date alone is 00:00 for a start, 23:59:59 otherwise."""
+
+    START = "start"
+    END = "end"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class Args:
+    """A command's words: positional ones and `key=value` pairs (keys lower-case)."""
+
+    positional: tuple[str, ...]
+    options: dict[str, str]
+
+
+def command_tail(text: str | None) -> str:
+    """What follows the command word (`/newcampaign@bot name=…` → `name=…`)."""
+    if not text:
+        return ""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def split_args(text: str) -> Args:
+    """Split shell-style (quotes keep spaces: `name="Black Friday"`)."""
+    try:
+        words = shlex.split(text.translate(_QUOTES))
+    except ValueError:
+        raise UserInputError(
+            N_(
+                "A quote is not closed in “{value}”. Put values with spaces in quotes, like "
+                '<code>name="Black Friday"</code>.'
+            ),
+            value=text[:80],
+        ) from None
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep:
+            positional.append(word)
+            continue
+        key = key.strip().lower()
+        if not key:
+            raise UserInputError(
+                N_(
+                    "“{value}” has no name before “=”. Write it like <code>start=2026-11-27</code>."
+                ),
+                value=word[:40],
+            )
+        if key in options:
+            raise UserInputError(N_("“{key}” is given twice."), key=key[:32])
+        options[key] = value.strip()
+    return Args(tuple(positional), options)
+
+
+def check_keys(options: dict[str, str], allowed: tuple[str, ...]) -> None:
+    for key in options:
+        if key not in allowed:
+            raise UserInputError(
+                N_("I do not know “{key}”. The keys are: {keys}."),
+                key=key[:32],
+                keys=", ".join(allowed),
+            )
+
+
+def zone_of(name: str) -> ZoneInfo:
+    if not name or name.startswith("/") or ".." in name:
+        raise _bad_zone(name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _bad_zone(name) from None
+
+
+def _bad_zone(name: str) -> UserInputError:
+    return UserInputError(
+        N_(
+            "“{value}” is not a time zone I know. Write it as Area/City from the IANA "
+            "database, for example Asia/Shanghai, Europe/Berlin, America/New_York or "
+            "Asia/Seoul."
+        ),
+        value=name[:64],
+    )
+
+
+def parse_timezone(text: str) -> str:
+    name = text.strip()
+    zone_of(name)
+    return name
+
+
+def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
+    """A date or date-time in `zone`, as an aware UTC datetime."""
+    match = _MOMENT.fullmatch(text.strip())
+    if match is None:
+        raise _bad_moment(text, bound)
+    try:
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        if match["H"] is None:
+            clock = time(0, 0) if bound is Bound.START else END_OF_DAY
+        else:
+            clock = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+    except ValueError:
+        raise _bad_moment(text, bound) from None
+    local = datetime.combine(day, clock, tzinfo=zone_of(zone))
+    return local.astimezone(UTC)
+
+
+def _bad_moment(text: str, bound: Bound) -> UserInputError:
+    if bound is Bound.START:
+        example = "2026-11-27"
+    elif bound is Bound.END:
+        example = "2026-11-30"
+    else:
+        example = "2026-11-20T12:00"
+    return UserInputError(
+        N_(
+            "“{value}” is not a date I can read. Write it like <code>{example}</code> "
+            "(year-month-day, optionally with a time: <code>2026-11-20T12:00</code>)."
+        ),
+        value=text.strip()[:40],
+        example=example,
+    )
+
+
+def check_order(deadline: datetime | None, start: datetime, end: datetime) -> None:
+    """Refuse impossible orders: the end must follow the start, and registration must
+    close no later than the start."""
+    if end <= start:
+        raise UserInputError(
+            N_("The campaign must end after it starts. Check the start and end dates.")
+        )
+    if deadline is not None:
+        check_deadline(deadline, start)
+
+
+def check_deadline(deadline: datetime, start: datetime) -> None:
+    if deadline > start:
+        raise UserInputError(
+            N_(
+                "The registration deadline is after the start. Registration closes before "
+                "a campaign starts: check the deadline and the start."
+            )
+        )
+
+
+def parse_percentage(
+    text: str,
+    *,
+    example: str = "20%",
+    allow_zero: bool = False,
+    maximum: Decimal = _HUNDRED,
+) -> Decimal:
+    """'20', '20%', '12.5 %' → Decimal('0.2') (a fraction); bounds are in percent."""
+    stripped = text.strip()
+    number = stripped[:-1].rstrip() if stripped.endswith("%") else stripped
+    if len(number) > 12 or not _NUMBER.fullmatch(number):
+        raise _bad_percent(text, example)
+    value = Decimal(number)
+    if value > maximum or value < 0 or (value == 0 and not allow_zero):
+        raise _bad_percent(text, example)
+    return value.scaleb(-2)
+
+
+def _bad_percent(text: str, example: str) -> UserInputError:
+    return UserInputError(
+        N_("“{value}” is not a percentage I can use here. Write it like <code>{example}</code>."),
+        value=text.strip()[:24],
+        example=example,
+    )
+
+
+def parse_min_discount(text: str) -> Decimal | None:
+    """A minimum discount from 1 % to 99 % (none/0 clears it)."""
+    if text.strip().lower() in CLEAR_WORDS:
+        return None
+    value = parse_percentage(text, example="20%", maximum=Decimal(99))
+    return value
+
+
+def parse_margin(text: str) -> Decimal | None:
+    """A target margin override, 0 to 95 % (exclusive); team/none clears it."""
+    if text.strip().lower() in CLEAR_WORDS - {"0"}:
+        return None
+    value = parse_percentage(text, example="18%", allow_zero=True)
+    if value >= MAX_TARGET_MARGIN:
+        raise _bad_percent(text, "18%")
+    return value
+
+
+def parse_reference_rule(text: str) -> ReferenceRule:
+    key = text.strip().lower().replace("-", "_")
+    aliases = {
+        "list": ReferenceRule.LIST,
+        "list_price": ReferenceRule.LIST,
+        "lowest_30d": ReferenceRule.LOWEST_30D,
+        "lowest30d": ReferenceRule.LOWEST_30D,
+        "lowest": ReferenceRule.LOWEST_30D,
+        "30d": ReferenceRule.LOWEST_30D,
+    }
+    if key not in aliases:
+        raise UserInputError(
+            N_(
+                "“{value}” is not a reference-price rule. Write <code>list</code> (discount "
+                "from the list price) or <code>lowest_30d</code> (from the lowest price of the "
+                "30 days before the start)."
+            ),
+            value=text.strip()[:24],
+        )
+    return aliases[key]
+
+
+def parse_amount(text: str, digits: int, *, allow_zero: bool = False) -> Decimal:
+    """A plain amount with at most `digits` decimals ('.' as the decimal point)."""
+    stripped = text.strip()
+    if len(stripped) > 20 or not _NUMBER.fullmatch(stripped):
+        raise _bad_amount(text, digits)
+    value = Decimal(stripped)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > digits or (value == 0 and not allow_zero):
+        raise _bad_amount(text, digits)
+    return value
+
+
+def _bad_amount(text: str, digits: int) -> UserInputError:
+    example = "19.99" if digits == 2 else ("1990" if digits == 0 else "19." + "9" * digits)
+    return UserInputError(
+        N_(
+            "“{value}” is not an amount I can use. Write a positive number with a dot and at "
+            "most {digits} decimals, like <code>{example}</code>."
+        ),
+        value=text.strip()[:24],
+        digits=digits,
+        example=example,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidySpec:
+    """`none`, `fixed:AMOUNT` (per unit) or `share:PCT[:cap:AMOUNT]` (of the discount)."""
+
+    kind: SubsidyKind
+    value: Decimal | None = None  # the amount (fixed) or the share (a fraction)
+    cap: Decimal | None = None
+
+    def text(self) -> str:
+        """The syntax that parses back to this value."""
+        if self.kind is SubsidyKind.FIXED:
+            return f"fixed:{self.value}"
+        if self.kind is SubsidyKind.SHARE:
+            assert self.value is not None
+            share = format((self.value * _HUNDRED).normalize(), "f")
+            return f"share:{share}%" + ("" if self.cap is None else f":cap:{self.cap}")
+        return "none"
+
+
+def parse_subsidy(text: str, digits: int) -> SubsidySpec:
+    raw = text.strip().lower()
+    parts = [p.strip() for p in raw.split(":")]
+    try:
+        if raw in ("none", "no", "0", "-"):
+            return SubsidySpec(SubsidyKind.NONE)
+        if parts[0] == "fixed" and len(parts) == 2:
+            return SubsidySpec(SubsidyKind.FIXED, parse_amount(parts[1], digits))
+        if parts[0] == "share" and len(parts) in (2, 4):
+            share = parse_percentage(parts[1], example="30%")
+            cap = None
+            if len(parts) == 4:
+                if parts[2] != "cap":
+                    raise ValueError
+                cap = parse_amount(parts[3], digits)
+            return SubsidySpec(SubsidyKind.SHARE, share, cap)
+    except (UserInputError, ValueError):
+        pass
+    raise UserInputError(
+        N_(
+            "“{value}” is not a subsidy I can read. Write <code>none</code>, "
+            "<code>fixed:2</code> (the platform pays 2 per unit) or "
+            "<code>share:30%:cap:5</code> (the platform pays 30 % of the discount, at most 5 "
+            "per unit; the cap is optional)."
+        ),
+        value=text.strip()[:40],
+    )
+
+
+def parse_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise UserInputError(
+            N_("A campaign name has 1 to {limit} characters, like <code>Black Friday</code>."),
+            limit=MAX_NAME_LENGTH,
+        )
+    return name
+
+
+def parse_campaign_ref(text: str) -> int:
+    """`3` or `#3` → 3."""
+    raw = text.strip().lstrip("#")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise UserInputError(
+            N_(
+                "“{value}” is not a campaign number. /campaigns lists them; write the number, "
+                "like <code>/campaign 3</code>."
+            ),
+            value=text.strip()[:24],
+        )
+    return int(raw)

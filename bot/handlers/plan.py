@@ -1,0 +1,91 @@
+"""/plan <campaign>: the summary in chat, the full table as XLSX and CSV documents; the
+card's Plan and Export buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
+from bot.domain.errors import N_, UserInputError
+from bot.domain.permissions import Action
+from bot.handlers.common import actor_from, reply, show
+from bot.services import campaigns
+from bot.services.access import team_for
+from bot.services.plan import Plan, build_plan
+from bot.views import campaigns as campaign_views
+from bot.views import exports
+from bot.views import plan as views
+from bot.views.callbacks import decode, pattern
+
+
+async def _plan(update: Update, context: BotContext, campaign_id: int) -> Plan:
+    actor, now = actor_from(update), context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.READ)
+        campaign = await campaigns.get_campaign(uow, access.team_id, campaign_id)
+        plan = await build_plan(uow, access.team, campaign, now)
+        await uow.commit()
+    return plan
+
+
+async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    _ = context.t
+    # CPU-bound: off the event loop, so other updates are not held up
+    xlsx = await asyncio.to_thread(exports.plan_xlsx, plan, _)
+    await message.reply_document(
+        InputFile(io.BytesIO(xlsx), filename=exports.filename(plan, "xlsx")),
+        caption=views.files_caption(_, plan, "XLSX"),
+        do_quote=False,
+    )
+    csv_bytes = await asyncio.to_thread(exports.plan_csv, plan)
+    await message.reply_document(
+        InputFile(io.BytesIO(csv_bytes), filename=exports.filename(plan, "csv")),
+        caption=views.files_caption(_, plan, "CSV"),
+        do_quote=False,
+    )
+
+
+async def plan_command(update: Update, context: BotContext) -> None:
+    args = split_args(
+        command_tail(update.effective_message.text if update.effective_message else "")
+    )
+    if len(args.positional) != 1 or args.options:
+        raise UserInputError(
+            N_("Name the campaign, like <code>/plan 3</code>. /campaigns lists them.")
+        )
+    plan = await _plan(update, context, parse_campaign_ref(args.positional[0]))
+    await reply(update, *views.plan_summary(context.t, plan))
+    if plan.rows or plan.others:
+        await _send_files(update, context, plan)
+
+
+async def plan_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    plan = await _plan(update, context, decode(query.data).int_arg(0))
+    await query.answer()
+    await show(update, *views.plan_summary(context.t, plan))
+    if plan.rows or plan.others:
+        await _send_files(update, context, plan)
+
+
+async def export_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    plan = await _plan(update, context, decode(query.data).int_arg(0))
+    await query.answer()
+    await _send_files(update, context, plan)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("plan", plan_command))
+    app.add_handler(CallbackQueryHandler(plan_button, pattern=pattern(campaign_views.PLAN)))
+    app.add_handler(CallbackQueryHandler(export_button, pattern=pattern(campaign_views.EXPORT)))

@@ -1,0 +1,761 @@
+"""Campaigns: create, edit, delete (audited), list, the card, and enrolment of SKUs.
+
+Every use case takes the caller's `TeamAccess` (already checked for the action) and
+works only inside `access.team_id`; a campaign id from another team is "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from bot.db import models
+from bot.db.uow import UnitOfWork
+from bot.domain.campaigns import (
+    CAMPAIGN_KEYS,
+    REQUIRED_KEYS,
+    Bound,
+    SubsidySpec,
+    check_keys,
+    check_order,
+    parse_margin,
+    parse_min_discount,
+    parse_moment,
+    parse_name,
+    parse_reference_rule,
+    parse_subsidy,
+    parse_timezone,
+)
+from bot.domain.enums import ReferenceRule, SubsidyKind
+from bot.domain.errors import N_, Conflict, NotFound, UserInputError
+from bot.pricing import currency_digits
+from bot.services import margins, reminders
+from bot.services.access import TeamAccess
+from bot.services.plan import (
+    CampaignPricing,
+    PlanItem,
+    PlanRow,
+    PlanStatus,
+    PriceChoice,
+    PriceMode,
+    SkuData,
+    build_plan,
+    campaign_pricing,
+    enrolled_items,
+    listed_not_enrolled,
+    listings,
+    price_items,
+    sort_rows,
+    team_skus,
+)
+
+MAX_CODES_SHOWN = 10
+
+
+class Phase(StrEnum):
+    UPCOMING = "upcoming"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+def phase_of(campaign: models.Campaign, now: datetime) -> Phase:
+    if now < campaign.starts_at:
+        return Phase.UPCOMING
+    if now < campaign.ends_at:
+        return Phase.RUNNING
+    return Phase.ENDED
+
+
+# things worth saying about accepted dates (they are not refused)
+STARTED = N_("This campaign has already started: reminders before the start are skipped.")
+DEADLINE_PASSED = N_("The registration deadline has already passed.")
+ENDED = N_("This campaign has already ended.")
+
+
+# -- channels ------------------------------------------------------------------------------
+
+
+async def team_channels(uow: UnitOfWork, team_id: int) -> list[models.Channel]:
+    return list(
+        (
+            await uow.session.scalars(
+                select(models.Channel)
+                .where(models.Channel.team_id == team_id)
+                .order_by(models.Channel.name)
+            )
+        ).all()
+    )
+
+
+async def find_channel(uow: UnitOfWork, team_id: int, name: str | None) -> models.Channel:
+    """The team's channel by name (any case); with no name, the team's only channel."""
+    channels = await team_channels(uow, team_id)
+    if not channels:
+        raise UserInputError(
+            N_(
+                "This team has no sales channel yet. Add one first, like "
+                "<code>/channel add temu-us-semi</code>."
+            )
+        )
+    if name is None or not name.strip():
+        if len(channels) == 1:
+            return channels[0]
+        raise UserInputError(
+            N_("Which channel? Add <code>channel=…</code>, one of: {choices}."),
+            choices=", ".join(c.name for c in channels),
+        )
+    wanted = name.strip().lower()
+    for channel in channels:
+        if channel.name.lower() == wanted:
+            return channel
+    raise UserInputError(
+        N_("This team has no channel “{value}”. Its channels are: {choices}."),
+        value=name.strip()[:64],
+        choices=", ".join(c.name for c in channels),
+    )
+
+
+async def channel_by_id(uow: UnitOfWork, team_id: int, channel_id: int) -> models.Channel | None:
+    channel = await uow.session.get(models.Channel, channel_id)
+    return channel if channel is not None and channel.team_id == team_id else None
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+async def get_campaign(uow: UnitOfWork, team_id: int, campaign_id: int) -> models.Campaign:
+    """The campaign, only if it belongs to this team (else NotFound, never a leak)."""
+    campaign = await uow.session.get(models.Campaign, campaign_id)
+    if campaign is None or campaign.team_id != team_id:
+        raise NotFound(
+            N_("There is no campaign #{id} in this team. /campaigns lists them."), id=campaign_id
+        )
+    return campaign
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    campaign: models.Campaign
+    channel_name: str
+    phase: Phase
+    enrolled: int
+
+
+async def list_campaigns(uow: UnitOfWork, team_id: int, now: datetime) -> list[CampaignSummary]:
+    counts = (
+        select(models.Enrolment.campaign_id, func.count().label("n"))
+        .group_by(models.Enrolment.campaign_id)
+        .subquery()
+    )
+    rows = (
+        await uow.session.execute(
+            select(models.Campaign, models.Channel.name, counts.c.n)
+            .join(models.Channel, models.Channel.id == models.Campaign.channel_id)
+            .outerjoin(counts, counts.c.campaign_id == models.Campaign.id)
+            .where(models.Campaign.team_id == team_id)
+            .order_by(models.Campaign.starts_at, models.Campaign.id)
+        )
+    ).all()
+    return [
+        CampaignSummary(campaign, channel_name, phase_of(campaign, now), n or 0)
+        for campaign, channel_name, n in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignCard:
+    campaign: models.Campaign
+    channel: models.Channel
+    phase: Phase
+    target_margin: Decimal
+    margin_overridden: bool
+    enrolled: int
+    counts: dict[PlanStatus, int]
+    listed: int  # SKUs listed on the channel and not enrolled
+    eligible: int  # of those, eligible at the campaign's minimum discount
+    vouchers: int
+
+
+async def campaign_card(
+    uow: UnitOfWork, team: models.Team, campaign: models.Campaign, now: datetime
+) -> CampaignCard:
+    plan = await build_plan(uow, team, campaign, now, margins=False)
+    return CampaignCard(
+        campaign=campaign,
+        channel=plan.channel,
+        phase=phase_of(campaign, now),
+        target_margin=plan.pricing.target_margin,
+        margin_overridden=campaign.target_margin is not None,
+        enrolled=len(plan.rows),
+        counts=plan.counts,
+        listed=len(plan.others),
+        eligible=plan.eligible_others,
+        vouchers=len(plan.vouchers),
+    )
+
+
+# -- values from key=value input ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignValues:
+    """Validated values, ready to store."""
+
+    name: str
+    channel: models.Channel
+    timezone: str
+    deadline: datetime | None
+    starts_at: datetime
+    ends_at: datetime
+    min_discount: Decimal | None
+    reference_rule: ReferenceRule
+    subsidy: SubsidySpec
+    target_margin: Decimal | None
+    festival: str | None = None
+
+
+def date_warnings(
+    deadline: datetime | None, start: datetime, end: datetime, now: datetime
+) -> list[str]:
+    notes: list[str] = []
+    if end <= now:
+        notes.append(ENDED)
+    elif start <= now:
+        notes.append(STARTED)
+    elif deadline is not None and deadline <= now:
+        notes.append(DEADLINE_PASSED)
+    return notes
+
+
+async def campaign_values(
+    uow: UnitOfWork,
+    team_id: int,
+    options: dict[str, str],
+    now: datetime,
+    *,
+    festival: str | None = None,
+) -> tuple[CampaignValues, list[str]]:
+    """Parse and check the one-line form (or the guided flow's answers) for a new campaign.
+
+    Dates are read in the channel market's zone unless `tz` is given. An end that has
+    already passed is refused; a past start or deadline is accepted with a warning."""
+    check_keys(options, CAMPAIGN_KEYS)
+    missing = [key for key in REQUIRED_KEYS if not options.get(key)]
+    if missing:
+        raise UserInputError(
+            N_(
+                'Missing: {keys}. Write it like <code>/newcampaign name="Black Friday" '
+                "channel=temu-us start=2026-11-27 end=2026-11-30 deadline=2026-11-20T12:00 "
+                "min_discount=20% subsidy=share:30%:cap:5</code>, or send /newcampaign alone "
+                "and I will ask step by step."
+            ),
+            keys=", ".join(missing),
+        )
+    channel = await find_channel(uow, team_id, options.get("channel"))
+    digits = currency_digits(channel.currency)
+    zone = parse_timezone(options["tz"]) if options.get("tz") else channel.timezone
+    name = parse_name(options["name"])
+    start = parse_moment(options["start"], zone, Bound.START)
+    end = parse_moment(options["end"], zone, Bound.END)
+    deadline = None
+    if options.get("deadline") and options["deadline"].strip().lower() not in ("none", "-"):
+        deadline = parse_moment(options["deadline"], zone, Bound.DEADLINE)
+    check_order(deadline, start, end)
+    if end <= now:
+        raise UserInputError(
+            N_(
+                "This campaign would already be over (it ends before now). Check the end "
+                "date — and the year."
+            )
+        )
+    values = CampaignValues(
+        name=name,
+        channel=channel,
+        timezone=zone,
+        deadline=deadline,
+        starts_at=start,
+        ends_at=end,
+        min_discount=parse_min_discount(options["min_discount"])
+        if options.get("min_discount")
+        else None,
+        reference_rule=parse_reference_rule(options["ref"])
+        if options.get("ref")
+        else ReferenceRule.LIST,
+        subsidy=parse_subsidy(options["subsidy"], digits)
+        if options.get("subsidy")
+        else SubsidySpec(SubsidyKind.NONE),
+        target_margin=parse_margin(options["margin"]) if options.get("margin") else None,
+        festival=festival,
+    )
+    return values, date_warnings(deadline, start, end, now)
+
+
+# -- create, edit, delete ----------------------------------------------------------------------
+
+AUDITED = (
+    "name",
+    "channel_id",
+    "timezone",
+    "registration_deadline",
+    "starts_at",
+    "ends_at",
+    "min_discount",
+    "reference_rule",
+    "subsidy_kind",
+    "subsidy_value",
+    "subsidy_cap",
+    "target_margin",
+)
+
+
+def _plain(value: object) -> Any:
+    """A JSON-friendly form of a column value for the audit trail."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def snapshot(campaign: models.Campaign) -> dict[str, Any]:
+    return {name: _plain(getattr(campaign, name)) for name in AUDITED}
+
+
+def audit(
+    uow: UnitOfWork,
+    campaign_id: int,
+    team_id: int,
+    user_id: int | None,
+    now: datetime,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    uow.session.add(
+        models.CampaignAudit(
+            campaign_id=campaign_id,
+            team_id=team_id,
+            user_id=user_id,
+            at=now,
+            action=action,
+            changes=changes,
+        )
+    )
+
+
+def _apply(campaign: models.Campaign, values: CampaignValues) -> None:
+    campaign.name = values.name
+    campaign.channel_id = values.channel.id
+    campaign.timezone = values.timezone
+    campaign.registration_deadline = values.deadline
+    campaign.starts_at = values.starts_at
+    campaign.ends_at = values.ends_at
+    campaign.min_discount = values.min_discount
+    campaign.reference_rule = values.reference_rule.value
+    campaign.subsidy_kind = values.subsidy.kind.value
+    campaign.subsidy_value = values.subsidy.value
+    campaign.subsidy_cap = values.subsidy.cap
+    campaign.target_margin = values.target_margin
+
+
+async def create_campaign(
+    uow: UnitOfWork, access: TeamAccess, values: CampaignValues, now: datetime
+) -> models.Campaign:
+    campaign = models.Campaign(
+        team_id=access.team_id,
+        festival=values.festival,
+        created_by=access.user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(campaign, values)
+    uow.session.add(campaign)
+    await uow.session.flush()
+    audit(
+        uow,
+        campaign.id,
+        access.team_id,
+        access.user.id,
+        now,
+        "create",
+        {key: [None, value] for key, value in snapshot(campaign).items() if value is not None},
+    )
+    await reminders.schedule_campaign_notices(uow, campaign, now)
+    return campaign
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    campaign: models.Campaign
+    changes: dict[str, list[Any]]  # field → [old, new]
+    warnings: list[str] = field(default_factory=list)
+
+
+async def edit_campaign(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    campaign: models.Campaign,
+    options: dict[str, str],
+    now: datetime,
+) -> EditResult:
+    """Change some fields (the same keys as the one-line create). Dates are read in `tz`
+    when given, else in the campaign's zone; `tz` alone changes only the zone the dates
+    are shown and read in (the moments stay). Nothing is written unless all is valid."""
+    check_keys(options, CAMPAIGN_KEYS)
+    if not options:
+        raise UserInputError(
+            N_(
+                "Say what to change, like <code>/campaign {id} end=2026-12-01 "
+                "min_discount=25%</code>."
+            ),
+            id=campaign.id,
+        )
+    channel = await uow.session.get(models.Channel, campaign.channel_id)
+    assert channel is not None
+    if options.get("channel"):
+        new_channel = await find_channel(uow, access.team_id, options["channel"])
+        if new_channel.id != channel.id:
+            enrolled = await uow.session.scalar(
+                select(func.count())
+                .select_from(models.Enrolment)
+                .where(models.Enrolment.campaign_id == campaign.id)
+            )
+            if enrolled:
+                raise Conflict(
+                    N_(
+                        "This campaign has enrolled SKUs, so its channel cannot change. "
+                        "Create a new campaign for the other channel."
+                    )
+                )
+        channel = new_channel
+    digits = currency_digits(channel.currency)
+    zone = parse_timezone(options["tz"]) if options.get("tz") else campaign.timezone
+    deadline = campaign.registration_deadline
+    if "deadline" in options:
+        raw = options["deadline"].strip().lower()
+        deadline = (
+            None
+            if raw in ("", "none", "-")
+            else parse_moment(options["deadline"], zone, Bound.DEADLINE)
+        )
+    start = (
+        parse_moment(options["start"], zone, Bound.START)
+        if options.get("start")
+        else campaign.starts_at
+    )
+    end = parse_moment(options["end"], zone, Bound.END) if options.get("end") else campaign.ends_at
+    check_order(deadline, start, end)
+    subsidy = SubsidySpec(
+        SubsidyKind(campaign.subsidy_kind), campaign.subsidy_value, campaign.subsidy_cap
+    )
+    values = CampaignValues(
+        name=parse_name(options["name"]) if "name" in options else campaign.name,
+        channel=channel,
+        timezone=zone,
+        deadline=deadline,
+        starts_at=start,
+        ends_at=end,
+        min_discount=parse_min_discount(options["min_discount"])
+        if "min_discount" in options
+        else campaign.min_discount,
+        reference_rule=parse_reference_rule(options["ref"])
+        if "ref" in options
+        else ReferenceRule(campaign.reference_rule),
+        subsidy=parse_subsidy(options["subsidy"], digits) if "subsidy" in options else subsidy,
+        target_margin=parse_margin(options["margin"])
+        if "margin" in options
+        else campaign.target_margin,
+    )
+    before = snapshot(campaign)
+    _apply(campaign, values)
+    after = snapshot(campaign)
+    changes = {key: [before[key], after[key]] for key in AUDITED if before[key] != after[key]}
+    if changes:
+        campaign.updated_at = now
+        audit(uow, campaign.id, access.team_id, access.user.id, now, "edit", changes)
+        await reminders.schedule_campaign_notices(uow, campaign, now)
+        await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
+    warnings = date_warnings(deadline, start, end, now) if changes else []
+    return EditResult(campaign, changes, warnings)
+
+
+async def delete_campaign(
+    uow: UnitOfWork, access: TeamAccess, campaign: models.Campaign, now: datetime
+) -> None:
+    campaign_id = campaign.id
+    audit(uow, campaign_id, access.team_id, access.user.id, now, "delete", snapshot(campaign))
+    await reminders.cancel_campaign_notices(uow, campaign_id, now)
+    await uow.session.execute(
+        delete(models.Enrolment).where(models.Enrolment.campaign_id == campaign_id)
+    )
+    await uow.session.execute(
+        delete(models.Voucher).where(models.Voucher.campaign_id == campaign_id)
+    )
+    await uow.session.delete(campaign)
+    await uow.session.flush()
+
+
+async def saved_vouchers(uow: UnitOfWork, campaign_id: int) -> list[models.Voucher]:
+    return list(
+        (
+            await uow.session.scalars(
+                select(models.Voucher)
+                .where(models.Voucher.campaign_id == campaign_id)
+                .order_by(models.Voucher.threshold, models.Voucher.id)
+            )
+        ).all()
+    )
+
+
+async def audit_trail(uow: UnitOfWork, campaign_id: int) -> list[models.CampaignAudit]:
+    return list(
+        (
+            await uow.session.scalars(
+                select(models.CampaignAudit)
+                .where(models.CampaignAudit.campaign_id == campaign_id)
+                .order_by(models.CampaignAudit.at, models.CampaignAudit.id)
+            )
+        ).all()
+    )
+
+
+# -- enrolment -------------------------------------------------------------------------------
+
+
+def default_choice(campaign: models.Campaign) -> PriceChoice:
+    """Without a price or discount: the minimum discount off the reference price. With no
+    minimum set, the seller chooses."""
+    if not campaign.min_discount:
+        raise UserInputError(
+            N_(
+                "This campaign has no minimum discount, so choose the price: add "
+                "<code>discount=max</code> (the deepest safe discount), <code>discount=15%</code> "
+                "or <code>price=19.99</code>."
+            )
+        )
+    return PriceChoice(PriceMode.SUGGESTED)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolResult:
+    rows: list[PlanRow]  # the SKUs enrolled or re-priced now, priced as planned
+    added: int
+    updated: int
+
+
+async def _price_for(
+    uow: UnitOfWork,
+    pricing: CampaignPricing,
+    skus: Sequence[SkuData],
+    choice: PriceChoice | None,
+    *,
+    margins_too: bool = True,
+) -> list[PlanRow]:
+    found = await listings(uow, pricing.campaign, [s.id for s in skus])
+    items = [PlanItem(s, found.get(s.id), choice) for s in skus]
+    return price_items(pricing, items, margins=margins_too)
+
+
+async def enrol(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    campaign: models.Campaign,
+    codes: Sequence[str] | None,
+    choice: PriceChoice | None,
+    now: datetime,
+) -> EnrolResult:
+    """Enrol SKUs (by code) or, with `codes=None`, every listed SKU not yet enrolled that
+    is eligible at `choice`. Explicitly named SKUs are enrolled even when they do not fit
+    (the reply and the plan say why); an unknown code writes nothing."""
+    if choice is None:
+        choice = default_choice(campaign)
+    pricing = await campaign_pricing(uow, access.team, campaign)
+    if codes is None:
+        candidates = await listed_not_enrolled(uow, access.team_id, campaign)
+        rows = [
+            row
+            for row in await _price_for(uow, pricing, candidates, choice)
+            if row.status is PlanStatus.OK
+        ]
+    else:
+        wanted = list(dict.fromkeys(codes))
+        skus = await _skus_by_code(uow, access.team_id, wanted)
+        rows = await _price_for(uow, pricing, skus, choice)
+        if choice.mode is PriceMode.PRICE:
+            assert choice.price is not None
+            too_high = [r.code for r in rows if r.list_price and choice.price > r.list_price]
+            if too_high:
+                raise UserInputError(
+                    N_(
+                        "The price {price} is above the list price of {codes}. A campaign "
+                        "price is a discount: write a lower price or a discount."
+                    ),
+                    price=str(choice.price),
+                    codes=", ".join(too_high[:MAX_CODES_SHOWN]),
+                )
+    existing = (
+        {
+            e.sku_id: e
+            for e in (
+                await uow.session.scalars(
+                    select(models.Enrolment).where(
+                        models.Enrolment.campaign_id == campaign.id,
+                        models.Enrolment.sku_id.in_([r.sku_id for r in rows]),
+                    )
+                )
+            ).all()
+        }
+        if rows
+        else {}
+    )
+    added = updated = 0
+    for row in rows:
+        enrolment = existing.get(row.sku_id)
+        if enrolment is None:
+            enrolment = models.Enrolment(
+                campaign_id=campaign.id, sku_id=row.sku_id, enrolled_by=access.user.id
+            )
+            enrolment.created_at = now
+            uow.session.add(enrolment)
+            added += 1
+        else:
+            updated += 1
+        enrolment.price_mode = choice.mode.value
+        enrolment.planned_price = row.planned_price
+        enrolment.planned_discount = choice.discount if choice.discount is not None else None
+        enrolment.updated_at = now
+    await uow.session.flush()
+    if rows:
+        await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
+    return EnrolResult(sort_rows(rows), added, updated)
+
+
+async def unenrol(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    campaign: models.Campaign,
+    codes: Sequence[str],
+    now: datetime,
+) -> int:
+    skus = await _skus_by_code(uow, access.team_id, list(dict.fromkeys(codes)))
+    result = await uow.session.execute(
+        delete(models.Enrolment).where(
+            models.Enrolment.campaign_id == campaign.id,
+            models.Enrolment.sku_id.in_([s.id for s in skus]),
+        )
+    )
+    removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if removed:
+        await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
+    return removed
+
+
+async def _skus_by_code(uow: UnitOfWork, team_id: int, codes: Sequence[str]) -> list[SkuData]:
+    """The team's SKUs by code (exact, else case-insensitive); unknown codes are refused."""
+    found = await team_skus(uow, team_id, codes=codes)
+    exact = {s.code: s for s in found}
+    loose: dict[str, SkuData] = {}
+    for item in found:
+        loose.setdefault(item.code.lower(), item)
+    result: list[SkuData] = []
+    missing: list[str] = []
+    seen: set[int] = set()
+    for code in codes:
+        sku = exact.get(code) or loose.get(code.lower())
+        if sku is None:
+            missing.append(code)
+        elif sku.id not in seen:
+            seen.add(sku.id)
+            result.append(sku)
+    if missing:
+        raise UserInputError(
+            N_("This team has no SKU {codes}. /skus lists the catalogue."),
+            codes=", ".join(missing[:MAX_CODES_SHOWN]),
+        )
+    return result
+
+
+# -- the SKU picker ----------------------------------------------------------------------------
+
+PICKER_PAGE_SIZE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PickerPage:
+    campaign: models.Campaign
+    choice: PriceChoice
+    rows: list[PlanRow]  # this page's SKUs; enrolled ones priced by their own mode
+    page: int
+    pages: int
+    total: int
+    eligible_to_add: int  # listed, not enrolled, fine at `choice`
+
+
+async def picker_page(
+    uow: UnitOfWork,
+    team: models.Team,
+    campaign: models.Campaign,
+    choice: PriceChoice,
+    page: int,
+) -> PickerPage:
+    pricing = await campaign_pricing(uow, team, campaign)
+    enrolled = await enrolled_items(uow, campaign)
+    others = await listed_not_enrolled(uow, team.id, campaign)
+    everything: list[tuple[SkuData, PriceChoice | None]] = [*enrolled]
+    everything += [(s, None) for s in others]
+    everything.sort(key=lambda pair: pair[0].code)
+    total = len(everything)
+    pages = max(1, -(-total // PICKER_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    chunk = everything[page * PICKER_PAGE_SIZE : (page + 1) * PICKER_PAGE_SIZE]
+    found = await listings(uow, campaign, [s.id for s, _ in chunk])
+    enrolled_ids = {s.id for s, _ in enrolled}
+    items = [
+        PlanItem(sku, found.get(sku.id), own if own is not None else choice) for sku, own in chunk
+    ]
+    priced = price_items(pricing, items, margins=False)
+    rows = [_with_enrolled(row, row.sku_id in enrolled_ids) for row in priced]
+    candidates = await _price_for(uow, pricing, others, choice, margins_too=False)
+    eligible = sum(1 for row in candidates if row.status is PlanStatus.OK)
+    return PickerPage(campaign, choice, rows, page, pages, total, eligible)
+
+
+def _with_enrolled(row: PlanRow, enrolled: bool) -> PlanRow:
+    return replace(row, enrolled=enrolled)
+
+
+async def toggle_enrolment(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    campaign: models.Campaign,
+    sku_id: int,
+    choice: PriceChoice,
+    now: datetime,
+) -> bool:
+    """Enrol the SKU at `choice`, or remove it when enrolled. True when now enrolled."""
+    sku = await uow.session.get(models.Sku, sku_id)
+    if sku is None or sku.team_id != access.team_id:
+        raise NotFound(N_("That SKU is no longer in this team's catalogue."))
+    existing = await uow.session.scalar(
+        select(models.Enrolment).where(
+            models.Enrolment.campaign_id == campaign.id, models.Enrolment.sku_id == sku_id
+        )
+    )
+    if existing is not None:
+        await uow.session.delete(existing)
+        await uow.session.flush()
+        await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
+        return False
+    await enrol(uow, access, campaign, [sku.code], choice, now)
+    return True
+
+
+def codes_of(rows: Iterable[PlanRow]) -> list[str]:
+    return [row.code for row in rows]

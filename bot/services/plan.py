@@ -1,0 +1,657 @@
+"""The plan of a campaign (SPEC §3.4–3.6): every enrolled SKU priced under the campaign's
+rules from the current costs, FX and fees — recomputed every time, never cached.
+
+Batched: one `PricingContext` per campaign, the SKUs, listings and price history in a
+few queries, floors and deepest discounts through `PricingContext.evaluate_many`; the
+rich per-SKU engine is used only for the margin at the planned price.
+
+Planned customer price P by enrolment mode (`Enrolment.price_mode`):
+
+* ``suggested`` — the campaign's minimum discount off the reference price, rounded down
+  to the minor unit so the discount is at least the minimum (the engine's
+  `Eligibility.suggested_price`); recomputed from the current listing;
+* ``max`` — the deepest safe discount: the customer price floor (`DiscountResult.customer_floor`),
+  recomputed from current costs, FX and fees;
+* ``discount`` — a fixed percentage off the reference price (price derived, rounded down);
+* ``price`` — a fixed customer price.
+
+Seller price R = P + the platform's subsidy on the discount (list price − P); the margin is
+the engine's margin on net revenue at R.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from bot.db import models
+from bot.db.uow import UnitOfWork
+from bot.pricing import (
+    CampaignRules,
+    FxTable,
+    Listing,
+    PricingContext,
+    ReferenceRule,
+    SkuCost,
+    Status,
+    Subsidy,
+    VoucherFunding,
+    VoucherLine,
+    VoucherResult,
+    VoucherStatus,
+    currency_digits,
+    largest_voucher,
+    minimum_threshold,
+    voucher_line,
+)
+from bot.pricing._exact import EXACT, floor_to_minor
+from bot.services import pricing_inputs
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+MARGIN_QUANTUM = Decimal("0.0001")  # margins shown to 0.01 % (half up)
+DISCOUNT_DIGITS = 4  # discounts to 0.01 % (rounded down: a discount is never overstated)
+QUERY_CHUNK = 5000  # ids per IN (…) list
+
+
+class PriceMode(StrEnum):
+    SUGGESTED = "suggested"
+    MAX = "max"
+    PRICE = "price"
+    DISCOUNT = "discount"
+
+
+class PlanStatus(StrEnum):
+    OK = "ok"
+    MISSES_MIN_DISCOUNT = "misses_min_discount"  # the planned price is above the rule's maximum
+    CANNOT_REACH_MIN_DEPTH = "cannot_reach_min_depth"  # the minimum discount breaks the floor
+    BELOW_FLOOR = "below_floor"  # the planned price (or the list price) is under the floor
+    NO_LIST_PRICE = "no_list_price"
+    NO_FX_RATE = "no_fx_rate"
+    NO_PRICE = "no_price"  # fees plus the target margin reach 100 %
+
+
+STATUS_ORDER: tuple[PlanStatus, ...] = tuple(PlanStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChoice:
+    mode: PriceMode
+    price: Decimal | None = None  # PRICE
+    discount: Decimal | None = None  # DISCOUNT (a fraction)
+
+
+@dataclass(frozen=True, slots=True)
+class SkuData:
+    """The SKU columns the engine needs (read without building ORM objects)."""
+
+    id: int
+    code: str
+    name: str
+    unit_cost: Decimal
+    cost_currency: str
+    packaging: Decimal
+    first_mile: Decimal
+    other_cost: Decimal
+    duty_rate: Decimal
+
+    def cost(self) -> SkuCost:
+        return SkuCost(
+            sku=self.code,
+            name=self.name or None,
+            unit_cost=self.unit_cost,
+            cost_currency=self.cost_currency,
+            packaging=self.packaging,
+            first_mile=self.first_mile,
+            other_cost=self.other_cost,
+            duty_rate=self.duty_rate,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    sku: SkuData
+    listing: Listing | None
+    choice: PriceChoice | None  # None: not enrolled
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    sku_id: int
+    code: str
+    name: str
+    enrolled: bool
+    mode: PriceMode | None
+    eligible: bool  # joins at the campaign's minimum discount (SPEC §3.5)
+    status: PlanStatus
+    list_price: Decimal | None = None
+    reference_price: Decimal | None = None
+    max_customer_price: Decimal | None = None  # reference × (1 − minimum discount), rounded down
+    planned_price: Decimal | None = None  # P
+    discount: Decimal | None = None  # 1 − P / reference (fraction, rounded down to 0.01 %)
+    subsidy: Decimal | None = None  # per unit, exact
+    seller_price: Decimal | None = None  # R = P + subsidy, exact
+    floor: Decimal | None = None  # R_floor
+    customer_floor: Decimal | None = None  # the deepest safe customer price
+    landed_cost: Decimal | None = None
+    margin: Decimal | None = None  # at R, a fraction rounded half up to 0.01 %
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPricing:
+    """Everything fixed for one campaign: the engine context, rules and subsidy."""
+
+    campaign: models.Campaign
+    channel: models.Channel
+    team: models.Team
+    context: PricingContext
+    rules: CampaignRules
+    subsidy: Subsidy
+
+    @property
+    def currency(self) -> str:
+        return self.channel.currency
+
+    @property
+    def digits(self) -> int:
+        return currency_digits(self.channel.currency)
+
+    @property
+    def target_margin(self) -> Decimal:
+        return self.context.run.target_margin
+
+
+async def campaign_pricing(
+    uow: UnitOfWork,
+    team: models.Team,
+    campaign: models.Campaign,
+    *,
+    fx: FxTable | None = None,
+) -> CampaignPricing:
+    channel = await uow.session.get(models.Channel, campaign.channel_id)
+    assert channel is not None  # RESTRICT: a channel with campaigns cannot be deleted
+    subsidy = pricing_inputs.campaign_subsidy(campaign)
+    context = await pricing_inputs.pricing_context(
+        uow, team, channel, margin_override=campaign.target_margin, subsidy=subsidy, fx=fx
+    )
+    return CampaignPricing(
+        campaign, channel, team, context, pricing_inputs.campaign_rules(campaign), subsidy
+    )
+
+
+# -- loading -------------------------------------------------------------------------------
+
+_SKU_COLUMNS = (
+    models.Sku.id,
+    models.Sku.code,
+    models.Sku.name,
+    models.Sku.unit_cost,
+    models.Sku.cost_currency,
+    models.Sku.packaging,
+    models.Sku.first_mile,
+    models.Sku.other_cost,
+    models.Sku.duty_rate,
+)
+
+
+def _sku(row: Sequence[object]) -> SkuData:
+    return SkuData(*row[:9])  # type: ignore[arg-type]
+
+
+def _choice(mode: str, price: Decimal | None, discount: Decimal | None) -> PriceChoice:
+    try:
+        kind = PriceMode(mode)
+    except ValueError:
+        kind = PriceMode.SUGGESTED
+    return PriceChoice(kind, price, discount)
+
+
+async def enrolled_items(
+    uow: UnitOfWork, campaign: models.Campaign, sku_ids: Iterable[int] | None = None
+) -> list[tuple[SkuData, PriceChoice]]:
+    statement = (
+        select(
+            *_SKU_COLUMNS,
+            models.Enrolment.price_mode,
+            models.Enrolment.planned_price,
+            models.Enrolment.planned_discount,
+        )
+        .join(models.Sku, models.Sku.id == models.Enrolment.sku_id)
+        .where(models.Enrolment.campaign_id == campaign.id)
+        .order_by(models.Sku.code)
+    )
+    rows: list[Any] = []
+    for chunk in _chunks(sku_ids):
+        query = statement if chunk is None else statement.where(models.Enrolment.sku_id.in_(chunk))
+        rows += (await uow.session.execute(query)).all()
+    return [(_sku(row), _choice(row[9], row[10], row[11])) for row in rows]
+
+
+async def listed_not_enrolled(
+    uow: UnitOfWork, team_id: int, campaign: models.Campaign
+) -> list[SkuData]:
+    """The team's SKUs with a listing on the campaign's channel that are not enrolled."""
+    statement = (
+        select(*_SKU_COLUMNS)
+        .join(models.Listing, models.Listing.sku_id == models.Sku.id)
+        .outerjoin(
+            models.Enrolment,
+            and_(
+                models.Enrolment.sku_id == models.Sku.id,
+                models.Enrolment.campaign_id == campaign.id,
+            ),
+        )
+        .where(
+            models.Listing.channel_id == campaign.channel_id,
+            models.Sku.team_id == team_id,
+            models.Enrolment.id.is_(None),
+        )
+        .order_by(models.Sku.code)
+    )
+    return [_sku(row) for row in (await uow.session.execute(statement)).all()]
+
+
+async def team_skus(
+    uow: UnitOfWork, team_id: int, *, codes: Iterable[str] | None = None
+) -> list[SkuData]:
+    """The team's SKUs (those whose code matches one of `codes`, any case, when given)."""
+    statement = select(*_SKU_COLUMNS).where(models.Sku.team_id == team_id)
+    if codes is not None:
+        lowered = list({code.lower() for code in codes})
+        statement = statement.where(func.lower(models.Sku.code).in_(lowered))
+    rows = (await uow.session.execute(statement.order_by(models.Sku.code))).all()
+    return [_sku(row) for row in rows]
+
+
+async def listings(
+    uow: UnitOfWork, campaign: models.Campaign, sku_ids: Iterable[int]
+) -> dict[int, Listing]:
+    """Pricing listings on the campaign's channel, lowest_30d as of the campaign's start."""
+    found: dict[int, Listing] = {}
+    for chunk in _chunks(list(sku_ids)):
+        assert chunk is not None
+        found.update(
+            await pricing_inputs.listings_for(
+                uow, campaign.channel_id, chunk, as_of=campaign.starts_at
+            )
+        )
+    return found
+
+
+def _chunks(ids: Iterable[int] | None) -> list[list[int] | None]:
+    if ids is None:
+        return [None]
+    values = list(ids)
+    return [values[i : i + QUERY_CHUNK] for i in range(0, len(values), QUERY_CHUNK)]
+
+
+# -- pricing -------------------------------------------------------------------------------
+
+
+def price_items(
+    pricing: CampaignPricing, items: Sequence[PlanItem], *, margins: bool = True
+) -> list[PlanRow]:
+    """Price many SKUs under the campaign: one batch through the engine, then the rules."""
+    context = pricing.context
+    floors = context.evaluate_many(
+        (
+            item.sku.unit_cost,
+            item.sku.packaging,
+            item.sku.first_mile,
+            item.sku.other_cost,
+            item.sku.duty_rate,
+            item.sku.cost_currency,
+            None if item.listing is None else item.listing.list_price,
+        )
+        for item in items
+    )
+    digits = pricing.digits
+    min_discount = pricing.rules.min_discount
+    lowest_rule = pricing.rules.reference_rule is ReferenceRule.LOWEST_30D
+    subsidy = pricing.subsidy
+    rows: list[PlanRow] = []
+    for item, floor_row in zip(items, floors, strict=True):
+        sku, choice = item.sku, item.choice
+        row = PlanRow(
+            sku_id=sku.id,
+            code=sku.code,
+            name=sku.name,
+            enrolled=choice is not None,
+            mode=None if choice is None else choice.mode,
+            eligible=False,
+            status=PlanStatus.NO_FX_RATE,
+        )
+        if floor_row.status is Status.NO_FX_RATE:
+            rows.append(row)
+            continue
+        if floor_row.status is Status.NO_PRICE:
+            rows.append(
+                replace(
+                    row,
+                    status=PlanStatus.NO_PRICE,
+                    list_price=floor_row.list_price,
+                    landed_cost=floor_row.landed_cost,
+                )
+            )
+            continue
+        row = replace(row, landed_cost=floor_row.landed_cost, floor=floor_row.floor_price)
+        listing = item.listing
+        list_price = None if listing is None else listing.list_price
+        floor = floor_row.floor_price
+        if listing is None or list_price is None or floor is None:
+            rows.append(
+                replace(
+                    row,
+                    status=PlanStatus.NO_LIST_PRICE,
+                    planned_price=None if choice is None else choice.price,
+                )
+            )
+            continue
+        reference = list_price
+        if lowest_rule and listing.lowest_30d is not None:
+            reference = min(list_price, listing.lowest_30d)
+        customer_floor = floor_row.customer_floor  # None under BELOW_FLOOR
+        with localcontext(EXACT):
+            max_price = floor_to_minor(reference * (_ONE - min_discount), _ONE, digits)
+        eligible = customer_floor is not None and max_price >= customer_floor
+        if customer_floor is None:
+            eligibility = PlanStatus.BELOW_FLOOR
+        else:
+            eligibility = PlanStatus.OK if eligible else PlanStatus.CANNOT_REACH_MIN_DEPTH
+        row = replace(
+            row,
+            eligible=eligible,
+            list_price=list_price,
+            reference_price=reference,
+            max_customer_price=max_price,
+            customer_floor=customer_floor,
+        )
+        planned: Decimal | None
+        if choice is None:  # not enrolled: its eligibility, priced at the suggestion
+            planned = max_price if eligible else None
+            status = eligibility
+        else:
+            planned = planned_price(choice, reference, max_price, customer_floor, digits)
+            status = PlanStatus.OK
+        if planned is None or customer_floor is None:
+            final = eligibility if choice is None else PlanStatus.BELOW_FLOOR
+            rows.append(replace(row, status=final, planned_price=planned))
+            continue
+        with localcontext(EXACT):
+            depth = max(list_price - planned, _ZERO)
+            item_subsidy = subsidy.per_unit(depth)
+            seller_price = planned + item_subsidy
+            discount = floor_to_minor(reference - planned, reference, DISCOUNT_DIGITS)
+        if choice is not None:
+            if choice.mode in (PriceMode.SUGGESTED, PriceMode.MAX) and not eligible:
+                status = PlanStatus.CANNOT_REACH_MIN_DEPTH
+            elif seller_price < floor:
+                status = PlanStatus.BELOW_FLOOR
+            elif min_discount and planned > max_price:
+                status = PlanStatus.MISSES_MIN_DISCOUNT
+        margin = None
+        if margins:
+            exact = context.margin_at(sku.cost(), seller_price)
+            margin = None if exact is None else exact.quantize(MARGIN_QUANTUM, ROUND_HALF_UP)
+        rows.append(
+            replace(
+                row,
+                status=status,
+                planned_price=planned,
+                discount=discount,
+                subsidy=item_subsidy,
+                seller_price=seller_price,
+                margin=margin,
+            )
+        )
+    return rows
+
+
+def planned_price(
+    choice: PriceChoice,
+    reference: Decimal,
+    max_price: Decimal,
+    customer_floor: Decimal | None,
+    digits: int,
+) -> Decimal | None:
+    """The planned customer price P for an enrolment mode (see the module docstring)."""
+    if choice.mode is PriceMode.SUGGESTED:
+        return max_price
+    if choice.mode is PriceMode.MAX:
+        return customer_floor
+    if choice.mode is PriceMode.DISCOUNT:
+        assert choice.discount is not None
+        with localcontext(EXACT):
+            return floor_to_minor(reference * (_ONE - choice.discount), _ONE, digits)
+    return choice.price
+
+
+def sort_rows(rows: Iterable[PlanRow]) -> list[PlanRow]:
+    """Eligible first; then by status (ok first), then by SKU code."""
+    order = {status: index for index, status in enumerate(STATUS_ORDER)}
+    return sorted(rows, key=lambda r: (not r.eligible, order[r.status], r.code))
+
+
+# -- the whole plan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherCheck:
+    """A saved voucher re-checked against the current plan."""
+
+    id: int
+    threshold: Decimal
+    value: Decimal
+    share: Decimal
+    cap: Decimal | None
+    result: VoucherResult  # minimum threshold for this value, now
+
+    @property
+    def safe(self) -> bool:
+        minimum = self.result.threshold
+        return (
+            self.result.status is VoucherStatus.OK
+            and minimum is not None
+            and self.threshold >= minimum.amount
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    pricing: CampaignPricing
+    rows: list[PlanRow]  # enrolled SKUs, eligible first
+    others: list[PlanRow]  # listed on the channel, not enrolled
+    vouchers: list[VoucherCheck]
+    computed_at: datetime
+    counts: dict[PlanStatus, int] = field(default_factory=dict)
+
+    @property
+    def campaign(self) -> models.Campaign:
+        return self.pricing.campaign
+
+    @property
+    def channel(self) -> models.Channel:
+        return self.pricing.channel
+
+    @property
+    def currency(self) -> str:
+        return self.pricing.currency
+
+    def worst(self, limit: int = 5) -> list[PlanRow]:
+        """The enrolled SKUs with the lowest margins at the planned price."""
+        priced = [row for row in self.rows if row.margin is not None]
+        return sorted(priced, key=lambda r: (r.margin, r.code))[:limit]
+
+    @property
+    def eligible_others(self) -> int:
+        return sum(1 for row in self.others if row.eligible)
+
+
+def voucher_lines(pricing: CampaignPricing, rows: Iterable[PlanRow]) -> list[VoucherLine]:
+    """The enrolled SKUs with a planned price, as the voucher module wants them."""
+    lines = []
+    for row in rows:
+        if (
+            row.enrolled
+            and row.planned_price is not None
+            and row.planned_price > 0
+            and row.list_price is not None
+            and row.floor is not None
+        ):
+            lines.append(
+                voucher_line(
+                    row.code, row.list_price, row.planned_price, row.floor, pricing.subsidy
+                )
+            )
+    return lines
+
+
+async def build_plan(
+    uow: UnitOfWork,
+    team: models.Team,
+    campaign: models.Campaign,
+    now: datetime,
+    *,
+    include_others: bool = True,
+    margins: bool = True,
+) -> Plan:
+    pricing = await campaign_pricing(uow, team, campaign)
+    enrolled = await enrolled_items(uow, campaign)
+    others = await listed_not_enrolled(uow, team.id, campaign) if include_others else []
+    found = await listings(uow, campaign, [s.id for s, _ in enrolled] + [s.id for s in others])
+    items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
+    other_items = [PlanItem(sku, found.get(sku.id), None) for sku in others]
+    rows = sort_rows(price_items(pricing, items, margins=margins))
+    other_rows = sort_rows(price_items(pricing, other_items, margins=margins))
+    saved = (
+        await uow.session.scalars(
+            select(models.Voucher)
+            .where(models.Voucher.campaign_id == campaign.id)
+            .order_by(models.Voucher.threshold, models.Voucher.id)
+        )
+    ).all()
+    lines = voucher_lines(pricing, rows)
+    checks = [
+        VoucherCheck(
+            v.id,
+            v.threshold,
+            v.value,
+            v.platform_share,
+            v.platform_cap,
+            minimum_threshold(
+                lines, v.value, pricing.currency, VoucherFunding(v.platform_share, v.platform_cap)
+            ),
+        )
+        for v in saved
+    ]
+    counts: dict[PlanStatus, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return Plan(pricing, rows, other_rows, checks, now, counts)
+
+
+# -- vouchers (SPEC §3.6) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherQuestion:
+    value: Decimal | None = None
+    threshold: Decimal | None = None
+    share: Decimal = _ZERO
+    cap: Decimal | None = None
+
+    @property
+    def funding(self) -> VoucherFunding:
+        return VoucherFunding(self.share, self.cap)
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherAnswer:
+    question: VoucherQuestion
+    result: VoucherResult
+    lines: int  # how many SKUs were checked
+
+    @property
+    def verdict(self) -> bool | None:
+        """With both a threshold and a value given: is that pair safe? Else None."""
+        q = self.question
+        if q.value is None or q.threshold is None:
+            return None
+        minimum = self.result.threshold
+        return (
+            self.result.status is VoucherStatus.OK
+            and minimum is not None
+            and q.threshold >= minimum.amount
+        )
+
+    @property
+    def pair(self) -> tuple[Decimal, Decimal] | None:
+        """The (threshold, value) to save: the one asked, else the one computed."""
+        result = self.result
+        if result.status is not VoucherStatus.OK:
+            return None
+        threshold = self.question.threshold
+        if threshold is None and result.threshold is not None:
+            threshold = result.threshold.amount
+        value = self.question.value
+        if value is None and result.voucher is not None:
+            value = result.voucher.amount
+        if threshold is None or value is None or value <= 0:
+            return None
+        return threshold, value
+
+
+async def answer_voucher(
+    uow: UnitOfWork, team: models.Team, campaign: models.Campaign, question: VoucherQuestion
+) -> VoucherAnswer:
+    pricing = await campaign_pricing(uow, team, campaign)
+    enrolled = await enrolled_items(uow, campaign)
+    found = await listings(uow, campaign, [s.id for s, _ in enrolled])
+    items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
+    lines = voucher_lines(pricing, price_items(pricing, items, margins=False))
+    return VoucherAnswer(question, solve_voucher(lines, pricing.currency, question), len(lines))
+
+
+def solve_voucher(
+    lines: Sequence[VoucherLine], currency: str, question: VoucherQuestion
+) -> VoucherResult:
+    if question.value is not None:
+        return minimum_threshold(lines, question.value, currency, question.funding)
+    assert question.threshold is not None
+    return largest_voucher(lines, question.threshold, currency, question.funding)
+
+
+async def save_voucher(
+    uow: UnitOfWork,
+    campaign: models.Campaign,
+    threshold: Decimal,
+    value: Decimal,
+    share: Decimal,
+    cap: Decimal | None,
+    now: datetime,
+) -> models.Voucher:
+    """Save a voucher on the campaign; saving the same one twice keeps one row."""
+    saved = await uow.session.scalars(
+        select(models.Voucher).where(models.Voucher.campaign_id == campaign.id)
+    )
+    existing = next((v for v in saved if (v.threshold, v.value) == (threshold, value)), None)
+    if existing is not None:
+        existing.platform_share, existing.platform_cap = share, cap
+        return existing
+    voucher = models.Voucher(
+        campaign_id=campaign.id,
+        threshold=threshold,
+        value=value,
+        platform_share=share,
+        platform_cap=cap,
+        created_at=now,
+    )
+    uow.session.add(voucher)
+    await uow.session.flush()
+    return voucher

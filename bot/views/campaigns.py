@@ -1,0 +1,928 @@
+"""Campaign screens: list, card, creation flow, edit, delete, enrolment, vouchers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.db import models
+from bot.domain.campaigns import SubsidySpec
+from bot.domain.enums import ReferenceRule, SubsidyKind
+from bot.domain.errors import N_
+from bot.i18n import Translator
+from bot.pricing import VoucherStatus, currency_digits
+from bot.services.campaigns import (
+    CampaignCard,
+    CampaignSummary,
+    CampaignValues,
+    EditResult,
+    EnrolResult,
+    Phase,
+    PickerPage,
+)
+from bot.services.plan import PlanRow, PlanStatus, PriceChoice, PriceMode, VoucherAnswer
+from bot.views.callbacks import encode
+from bot.views.common import Button, Rendered, chunk, h, keyboard
+
+# callback actions (short: callback data is at most 64 bytes)
+CARD = "cpc"  # id
+PLAN = "cpp"  # id
+PICK = "cpk"  # id, page, mode
+TOGGLE = "cpt"  # id, sku id, page, mode
+ENROL_ALL = "cpa"  # id, mode
+VOUCHERS = "cpv"  # id
+SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-
+REMINDERS = "cpr"  # id
+EXPORT = "cpx"  # id
+EDIT = "cpe"  # id
+EDIT_FIELD = "cpf"  # id, field
+EDIT_VALUE = "cpg"  # id, field, value
+DELETE = "cpd"  # id
+DELETE_YES = "cpy"  # id
+NEW = "ncf"  # step, choice
+NO_MODE = "-"  # the picker has not been told how to price yet
+
+STATUS_LABELS: dict[PlanStatus, str] = {
+    PlanStatus.OK: N_("ok"),
+    PlanStatus.MISSES_MIN_DISCOUNT: N_("misses the minimum discount"),
+    PlanStatus.CANNOT_REACH_MIN_DEPTH: N_("cannot reach the minimum discount"),
+    PlanStatus.BELOW_FLOOR: N_("below floor"),
+    PlanStatus.NO_LIST_PRICE: N_("no list price"),
+    PlanStatus.NO_FX_RATE: N_("no FX rate"),
+    PlanStatus.NO_PRICE: N_("no price reaches the margin"),
+}
+STATUS_ICONS: dict[PlanStatus, str] = {
+    PlanStatus.OK: "✅",
+    PlanStatus.MISSES_MIN_DISCOUNT: "⚠️",
+    PlanStatus.CANNOT_REACH_MIN_DEPTH: "⚠️",
+    PlanStatus.BELOW_FLOOR: "⛔",
+    PlanStatus.NO_LIST_PRICE: "❔",
+    PlanStatus.NO_FX_RATE: "❔",
+    PlanStatus.NO_PRICE: "⛔",
+}
+MODE_LABELS: dict[PriceMode, str] = {
+    PriceMode.SUGGESTED: N_("minimum discount"),
+    PriceMode.MAX: N_("deepest safe discount"),
+    PriceMode.PRICE: N_("fixed price"),
+    PriceMode.DISCOUNT: N_("fixed discount"),
+}
+PHASE_LABELS: dict[Phase, str] = {
+    Phase.UPCOMING: N_("Upcoming"),
+    Phase.RUNNING: N_("Running"),
+    Phase.ENDED: N_("Ended"),
+}
+# the fields the edit screen offers, with the label of each
+EDIT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", N_("Name")),
+    ("deadline", N_("Registration deadline")),
+    ("start", N_("Start")),
+    ("end", N_("End")),
+    ("min_discount", N_("Minimum discount")),
+    ("ref", N_("Reference price")),
+    ("subsidy", N_("Subsidy")),
+    ("margin", N_("Target margin")),
+)
+PICKER_DISCOUNTS = ("10", "15", "20", "25", "30")
+
+
+# -- formatting helpers --------------------------------------------------------------------
+
+
+def when(_: Translator, moment: datetime, market_zone: str) -> str:
+    """A moment in the reader's zone, with the market's beside it when they differ."""
+    mine = _.datetime(moment)
+    if market_zone == _.timezone:
+        return mine
+    return _("{reader} ({market})", reader=mine, market=_.datetime(moment, market_zone))
+
+
+def pct(_: Translator, fraction: Decimal) -> str:
+    """A percentage with as many decimals as it needs (20 %, 12.5 %, 3.25 %)."""
+    percent = fraction * 100
+    digits = 0
+    while digits < 2 and percent != percent.quantize(Decimal(1).scaleb(-digits)):
+        digits += 1
+    return _.percent(fraction, digits)
+
+
+def rule_text(_: Translator, rule: str) -> str:
+    if rule == ReferenceRule.LOWEST_30D:
+        return _("the lowest price of the 30 days before the start")
+    return _("the list price")
+
+
+def subsidy_text(_: Translator, spec: SubsidySpec, currency: str) -> str:
+    if spec.kind is SubsidyKind.FIXED and spec.value is not None:
+        return _("the platform pays {amount} per unit", amount=_.money(spec.value, currency))
+    if spec.kind is SubsidyKind.SHARE and spec.value is not None:
+        if spec.cap is None:
+            return _("the platform pays {share} of the discount", share=pct(_, spec.value))
+        return _(
+            "the platform pays {share} of the discount, at most {cap} per unit",
+            share=pct(_, spec.value),
+            cap=_.money(spec.cap, currency),
+        )
+    return _("none")
+
+
+def campaign_subsidy(campaign: models.Campaign) -> SubsidySpec:
+    return SubsidySpec(
+        SubsidyKind(campaign.subsidy_kind), campaign.subsidy_value, campaign.subsidy_cap
+    )
+
+
+def rules_lines(
+    _: Translator,
+    campaign: models.Campaign,
+    currency: str,
+    target_margin: Decimal,
+    overridden: bool,
+) -> list[str]:
+    lines = []
+    if campaign.min_discount:
+        lines.append(
+            _(
+                "Minimum discount: {discount} off {reference}",
+                discount=pct(_, campaign.min_discount),
+                reference=rule_text(_, campaign.reference_rule),
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Minimum discount: none (discounts are measured from {reference})",
+                reference=rule_text(_, campaign.reference_rule),
+            )
+        )
+    lines.append(
+        _("Subsidy: {subsidy}", subsidy=subsidy_text(_, campaign_subsidy(campaign), currency))
+    )
+    margin = pct(_, target_margin)
+    lines.append(
+        _("Target margin: {margin} (this campaign)", margin=margin)
+        if overridden
+        else _("Target margin: {margin} (the team's)", margin=margin)
+    )
+    return lines
+
+
+def date_lines(_: Translator, campaign: models.Campaign) -> list[str]:
+    zone = campaign.timezone
+    lines = []
+    if campaign.registration_deadline is not None:
+        lines.append(
+            _("Registration deadline: {when}", when=when(_, campaign.registration_deadline, zone))
+        )
+    lines.append(_("Starts: {when}", when=when(_, campaign.starts_at, zone)))
+    lines.append(_("Ends: {when}", when=when(_, campaign.ends_at, zone)))
+    return lines
+
+
+def status_label(_: Translator, status: PlanStatus) -> str:
+    return _(STATUS_LABELS[status])
+
+
+def status_counts(_: Translator, counts: dict[PlanStatus, int]) -> str:
+    parts = [
+        f"{STATUS_ICONS[status]} {status_label(_, status)}: {counts[status]}"
+        for status in PlanStatus
+        if counts.get(status)
+    ]
+    return " · ".join(parts)
+
+
+# -- list and card -------------------------------------------------------------------------
+
+
+def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Rendered:
+    if not summaries:
+        return (
+            _(
+                "No campaigns yet. Create one with /newcampaign, or start from a shopping "
+                "festival with /calendar."
+            ),
+            None,
+        )
+    lines = [_("<b>Campaigns</b>")]
+    buttons: list[Button] = []
+    for phase in (Phase.RUNNING, Phase.UPCOMING, Phase.ENDED):
+        group = [s for s in summaries if s.phase is phase]
+        if phase is Phase.ENDED:
+            group = group[-5:]  # the latest ones
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"<b>{h(_(PHASE_LABELS[phase]))}</b>")
+        for summary in group:
+            campaign = summary.campaign
+            lines.append(
+                _(
+                    "#{id} {name} · {channel} · {start} → {end} · {enrolled}",
+                    id=campaign.id,
+                    name=h(campaign.name),
+                    channel=h(summary.channel_name),
+                    start=_.date(campaign.starts_at.astimezone(_zone(campaign)).date()),
+                    end=_.date(campaign.ends_at.astimezone(_zone(campaign)).date()),
+                    enrolled=_.ngettext("{n} SKU", "{n} SKUs", summary.enrolled),
+                )
+            )
+            if phase is not Phase.ENDED:
+                buttons.append((f"#{campaign.id} {campaign.name}"[:40], encode(CARD, campaign.id)))
+    lines.append("")
+    lines.append(_("Open one with <code>/campaign 3</code> (its number)."))
+    return "\n".join(lines), keyboard(chunk(buttons[:12], 2)) if buttons else None
+
+
+def _zone(campaign: models.Campaign) -> ZoneInfo:
+    return ZoneInfo(campaign.timezone)
+
+
+def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = None) -> Rendered:
+    campaign, channel = card.campaign, card.channel
+    lines = []
+    if header:
+        lines += [header, ""]
+    lines.append(
+        _(
+            "<b>{name}</b> · #{id} · {phase}",
+            name=h(campaign.name),
+            id=campaign.id,
+            phase=_(PHASE_LABELS[card.phase]).lower(),
+        )
+    )
+    lines.append(
+        _("Channel: {channel} ({currency})", channel=h(channel.name), currency=channel.currency)
+    )
+    lines += date_lines(_, campaign)
+    lines += rules_lines(_, campaign, channel.currency, card.target_margin, card.margin_overridden)
+    lines.append("")
+    lines.append(_("Enrolled: {skus}", skus=_.ngettext("{n} SKU", "{n} SKUs", card.enrolled)))
+    if card.counts:
+        lines.append(status_counts(_, card.counts))
+    lines.append(
+        _(
+            "Not enrolled yet: {listed} listed on this channel, {eligible} of them eligible",
+            listed=card.listed,
+            eligible=card.eligible,
+        )
+    )
+    if card.vouchers:
+        lines.append(_("Saved vouchers: {n}", n=card.vouchers))
+    return "\n".join(lines), card_keyboard(_, campaign.id)
+
+
+def card_keyboard(_: Translator, campaign_id: int) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [
+                (_("📋 Plan"), encode(PLAN, campaign_id)),
+                (_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE)),
+            ],
+            [
+                (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id)),
+                (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
+            ],
+            [
+                (_("📤 Export"), encode(EXPORT, campaign_id)),
+                (_("✏️ Edit"), encode(EDIT, campaign_id)),
+            ],
+            [(_("🗑 Delete"), encode(DELETE, campaign_id))],
+        ]
+    )
+
+
+def back_button(_: Translator, campaign_id: int) -> Button:
+    return (_("« Campaign"), encode(CARD, campaign_id))
+
+
+def created(_: Translator, card: CampaignCard, warnings: Sequence[str]) -> Rendered:
+    header = _("✅ Campaign created.")
+    for note in warnings:
+        header += "\n⚠️ " + _(note)
+    return campaign_card(_, card, header=header)
+
+
+# -- edit and delete -------------------------------------------------------------------------
+
+
+def edit_menu(_: Translator, campaign: models.Campaign) -> Rendered:
+    text = _(
+        "What do you want to change in <b>{name}</b>? Or write it in one line, like "
+        "<code>/campaign {id} end=2026-12-01 min_discount=25%</code>.",
+        name=h(campaign.name),
+        id=campaign.id,
+    )
+    buttons = [(_(label), encode(EDIT_FIELD, campaign.id, key)) for key, label in EDIT_FIELDS]
+    rows = chunk(buttons, 2)
+    rows.append([back_button(_, campaign.id)])
+    return text, keyboard(rows)
+
+
+def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendered:
+    zone = h(campaign.timezone)
+    prompts = {
+        "name": _("Send the new name."),
+        "deadline": _(
+            "Send the new registration deadline, like <code>2026-11-20T12:00</code> ({zone}), "
+            "or <code>none</code>.",
+            zone=zone,
+        ),
+        "start": _("Send the new start, like <code>2026-11-27</code> ({zone}).", zone=zone),
+        "end": _(
+            "Send the new end, like <code>2026-11-30</code> ({zone}); a date alone means the "
+            "end of that day.",
+            zone=zone,
+        ),
+        "min_discount": _(
+            "Send the minimum discount, like <code>20%</code>, or <code>none</code>."
+        ),
+        "ref": _("Which price are discounts measured from?"),
+        "subsidy": _(
+            "Send the subsidy: <code>none</code>, <code>fixed:2</code> or "
+            "<code>share:30%:cap:5</code>."
+        ),
+        "margin": _(
+            "Send this campaign's target margin, like <code>18%</code>, or <code>team</code> "
+            "for the team's."
+        ),
+    }
+    rows: list[list[Button]] = []
+    if field == "ref":
+        rows.append(
+            [
+                (_("List price"), encode(EDIT_VALUE, campaign.id, "ref", "list")),
+                (_("Lowest of 30 days"), encode(EDIT_VALUE, campaign.id, "ref", "lowest_30d")),
+            ]
+        )
+    elif field == "subsidy":
+        rows.append([(_("No subsidy"), encode(EDIT_VALUE, campaign.id, "subsidy", "none"))])
+    elif field == "margin":
+        rows.append([(_("The team's"), encode(EDIT_VALUE, campaign.id, "margin", "team"))])
+    elif field in ("min_discount", "deadline"):
+        rows.append([(_("None"), encode(EDIT_VALUE, campaign.id, field, "none"))])
+    rows.append([back_button(_, campaign.id)])
+    return prompts[field], keyboard(rows)
+
+
+FIELD_NAMES: dict[str, str] = {
+    "name": N_("name"),
+    "channel_id": N_("channel"),
+    "timezone": N_("time zone"),
+    "registration_deadline": N_("registration deadline"),
+    "starts_at": N_("start"),
+    "ends_at": N_("end"),
+    "min_discount": N_("minimum discount"),
+    "reference_rule": N_("reference price"),
+    "subsidy_kind": N_("subsidy"),
+    "subsidy_value": N_("subsidy"),
+    "subsidy_cap": N_("subsidy cap"),
+    "target_margin": N_("target margin"),
+}
+
+
+def edited(_: Translator, result: EditResult, card: CampaignCard) -> Rendered:
+    if not result.changes:
+        return campaign_card(_, card, header=_("Nothing changed."))
+    names = list(dict.fromkeys(_(FIELD_NAMES[key]) for key in result.changes))
+    header = _("✅ Saved: {fields}.", fields=", ".join(names))
+    for note in result.warnings:
+        header += "\n⚠️ " + _(note)
+    return campaign_card(_, card, header=header)
+
+
+def delete_confirm(_: Translator, campaign: models.Campaign, enrolled: int) -> Rendered:
+    text = _(
+        "Delete <b>{name}</b> (#{id}) with its {skus} and saved vouchers? This cannot be undone.",
+        name=h(campaign.name),
+        id=campaign.id,
+        skus=_.ngettext("{n} enrolled SKU", "{n} enrolled SKUs", enrolled),
+    )
+    return text, keyboard(
+        [[(_("🗑 Yes, delete"), encode(DELETE_YES, campaign.id)), back_button(_, campaign.id)]]
+    )
+
+
+def deleted(_: Translator, name: str) -> Rendered:
+    return _("Deleted the campaign {name}.", name=h(name)), None
+
+
+# -- reminders -------------------------------------------------------------------------------
+
+
+def reminders_text(
+    _: Translator, campaign: models.Campaign, offsets: dict[str, list[int]], now: datetime
+) -> Rendered:
+    moments = {
+        "deadline": campaign.registration_deadline,
+        "start": campaign.starts_at,
+        "end": campaign.ends_at,
+        "summary": campaign.ends_at,
+    }
+    labels = {
+        "deadline": N_("before the registration deadline"),
+        "start": N_("around the start"),
+        "end": N_("before the end"),
+        "summary": N_("summary after the end"),
+    }
+    due: list[tuple[datetime, str]] = []
+    for kind, minutes in offsets.items():
+        base = moments.get(kind)
+        if base is None or kind not in labels:
+            continue
+        for offset in minutes:
+            moment = base + timedelta(minutes=int(offset))
+            if moment > now:
+                due.append((moment, kind))
+    lines = [_("⏰ <b>Reminders for {name}</b>", name=h(campaign.name))]
+    if due:
+        for moment, kind in sorted(due):
+            lines.append(f"• {when(_, moment, campaign.timezone)} — {_(labels[kind])}")
+    else:
+        lines.append(_("Nothing more is due for this campaign."))
+    lines.append("")
+    lines.append(_("/reminders shows the settings and everything that will be sent."))
+    return "\n".join(lines), keyboard([[back_button(_, campaign.id)]])
+
+
+# -- creation flow ---------------------------------------------------------------------------
+
+
+def flow_question(
+    _: Translator,
+    step: str,
+    *,
+    defaults: dict[str, str],
+    channels: Sequence[models.Channel] = (),
+    zone: str = "UTC",
+    team_margin: Decimal | None = None,
+) -> Rendered:
+    """One question of /newcampaign, with its buttons (a prefilled answer is offered)."""
+    rows: list[list[Button]] = []
+    default = defaults.get(step)
+    if default:
+        rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
+    zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    if step == "template":
+        text = _("New campaign. Start from a shopping festival, or from scratch?")
+        rows.append(
+            [
+                (_("📅 From the calendar"), encode(NEW, step, "cal")),
+                (_("Blank"), encode(NEW, step, "blank")),
+            ]
+        )
+    elif step == "channel":
+        text = _("Which sales channel is the campaign on?")
+        rows += chunk([(c.name, encode(NEW, step, c.id)) for c in channels], 2)
+    elif step == "name":
+        text = _("What is the campaign's name? For example <code>Black Friday 2026</code>.")
+    elif step == "deadline":
+        text = (
+            _(
+                "When does registration close? Write the date and time, like "
+                "<code>2026-11-20T12:00</code>.",
+            )
+            + "\n"
+            + zone_note
+        )
+        rows.append([(_("No deadline"), encode(NEW, step, "skip"))])
+    elif step == "start":
+        text = (
+            _(
+                "When does the campaign start? Like <code>2026-11-27</code> or "
+                "<code>2026-11-27T08:00</code>."
+            )
+            + "\n"
+            + zone_note
+        )
+    elif step == "end":
+        text = (
+            _(
+                "When does it end? Like <code>2026-11-30</code>; a date alone means the end "
+                "of that day."
+            )
+            + "\n"
+            + zone_note
+        )
+    elif step == "min_discount":
+        text = _(
+            "What minimum discount does the platform require? Pick one or write it, like "
+            "<code>20%</code>."
+        )
+        rows.append([(_("None"), encode(NEW, step, "none"))])
+        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "30", "50")], 5)
+    elif step == "ref":
+        text = _("Which price is the discount measured from?")
+        rows.append([(_("List price"), encode(NEW, step, "list"))])
+        rows.append([(_("Lowest price of the last 30 days"), encode(NEW, step, "lowest_30d"))])
+    elif step == "subsidy":
+        text = _(
+            "Does the platform fund part of the discount? Write <code>fixed:2</code> (2 per "
+            "unit) or <code>share:30%:cap:5</code> (30 % of the discount, at most 5 per unit)."
+        )
+        rows.append([(_("No subsidy"), encode(NEW, step, "none"))])
+    elif step == "margin":
+        team = "" if team_margin is None else pct(_, team_margin)
+        text = _(
+            "Which target margin should the floors use for this campaign? Write it like "
+            "<code>18%</code>, or keep the team's."
+        )
+        rows.append([(_("The team's ({margin})", margin=team), encode(NEW, step, "team"))])
+        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "25", "30")], 5)
+    else:
+        raise ValueError(f"unknown step {step!r}")
+    return text, keyboard(rows) if rows else None
+
+
+def flow_confirm(
+    _: Translator, values: CampaignValues, team_margin: Decimal, warnings: Sequence[str]
+) -> Rendered:
+    channel = values.channel
+    zone = values.timezone
+    lines = [_("Create this campaign?"), ""]
+    lines.append(f"<b>{h(values.name)}</b>")
+    lines.append(
+        _("Channel: {channel} ({currency})", channel=h(channel.name), currency=channel.currency)
+    )
+    if values.deadline is not None:
+        lines.append(_("Registration deadline: {when}", when=when(_, values.deadline, zone)))
+    lines.append(_("Starts: {when}", when=when(_, values.starts_at, zone)))
+    lines.append(_("Ends: {when}", when=when(_, values.ends_at, zone)))
+    if values.min_discount:
+        lines.append(
+            _(
+                "Minimum discount: {discount} off {reference}",
+                discount=pct(_, values.min_discount),
+                reference=rule_text(_, values.reference_rule),
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Minimum discount: none (discounts are measured from {reference})",
+                reference=rule_text(_, values.reference_rule),
+            )
+        )
+    lines.append(_("Subsidy: {subsidy}", subsidy=subsidy_text(_, values.subsidy, channel.currency)))
+    if values.target_margin is not None:
+        lines.append(
+            _("Target margin: {margin} (this campaign)", margin=pct(_, values.target_margin))
+        )
+    else:
+        lines.append(_("Target margin: {margin} (the team's)", margin=pct(_, team_margin)))
+    for note in warnings:
+        lines.append("⚠️ " + _(note))
+    return "\n".join(lines), keyboard(
+        [
+            [
+                (_("✅ Create"), encode(NEW, "confirm", "create")),
+                (_("✖ Cancel"), encode(NEW, "confirm", "cancel")),
+            ]
+        ]
+    )
+
+
+def no_channels(_: Translator) -> Rendered:
+    return (
+        _(
+            "This team has no sales channel yet. Add one first, like "
+            "<code>/channel add temu-us-semi</code>."
+        ),
+        None,
+    )
+
+
+def flow_cancelled(_: Translator) -> Rendered:
+    return _("Cancelled."), None
+
+
+# -- enrolment -------------------------------------------------------------------------------
+
+
+def choice_code(choice: PriceChoice) -> str:
+    """The picker's price mode in callback data: s, m, or d<percent>."""
+    if choice.mode is PriceMode.SUGGESTED:
+        return "s"
+    if choice.mode is PriceMode.MAX:
+        return "m"
+    if choice.mode is PriceMode.DISCOUNT and choice.discount is not None:
+        return "d" + format((choice.discount * 100).normalize(), "f")
+    raise ValueError(f"the picker has no code for {choice}")
+
+
+def choice_text(
+    _: Translator, choice: PriceChoice, campaign: models.Campaign, currency: str
+) -> str:
+    if choice.mode is PriceMode.SUGGESTED:
+        return _(
+            "the minimum discount ({discount}) off the reference price",
+            discount=pct(_, campaign.min_discount or Decimal(0)),
+        )
+    if choice.mode is PriceMode.MAX:
+        return _("the deepest safe discount")
+    if choice.mode is PriceMode.DISCOUNT and choice.discount is not None:
+        return _("{discount} off the reference price", discount=pct(_, choice.discount))
+    assert choice.price is not None
+    return _("a fixed price of {price}", price=_.money(choice.price, currency))
+
+
+def pick_mode(_: Translator, campaign: models.Campaign) -> Rendered:
+    text = _(
+        "<b>{name}</b> has no minimum discount. How should I price the SKUs you enrol?",
+        name=h(campaign.name),
+    )
+    rows = [[(_("Deepest safe discount"), encode(PICK, campaign.id, 0, "m"))]]
+    rows += chunk([(f"{p} %", encode(PICK, campaign.id, 0, f"d{p}")) for p in PICKER_DISCOUNTS], 5)
+    rows.append([back_button(_, campaign.id)])
+    return text, keyboard(rows)
+
+
+def picker(_: Translator, page: PickerPage, currency: str) -> Rendered:
+    campaign, mode = page.campaign, choice_code(page.choice)
+    lines = [
+        _("<b>Enrol SKUs in {name}</b>", name=h(campaign.name)),
+        _(
+            "New SKUs are planned at {price}. Tap a SKU to enrol it or take it out (✅ = "
+            "enrolled, ⚠️ = does not fit).",
+            price=choice_text(_, page.choice, campaign, currency),
+        ),
+    ]
+    if page.total == 0:
+        lines.append("")
+        lines.append(
+            _(
+                "No SKU has a listing on this channel yet. Add list prices with /sku, or "
+                "enrol by code with <code>/enroll {id} A1 A2</code>.",
+                id=campaign.id,
+            )
+        )
+    buttons: list[Button] = []
+    for row in page.rows:
+        mark = "✅ " if row.enrolled else ("" if row.status is PlanStatus.OK else "⚠️ ")
+        label = f"{mark}{row.code}"
+        if row.planned_price is not None:
+            label += f" · {_.money(row.planned_price, currency)}"
+        buttons.append((label[:60], encode(TOGGLE, campaign.id, row.sku_id, page.page, mode)))
+    rows = chunk(buttons, 2)
+    if page.pages > 1:
+        nav: list[Button] = []
+        if page.page > 0:
+            nav.append(("◀", encode(PICK, campaign.id, page.page - 1, mode)))
+        nav.append((f"{page.page + 1}/{page.pages}", encode(PICK, campaign.id, page.page, mode)))
+        if page.page < page.pages - 1:
+            nav.append(("▶", encode(PICK, campaign.id, page.page + 1, mode)))
+        rows.append(nav)
+    if page.eligible_to_add:
+        rows.append(
+            [
+                (
+                    _("➕ Enrol all eligible ({n})", n=page.eligible_to_add),
+                    encode(ENROL_ALL, campaign.id, mode),
+                )
+            ]
+        )
+    rows.append([(_("📋 Plan"), encode(PLAN, campaign.id)), back_button(_, campaign.id)])
+    return "\n".join(lines), keyboard(rows)
+
+
+def enrol_result(
+    _: Translator, campaign: models.Campaign, result: EnrolResult, currency: str
+) -> Rendered:
+    if not result.rows:
+        return (
+            _("Nothing to enrol: no listed SKU that is not enrolled yet fits this campaign."),
+            keyboard([[back_button(_, campaign.id)]]),
+        )
+    lines = []
+    if result.added:
+        lines.append(
+            _(
+                "✅ Enrolled {skus} in {name}.",
+                skus=_.ngettext("{n} SKU", "{n} SKUs", result.added),
+                name=h(campaign.name),
+            )
+        )
+    if result.updated:
+        lines.append(
+            _(
+                "✏️ Re-priced {skus} already enrolled.",
+                skus=_.ngettext("{n} SKU", "{n} SKUs", result.updated),
+            )
+        )
+    shown = result.rows[:15]
+    for row in shown:
+        lines.append(enrol_line(_, row, currency))
+    if len(result.rows) > len(shown):
+        lines.append(
+            _(
+                "… and {n} more: /plan {id} has them all.",
+                n=len(result.rows) - len(shown),
+                id=campaign.id,
+            )
+        )
+    return "\n".join(lines), keyboard(
+        [[(_("📋 Plan"), encode(PLAN, campaign.id)), back_button(_, campaign.id)]]
+    )
+
+
+def enrol_line(_: Translator, row: PlanRow, currency: str) -> str:
+    code = f"<code>{h(row.code)}</code>"
+    if row.status is PlanStatus.OK and row.planned_price is not None:
+        if row.margin is not None:
+            return _(
+                "• {sku} at {price}, margin {margin}",
+                sku=code,
+                price=_.money(row.planned_price, currency),
+                margin=pct(_, row.margin),
+            )
+        return _("• {sku} at {price}", sku=code, price=_.money(row.planned_price, currency))
+    if row.planned_price is not None:
+        return _(
+            "• ⚠️ {sku} at {price}: {status}",
+            sku=code,
+            price=_.money(row.planned_price, currency),
+            status=status_label(_, row.status),
+        )
+    return _("• ⚠️ {sku}: {status}", sku=code, status=status_label(_, row.status))
+
+
+def unenrolled(_: Translator, campaign: models.Campaign, removed: int) -> Rendered:
+    return (
+        _(
+            "Took {skus} out of {name}.",
+            skus=_.ngettext("{n} SKU", "{n} SKUs", removed),
+            name=h(campaign.name),
+        ),
+        None,
+    )
+
+
+# -- vouchers --------------------------------------------------------------------------------
+
+
+def vouchers_screen(
+    _: Translator, campaign: models.Campaign, saved: Sequence[models.Voucher], currency: str
+) -> Rendered:
+    lines = [_("🎟 <b>Vouchers for {name}</b>", name=h(campaign.name))]
+    if saved:
+        for voucher in saved:
+            lines.append(
+                _(
+                    "• spend {threshold}, get {value} off",
+                    threshold=_.money(voucher.threshold, currency),
+                    value=_.money(voucher.value, currency),
+                )
+            )
+    else:
+        lines.append(_("No saved vouchers yet."))
+    lines.append("")
+    lines.append(
+        _(
+            "Ask with <code>/voucher {id} value=5</code> (the smallest safe order threshold for "
+            "a 5 voucher) or <code>/voucher {id} threshold=50</code> (the largest safe voucher "
+            "for orders of 50). Add <code>share=50% cap=3</code> when the platform co-funds it.",
+            id=campaign.id,
+        )
+    )
+    return "\n".join(lines), keyboard([[back_button(_, campaign.id)]])
+
+
+def voucher_answer(
+    _: Translator,
+    campaign: models.Campaign,
+    answer: VoucherAnswer,
+    currency: str,
+    *,
+    saved: bool = False,
+) -> Rendered:
+    result, question = answer.result, answer.question
+
+    def money(amount: Decimal) -> str:
+        return _.money(amount, currency)
+
+    lines = [_("🎟 <b>Voucher for {name}</b>", name=h(campaign.name))]
+    if question.share:
+        if question.cap is not None:
+            lines.append(
+                _(
+                    "The platform funds {share} of the voucher, at most {cap} per order.",
+                    share=pct(_, question.share),
+                    cap=money(question.cap),
+                )
+            )
+        else:
+            lines.append(
+                _("The platform funds {share} of the voucher.", share=pct(_, question.share))
+            )
+    if result.status is VoucherStatus.NO_LINES:
+        lines.append(
+            _(
+                "No enrolled SKU has a planned price yet, so there is nothing to check. "
+                "Enrol SKUs first."
+            )
+        )
+        return "\n".join(lines), keyboard([[back_button(_, campaign.id)]])
+    if result.status is VoucherStatus.BLOCKED:
+        lines.append(
+            _(
+                "⛔ No voucher is safe: {skus} would sell under the floor with any voucher "
+                "(no headroom at the planned price).",
+                skus=", ".join(f"<code>{h(code)}</code>" for code in result.blockers[:10]),
+            )
+        )
+        without = result.without_blockers
+        if without is not None and without.status is VoucherStatus.OK:
+            assert without.threshold is not None and without.voucher is not None
+            if question.value is not None:
+                lines.append(
+                    _(
+                        "Without them, a {value} voucher is safe from orders of {threshold}.",
+                        value=money(without.voucher.amount),
+                        threshold=money(without.threshold.amount),
+                    )
+                )
+            else:
+                lines.append(
+                    _(
+                        "Without them, orders of {threshold} can carry a voucher of up to {value}.",
+                        value=money(without.voucher.amount),
+                        threshold=money(without.threshold.amount),
+                    )
+                )
+        return "\n".join(lines), keyboard([[back_button(_, campaign.id)]])
+    assert result.threshold is not None and result.voucher is not None
+    if question.value is not None:
+        lines.append(
+            _(
+                "A {value} voucher is safe from orders of <b>{threshold}</b> (the smallest safe "
+                "threshold).",
+                value=money(result.voucher.amount),
+                threshold=money(result.threshold.amount),
+            )
+        )
+        verdict = answer.verdict
+        if verdict is not None and question.threshold is not None:
+            lines.append(
+                _(
+                    "✅ Spend {threshold}, get {value} off is safe.",
+                    threshold=money(question.threshold),
+                    value=money(question.value),
+                )
+                if verdict
+                else _(
+                    "⛔ Spend {threshold}, get {value} off is not safe.",
+                    threshold=money(question.threshold),
+                    value=money(question.value),
+                )
+            )
+    else:
+        lines.append(
+            _(
+                "Orders of {threshold} can carry a voucher of up to <b>{value}</b>.",
+                value=money(result.voucher.amount),
+                threshold=money(result.threshold.amount),
+            )
+        )
+    if result.seller_funded is not None:
+        lines.append(_("You fund {amount} of it.", amount=money(result.seller_funded.amount)))
+    if result.weakest is not None:
+        lines.append(
+            _(
+                "The tightest SKU is {sku}: its headroom is {headroom} of its price.",
+                sku=f"<code>{h(result.weakest.sku)}</code>",
+                headroom=pct(_, result.weakest.value.quantize(Decimal("0.0001"))),
+            )
+        )
+    lines.append(
+        _.ngettext(
+            "Checked against {n} enrolled SKU.", "Checked against {n} enrolled SKUs.", answer.lines
+        )
+    )
+    rows: list[list[Button]] = []
+    pair = answer.pair
+    if saved:
+        lines.append(_("💾 Saved on the campaign."))
+    elif pair is not None and answer.verdict is not False:
+        threshold, value = pair
+        data = encode(
+            SAVE_VOUCHER,
+            campaign.id,
+            _plain(threshold),
+            _plain(value),
+            _plain(question.share),
+            "-" if question.cap is None else _plain(question.cap),
+        )
+        rows.append([(_("💾 Save on the campaign"), data)])
+    rows.append([back_button(_, campaign.id)])
+    return "\n".join(lines), keyboard(rows)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def digits_of(currency: str) -> int:
+    return currency_digits(currency)
