@@ -17,8 +17,11 @@ from bot.db.uow import UnitOfWorkFactory
 from bot.handlers import calendar as calendar_handlers
 from bot.handlers import campaigns as campaign_handlers
 from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
+from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
+from bot.handlers import reminders as reminder_handlers
 from bot.i18n import compile_catalogs
+from bot.jobs import schedule_jobs, shutdown_jobs
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ def _register_handlers(app: BotApplication) -> None:
     campaign_handlers.register(app)
     plan_handlers.register(app)
     calendar_handlers.register(app)
+    fx_handlers.register(app)
+    reminder_handlers.register(app)
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)
 
@@ -72,10 +77,12 @@ def _register_handlers(app: BotApplication) -> None:
 async def _post_init(app: BotApplication) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     await menu.set_command_menus(app.bot, runtime.settings.default_locale)
+    await schedule_jobs(app)  # dispatcher, margin scan, FX refresh
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: BotApplication) -> None:
+    await shutdown_jobs(app)
     engine = app.bot_data.get(ENGINE_KEY)
     if engine is not None:
         await engine.dispose()

@@ -368,8 +368,23 @@ class Notification(Timestamped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column()
     leased_by: Mapped[str | None] = mapped_column(String(64))
+    # set just before the send request goes out: a row still `sending` with this set
+    # was in flight when its process stopped (see bot/services/notifications.py)
+    attempt_started_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobState(Base):
+    """When a periodic job (FX refresh, daily margin scan) last ran, across restarts and
+    processes; a conditional update of `last_attempt_at` claims a run."""
+
+    __tablename__ = "job_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -1,0 +1,89 @@
+"""JobQueue jobs, as thin as handlers: they wake services; the database keeps the state.
+
+`schedule_jobs` runs from the application's post_init, `shutdown_jobs` from its
+post_shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from bot.context import RUNTIME_KEY, Runtime
+from bot.jobs import fx, scans
+from bot.jobs.dispatcher import (
+    DISPATCHER_KEY,
+    JOB_KWARGS,
+    SENDER_BOT_KEY,
+    TICK_NAME,
+    TelegramSender,
+    dispatch_job,
+    wake_dispatcher,
+)
+from bot.services.notifications import Dispatcher
+from bot.services.pacing import Pacer, PacerLimits, RealTimer, Timer
+
+TIMER_KEY = "dispatch_timer"  # tests put a VirtualTimer here before start-up
+
+__all__ = ["schedule_jobs", "shutdown_jobs", "wake_dispatcher"]
+
+
+async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    settings = runtime.settings
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    limits = PacerLimits(per_second=settings.dispatch_rate_per_second)
+    # Notices go through their own Bot: the dispatcher paces them itself (globally,
+    # per group and per private chat) and sees RetryAfter at once, where the
+    # application's AIORateLimiter would retry behind its back.
+    sender_bot = Bot(
+        application.bot.token,
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+        request=HTTPXRequest(
+            connection_pool_size=limits.in_flight + 2,
+            connect_timeout=10.0,
+            read_timeout=20.0,
+            write_timeout=20.0,
+            pool_timeout=5.0,
+        ),
+    )
+    await sender_bot.initialize()
+    timer: Timer = runtime.extras.get(TIMER_KEY) or RealTimer()
+    dispatcher = Dispatcher(
+        runtime.uow_factory,
+        TelegramSender(sender_bot),
+        runtime.clock,
+        pacer=Pacer(limits, timer),
+        default_locale=settings.default_locale,
+        default_timezone=settings.default_timezone,
+    )
+    runtime.extras[DISPATCHER_KEY] = dispatcher
+    runtime.extras[SENDER_BOT_KEY] = sender_bot
+    job_queue.run_repeating(
+        dispatch_job,
+        interval=settings.dispatch_interval_seconds,
+        first=0.1,
+        name=TICK_NAME,
+        job_kwargs=JOB_KWARGS,
+    )
+    job_queue.run_repeating(
+        scans.scan_job, interval=scans.TICK_SECONDS, first=5.0, name="margin-scan",
+        job_kwargs=JOB_KWARGS,
+    )  # fmt: skip
+    job_queue.run_repeating(
+        fx.fx_job, interval=fx.TICK_SECONDS, first=fx.FIRST_SECONDS, name="fx-refresh",
+        job_kwargs=JOB_KWARGS,
+    )  # fmt: skip
+
+
+async def shutdown_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    runtime.extras.pop(DISPATCHER_KEY, None)
+    sender_bot = runtime.extras.pop(SENDER_BOT_KEY, None)
+    if isinstance(sender_bot, Bot):
+        await sender_bot.shutdown()

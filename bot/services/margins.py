@@ -1,15 +1,133 @@
-"""Margin warnings (issue 6 fills this in).
+"""Margin warnings (SPEC §5): a planned price under its floor is reported once per
+change of state, with its cause; and a daily digest at 09:00 team time while any
+problem remains.
 
-Called after anything that can move a planned price under its floor — FX
-refresh, a cost, fee, listing or plan change — in the same transaction.
+`recheck_margins` is called after anything that can move a planned price under its
+floor — FX refresh, a cost, fee, listing or plan change — in the caller's
+transaction, and by the daily scan. It prices the enrolled SKUs of upcoming and
+running campaigns exactly as the plan does (`bot.services.plan.price_items`), so a
+warning and the plan always agree.
+
+A SKU is *under its floor* when its plan status is ``below_floor`` (the planned
+seller price is under the floor, or even the list price is), ``cannot_reach_min_depth``
+(the campaign's minimum discount — the suggested price — now breaks the floor) or
+``no_price`` (fees plus the target margin reach 100 %). With no FX rate or no list
+price the state is unknown and left as it was.
+
+`Enrolment.below_floor` remembers the state; `Enrolment.last_inputs` the inputs
+(FX rate, costs, fees, prices, margin target) when the state last changed, so a
+warning can say what moved since the SKU was last fine ("FX moved from … to …"),
+and a counter that makes each change's notice key unique (two processes
+rechecking at once queue it once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.db.uow import UnitOfWork
+from sqlalchemy import select
+
+from bot.db import models
+from bot.db.uow import UnitOfWork, UnitOfWorkFactory
+from bot.services import plan
+from bot.services.notifications import NoticeKind, enqueue
+from bot.services.pricing_inputs import load_fx_table
+from bot.services.reminders import campaign_prefix
+
+log = logging.getLogger(__name__)
+
+PROBLEMS = frozenset(
+    {plan.PlanStatus.BELOW_FLOOR, plan.PlanStatus.CANNOT_REACH_MIN_DEPTH, plan.PlanStatus.NO_PRICE}
+)
+UNKNOWN = frozenset({plan.PlanStatus.NO_FX_RATE, plan.PlanStatus.NO_LIST_PRICE})
+DIGEST_AT = time(9, 0)
+DIGEST_KEEP = timedelta(hours=12)  # a digest delayed by downtime is still worth sending
+# inputs compared to explain a change, in the order the causes are told
+CAUSE_KEYS: tuple[str, ...] = (
+    "fx",
+    "cost",
+    "duty",
+    "fees",
+    "fees_fixed",
+    "list_price",
+    "planned",
+    "target",
+    "buffer",
+    "subsidy",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCheck:
+    checked: int = 0
+    warned: int = 0
+    recovered: int = 0
+
+
+def num(value: Decimal | None) -> str | None:
+    """A Decimal as plain text without trailing zeros (7.10 and 7.1 compare equal)."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def significant(value: Decimal, digits: int = 8) -> Decimal:
+    if not value:
+        return value
+    return value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1))
+
+
+def _inputs(
+    pricing: plan.CampaignPricing, sku: plan.SkuData, choice: plan.PriceChoice, row: plan.PlanRow
+) -> dict[str, Any]:
+    channel = pricing.context.channel
+    quote = pricing.context.quote(sku.cost_currency)
+    fx = None
+    if quote is not None and not quote.is_identity:
+        fx = num(significant(quote.rate))
+    subsidy = pricing.subsidy
+    return {
+        "status": row.status.value,
+        "mode": choice.mode.value,
+        "currency": pricing.currency,
+        "cost_currency": sku.cost_currency,
+        "fx": fx,
+        "fx_date": None if quote is None or quote.as_of is None else quote.as_of.isoformat(),
+        "cost": num(sku.unit_cost + sku.packaging + sku.first_mile + sku.other_cost),
+        "duty": num(sku.duty_rate),
+        "fees": num(channel.percent_fees),
+        "fees_fixed": num(channel.fixed_fees),
+        "list_price": num(row.list_price),
+        "planned": num(row.planned_price),
+        "floor": num(row.floor),
+        "customer_floor": num(row.customer_floor),
+        "margin": num(row.margin),
+        "target": num(pricing.target_margin),
+        "buffer": num(pricing.team.fx_buffer),
+        "subsidy": f"{subsidy.kind.value}:{num(subsidy.amount)}:{num(subsidy.share)}:"
+        f"{num(subsidy.cap)}",
+    }
+
+
+def causes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What moved between two input snapshots, as data the view words."""
+    found = []
+    for key in CAUSE_KEYS:
+        old, new = before.get(key), after.get(key)
+        if old is not None and new is not None and old != new:
+            cause: dict[str, Any] = {"kind": key, "from": old, "to": new}
+            if key == "fx":
+                cause["pair"] = [after.get("cost_currency"), after.get("currency")]
+                cause["date"] = after.get("fx_date")
+            found.append(cause)
+    return found
 
 
 async def recheck_margins(
@@ -19,6 +137,241 @@ async def recheck_margins(
     *,
     campaign_ids: Iterable[int] | None = None,
     sku_ids: Iterable[int] | None = None,
-) -> None:
+) -> MarginCheck:
     """Recompute enrolled SKUs of upcoming and running campaigns (optionally only these)
     and queue a warning or recovery note for each change of state."""
+    team = await uow.session.get(models.Team, team_id)
+    if team is None:
+        return MarginCheck()
+    query = select(models.Campaign).where(
+        models.Campaign.team_id == team_id, models.Campaign.ends_at > now
+    )
+    if campaign_ids is not None:
+        query = query.where(models.Campaign.id.in_(list(campaign_ids)))
+    campaigns = (await uow.session.scalars(query.order_by(models.Campaign.id))).all()
+    if not campaigns:
+        return MarginCheck()
+    skus = None if sku_ids is None else list(sku_ids)
+    fx = await load_fx_table(uow, team_id)
+    checked = warned = recovered = 0
+    for campaign in campaigns:
+        enrolled = await plan.enrolled_items(uow, campaign, skus)
+        if not enrolled:
+            continue
+        pricing = await plan.campaign_pricing(uow, team, campaign, fx=fx)
+        found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
+        items = [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
+        rows = plan.price_items(pricing, items)
+        enrolments = {
+            e.sku_id: e
+            for e in (
+                await uow.session.scalars(
+                    select(models.Enrolment).where(
+                        models.Enrolment.campaign_id == campaign.id,
+                        models.Enrolment.sku_id.in_([sku.id for sku, _ in enrolled]),
+                    )
+                )
+            ).all()
+        }
+        for (sku, choice), row in zip(enrolled, rows, strict=True):
+            enrolment = enrolments.get(sku.id)
+            if enrolment is None or row.status in UNKNOWN:
+                continue
+            checked += 1
+            below = row.status in PROBLEMS
+            current = _inputs(pricing, sku, choice, row)
+            previous = enrolment.last_inputs
+            if previous is None:  # first sight (just enrolled): the state, silently
+                enrolment.below_floor = below
+                enrolment.last_floor = row.floor
+                enrolment.last_inputs = {**current, "seq": 0}
+                continue
+            if enrolment.last_floor != row.floor:
+                enrolment.last_floor = row.floor
+            if below == enrolment.below_floor:
+                continue
+            seq = int(previous.get("seq", 0)) + 1
+            enrolment.below_floor = below
+            enrolment.last_inputs = {**current, "seq": seq}
+            await _queue_change(
+                uow, team, campaign, enrolment, sku, row, current, previous, seq, now
+            )
+            if below:
+                warned += 1
+            else:
+                recovered += 1
+    if warned:
+        await ensure_digest(uow, team, now)
+    return MarginCheck(checked, warned, recovered)
+
+
+async def _queue_change(
+    uow: UnitOfWork,
+    team: models.Team,
+    campaign: models.Campaign,
+    enrolment: models.Enrolment,
+    sku: plan.SkuData,
+    row: plan.PlanRow,
+    current: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    seq: int,
+    now: datetime,
+) -> None:
+    below = row.status in PROBLEMS
+    await enqueue(
+        uow,
+        base_key=f"{campaign_prefix(campaign.id)}margin:{enrolment.id}:{seq}",
+        team_id=team.id,
+        kind=NoticeKind.MARGIN,
+        payload={
+            "campaign_id": campaign.id,
+            "campaign": campaign.name,
+            "enrolment_id": enrolment.id,
+            "sku": sku.code,
+            "sku_name": sku.name,
+            "below": below,
+            "status": row.status.value,
+            "currency": current["currency"],
+            "cost_currency": current["cost_currency"],
+            "planned": current["planned"],
+            "floor": current["customer_floor"] or current["floor"],
+            "margin": current["margin"],
+            "target": current["target"],
+            "causes": causes(previous, current),
+        },
+        due_at=now,
+        expires_at=campaign.ends_at,
+        now=now,
+    )
+
+
+# -- the daily digest -----------------------------------------------------------------------
+
+
+def next_local_time(now: datetime, zone: str, at: time = DIGEST_AT) -> datetime:
+    """The first `at` (local wall time in `zone`) strictly after `now`, in UTC —
+    daylight saving time included (09:00 is 13:00 UTC in New York in summer, 14:00 in
+    winter)."""
+    tz = ZoneInfo(zone)
+    local_day = now.astimezone(tz).date()
+    for days in range(3):
+        candidate = datetime.combine(local_day + timedelta(days=days), at, tzinfo=tz)
+        if candidate.astimezone(UTC) > now:
+            return candidate.astimezone(UTC)
+    raise AssertionError("unreachable")
+
+
+def digest_key(team_id: int, day: date) -> str:
+    return f"digest:{team_id}:{day.isoformat()}"
+
+
+async def ensure_digest(uow: UnitOfWork, team: models.Team, now: datetime) -> None:
+    """Queue the team's next daily digest (09:00 team time); one key per local day."""
+    due = next_local_time(now, team.timezone)
+    day = due.astimezone(ZoneInfo(team.timezone)).date()
+    await enqueue(
+        uow,
+        base_key=digest_key(team.id, day),
+        team_id=team.id,
+        kind=NoticeKind.DIGEST,
+        payload={"team_id": team.id, "date": day.isoformat()},
+        due_at=due,
+        expires_at=due + DIGEST_KEEP,
+        now=now,
+    )
+
+
+async def teams_with_problems(uow: UnitOfWork, now: datetime) -> list[int]:
+    rows = await uow.session.scalars(
+        select(models.Campaign.team_id)
+        .join(models.Enrolment, models.Enrolment.campaign_id == models.Campaign.id)
+        .where(models.Enrolment.below_floor.is_(True), models.Campaign.ends_at > now)
+        .distinct()
+    )
+    return sorted(rows.all())
+
+
+async def ensure_digests(uow: UnitOfWork, now: datetime) -> int:
+    teams = await teams_with_problems(uow, now)
+    for team_id in teams:
+        team = await uow.session.get(models.Team, team_id)
+        if team is not None:
+            await ensure_digest(uow, team, now)
+    return len(teams)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    campaign_id: int
+    campaign: str
+    currency: str
+    row: plan.PlanRow
+
+
+async def current_problems(uow: UnitOfWork, team_id: int, now: datetime) -> list[Problem]:
+    """Enrolled SKUs of running and upcoming campaigns under their floor right now (those
+    the last check flagged, priced again)."""
+    team = await uow.session.get(models.Team, team_id)
+    if team is None:
+        return []
+    flagged = (
+        await uow.session.execute(
+            select(models.Campaign, models.Enrolment.sku_id)
+            .join(models.Enrolment, models.Enrolment.campaign_id == models.Campaign.id)
+            .where(
+                models.Campaign.team_id == team_id,
+                models.Campaign.ends_at > now,
+                models.Enrolment.below_floor.is_(True),
+            )
+            .order_by(models.Campaign.starts_at, models.Campaign.id)
+        )
+    ).all()
+    by_campaign: dict[int, tuple[models.Campaign, list[int]]] = {}
+    for campaign, sku_id in flagged:
+        by_campaign.setdefault(campaign.id, (campaign, []))[1].append(sku_id)
+    problems: list[Problem] = []
+    fx = await load_fx_table(uow, team_id) if by_campaign else None
+    for campaign, sku_ids in by_campaign.values():
+        pricing = await plan.campaign_pricing(uow, team, campaign, fx=fx)
+        enrolled = await plan.enrolled_items(uow, campaign, sku_ids)
+        found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
+        items = [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
+        for row in plan.price_items(pricing, items):
+            if row.status in PROBLEMS:
+                problems.append(Problem(campaign.id, campaign.name, pricing.currency, row))
+    return problems
+
+
+# -- scans ------------------------------------------------------------------------------------
+
+
+async def teams_with_plans(uow: UnitOfWork, now: datetime) -> list[int]:
+    rows = await uow.session.scalars(
+        select(models.Campaign.team_id)
+        .join(models.Enrolment, models.Enrolment.campaign_id == models.Campaign.id)
+        .where(models.Campaign.ends_at > now)
+        .distinct()
+    )
+    return sorted(rows.all())
+
+
+async def recheck_all(uow_factory: UnitOfWorkFactory, now: datetime) -> MarginCheck:
+    """Recheck every team with a plan, one transaction per team (one team's trouble
+    does not hold up the others)."""
+    async with uow_factory() as uow:
+        team_ids = await teams_with_plans(uow, now)
+    total = MarginCheck()
+    for team_id in team_ids:
+        try:
+            async with uow_factory() as uow:
+                result = await recheck_margins(uow, team_id, now)
+                await uow.commit()
+        except Exception:
+            log.exception("margin recheck failed for team %s", team_id)
+            continue
+        total = MarginCheck(
+            total.checked + result.checked,
+            total.warned + result.warned,
+            total.recovered + result.recovered,
+        )
+    return total

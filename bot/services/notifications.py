@@ -1,0 +1,1024 @@
+"""The notification outbox and its dispatcher (SPEC §5).
+
+The `notifications` table is the record of what is due and what was sent. A row is
+written in the same transaction as the change that causes it (a campaign created or
+edited, a planned price under its floor) with a unique key per notice and target —
+``campaign:42:deadline:-24h:20261120T2000Z:chat:-100123`` — so writing it twice is
+harmless. PTB's JobQueue only wakes the `Dispatcher`; nothing due lives in the
+scheduler's memory.
+
+Life of a row::
+
+    pending ──claim──▶ sending ──send──▶ sent
+       ▲                 │  │           ├──▶ failed      (permanent error; or the
+       │                 │  │           │                 chat is gone: re-routed)
+       │                 │  │           ├──▶ uncertain   (timed out after the request
+       │                 │  │           │                 left: Telegram may have it)
+       └── retry_after, ─┘  └─────────▶ expired / cancelled (too late; nothing to say;
+           network error,                                    target changed: re-routed)
+           lease expired
+
+**Claiming.** A pass claims due rows in small batches with a lease (`lease_until`,
+`leased_by`): on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then an update to
+``sending``; on SQLite (one writer at a time) a conditional
+``UPDATE … WHERE id IN (SELECT …) AND status = 'pending' RETURNING id``. Several
+processes may dispatch from one database; each row is claimed by one of them.
+While a pass runs it renews its leases every few seconds.
+
+**Crashes: at least once for the few in flight, exactly once for the rest.** Just
+before a row's request goes out, its `attempt_started_at` is set (and committed).
+When a lease expires — its process died — or its holder is a dead process on this
+host, the row goes back to ``pending``:
+
+* never attempted → it is simply sent later: nothing was lost, nothing doubles;
+* attempted (in flight at the crash) → Telegram may or may not have it. SPEC §5 asks
+  that notices are never lost across crashes, so it is sent again, with a line
+  saying it may be a repeat. Duplicates are bounded by the rows in flight at the
+  crash (at most `PacerLimits.in_flight` per process).
+
+**Timeouts in the normal course are not re-sent.** A `TimedOut` after the request
+left (read or write timeout; any network error but a failed connect) may have been
+delivered: the row becomes ``uncertain`` and stays so — SPEC §5 wants nothing sent
+twice in the normal course. A connect or pool timeout never reached Telegram and is
+retried like any network error (backoff, at most `MAX_ATTEMPTS`).
+
+**Limits.** `RetryAfter` puts the row back at ``now + retry_after`` without
+counting an attempt and pauses the pacer; the pacer (`bot.services.pacing`) keeps
+within Telegram's limits so this should not happen in the first place.
+
+**Targets.** A notice goes to the team's active bound group / topic / channel
+(each), else to every member's private chat (not users who blocked the bot). The
+target is checked again when the row is sent: if the team was linked or unlinked
+since, the row is re-routed to the current targets (``cancelled`` + new rows). A
+group that answers ``Forbidden`` (bot removed) or a deleted topic is marked gone,
+its owners are told once privately, and the notice falls back to the members'
+private chats; a group migrated to a supergroup is followed to its new id.
+
+**Downtime.** Each row has `expires_at` (a deadline reminder expires at the
+deadline, a margin warning at the campaign's end …). A row due while the bot was
+down is sent late with a note saying so, or recorded ``expired`` when it no longer
+makes sense; nothing is dropped without a record.
+
+**Rendering** happens at send time, in the target's language and time zone (a
+bound group's, else the member's own), from the current data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from bot.clock import Clock
+from bot.db.models import ChatBinding, Membership, Notification, Team, User
+from bot.db.uow import UnitOfWork, UnitOfWorkFactory
+from bot.db.upsert import dialect_insert
+from bot.domain.enums import BindingStatus, NotificationStatus, Role
+from bot.i18n import Translator, negotiate_locale
+from bot.services import chats
+from bot.services.pacing import Pacer, is_group_chat
+
+log = logging.getLogger(__name__)
+
+Status = NotificationStatus
+LEASE = timedelta(seconds=30)
+LATE_AFTER = timedelta(minutes=10)  # sent later than this after it was due: say so
+MAX_ATTEMPTS = 8
+INTERRUPTED = "interrupted: in flight when its process stopped; sending again"
+NOT_ATTEMPTED = "released: its process stopped before sending it"
+
+
+class NoticeKind(StrEnum):
+    REMINDER = "reminder"  # campaign deadline / start / end / summary
+    MARGIN = "margin"  # a planned price fell under (or came back over) its floor
+    DIGEST = "digest"  # the daily list of planned prices under their floors
+    CHAT_GONE = "chat_gone"  # the team's group was unbound (to its owners, privately)
+
+
+# kinds whose rows follow the team's current targets; others keep their fixed target
+TEAM_KINDS = frozenset({NoticeKind.REMINDER, NoticeKind.MARGIN, NoticeKind.DIGEST})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    chat_id: int
+    thread_id: int = 0
+    user_id: int | None = None  # set for a member's private chat
+
+    def suffix(self) -> str:
+        thread = f":{self.thread_id}" if self.thread_id else ""
+        return f"chat:{self.chat_id}{thread}"
+
+
+def row_target(row: Notification) -> Target:
+    return Target(row.chat_id, row.thread_id or 0, row.recipient_user_id)
+
+
+# -- targets --------------------------------------------------------------------------------
+
+
+async def team_targets(uow: UnitOfWork, team_id: int) -> list[Target]:
+    """Where the team's notices go now: its active bindings, else its members' chats."""
+    bindings = (
+        await uow.session.execute(
+            select(ChatBinding.chat_id, ChatBinding.thread_id)
+            .where(ChatBinding.team_id == team_id, ChatBinding.status == BindingStatus.ACTIVE)
+            .order_by(ChatBinding.id)
+        )
+    ).all()
+    if bindings:
+        return [Target(chat_id, thread_id or 0) for chat_id, thread_id in bindings]
+    members = (
+        await uow.session.scalars(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team_id, User.blocked_at.is_(None))
+            .order_by(Membership.joined_at, User.id)
+        )
+    ).all()
+    return [Target(user_id, 0, user_id) for user_id in members]
+
+
+async def owner_targets(uow: UnitOfWork, team_id: int) -> list[Target]:
+    owners = (
+        await uow.session.scalars(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.team_id == team_id,
+                Membership.role == Role.OWNER,
+                User.blocked_at.is_(None),
+            )
+            .order_by(User.id)
+        )
+    ).all()
+    return [Target(user_id, 0, user_id) for user_id in owners]
+
+
+# -- writing notices ------------------------------------------------------------------------
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    *,
+    base_key: str,
+    team_id: int | None,
+    kind: NoticeKind,
+    payload: dict[str, Any],
+    due_at: datetime,
+    expires_at: datetime | None,
+    now: datetime,
+    targets: Sequence[Target] | None = None,
+    revive: bool = False,
+) -> list[str]:
+    """Queue one notice for each target (default: the team's current ones), in the
+    caller's transaction. Keys are ``base_key:chat:<id>[:<thread>]``; a key that
+    exists is left alone, unless `revive`: then a pending or cancelled row takes the
+    new due time (a reminder regenerated after an edit). Returns the keys."""
+    if targets is None:
+        if team_id is None:
+            raise ValueError("a notice without a team needs explicit targets")
+        targets = await team_targets(uow, team_id)
+    if not targets:
+        return []
+    keys = [f"{base_key}:{target.suffix()}" for target in targets]
+    body = {**payload, "base": base_key}
+    values = [
+        {
+            "key": key,
+            "team_id": team_id,
+            "kind": str(kind),
+            "payload": body,
+            "chat_id": target.chat_id,
+            "thread_id": target.thread_id,
+            "recipient_user_id": target.user_id,
+            "due_at": due_at,
+            "expires_at": expires_at,
+            "status": Status.PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for key, target in zip(keys, targets, strict=True)
+    ]
+    table = Notification.__table__
+    statement = dialect_insert(uow.session, table).values(values)
+    if revive:
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "due_at": statement.excluded.due_at,
+                "expires_at": statement.excluded.expires_at,
+                "payload": statement.excluded.payload,
+                "status": Status.PENDING,
+                "attempts": 0,
+                "last_error": None,
+                "lease_until": None,
+                "leased_by": None,
+                "attempt_started_at": None,
+                "updated_at": statement.excluded.updated_at,
+            },
+            where=table.c.status.in_([Status.PENDING, Status.CANCELLED]),
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=[table.c.key])
+    await uow.session.execute(statement)
+    return keys
+
+
+async def cancel_pending(
+    uow: UnitOfWork, condition: Any, now: datetime, reason: str, *, keep: Iterable[str] = ()
+) -> int:
+    """Cancel pending rows matching `condition` (except the keys in `keep`)."""
+    kept = list(keep)
+    statement = (
+        update(Notification)
+        .where(condition, Notification.status == Status.PENDING)
+        .values(status=Status.CANCELLED, last_error=reason, updated_at=now)
+    )
+    if kept:
+        statement = statement.where(Notification.key.not_in(kept))
+    result = await uow.session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def reroute(uow: UnitOfWork, row: Notification, now: datetime) -> list[Target]:
+    """Queue the row's notice for the team's current targets (other than the row's own);
+    returns them. The caller settles the row itself."""
+    if row.team_id is None:
+        return []
+    targets = [t for t in await team_targets(uow, row.team_id) if t != row_target(row)]
+    base = str(row.payload.get("base") or row.key)
+    payload = {k: v for k, v in row.payload.items() if k != "base"}
+    if targets:
+        await enqueue(
+            uow,
+            base_key=base,
+            team_id=row.team_id,
+            kind=NoticeKind(row.kind),
+            payload=payload,
+            due_at=min(row.due_at, now),
+            expires_at=row.expires_at,
+            now=now,
+            targets=targets,
+        )
+    return targets
+
+
+async def next_due(uow: UnitOfWork) -> datetime | None:
+    result: datetime | None = await uow.session.scalar(
+        select(func.min(Notification.due_at)).where(Notification.status == Status.PENDING)
+    )
+    return result
+
+
+# -- claiming -------------------------------------------------------------------------------
+
+
+def new_worker_id() -> str:
+    """host:pid:nonce — the host and pid let a restarted process on the same host see
+    that the holder of a lease is dead (and release its rows at once)."""
+    host = socket.gethostname().replace(":", "-")[:40]
+    return f"{host}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def holder_is_dead(leased_by: str, me: str) -> bool:
+    """True when `leased_by` is another worker of this host whose process is gone."""
+    try:
+        host, pid_text, _nonce = leased_by.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    my_host = me.rsplit(":", 2)[0]
+    if host != my_host or leased_by == me:
+        return False
+    return pid == os.getpid() or not _pid_alive(pid)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    chat_id: int
+    due_at: datetime
+
+
+async def claim_due(
+    uow: UnitOfWork,
+    worker: str,
+    now: datetime,
+    limit: int,
+    *,
+    exclude_chats: Iterable[int] = (),
+    lease: timedelta = LEASE,
+) -> list[Claimed]:
+    """Lease up to `limit` due pending rows (oldest first) to `worker`; commits."""
+    excluded = list(exclude_chats)
+    due = and_(Notification.status == Status.PENDING, Notification.due_at <= now)
+    if excluded:
+        due = and_(due, Notification.chat_id.not_in(excluded))
+    values = {
+        "status": Status.SENDING,
+        "lease_until": now + lease,
+        "leased_by": worker,
+        "attempt_started_at": None,
+        "updated_at": now,
+    }
+    returning = (Notification.id, Notification.chat_id, Notification.due_at)
+    if uow.dialect == "postgresql":
+        ids = (
+            await uow.session.scalars(
+                select(Notification.id)
+                .where(due)
+                .order_by(Notification.due_at, Notification.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not ids:
+            await uow.commit()
+            return []
+        statement = update(Notification).where(Notification.id.in_(ids)).values(**values)
+    else:
+        chosen = (
+            select(Notification.id)
+            .where(due)
+            .order_by(Notification.due_at, Notification.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        statement = (
+            update(Notification)
+            .where(Notification.id.in_(chosen), Notification.status == Status.PENDING)
+            .values(**values)
+        )
+    rows = (
+        await uow.session.execute(
+            statement.returning(*returning).execution_options(synchronize_session=False)
+        )
+    ).all()
+    await uow.commit()
+    claimed = [Claimed(row_id, chat_id, due_at) for row_id, chat_id, due_at in rows]
+    claimed.sort(key=lambda c: (c.due_at, c.id))
+    return claimed
+
+
+async def reclaim(uow: UnitOfWork, worker: str, now: datetime) -> tuple[int, int]:
+    """Give back rows whose holder is gone: leases expired, holders dead on this host,
+    or this worker's own leftovers (called when no pass of it is running). Returns
+    (released before any attempt, released after an interrupted attempt)."""
+    holders = (
+        await uow.session.scalars(
+            select(Notification.leased_by)
+            .where(Notification.status == Status.SENDING, Notification.leased_by.is_not(None))
+            .distinct()
+        )
+    ).all()
+    gone = [h for h in holders if h is not None and (h == worker or holder_is_dead(h, worker))]
+    stale = and_(
+        Notification.status == Status.SENDING,
+        or_(
+            Notification.lease_until.is_(None),
+            Notification.lease_until < now,
+            Notification.leased_by.in_(gone) if gone else false(),
+        ),
+    )
+    released = await uow.session.execute(
+        update(Notification)
+        .where(stale, Notification.attempt_started_at.is_(None))
+        .values(
+            status=Status.PENDING,
+            lease_until=None,
+            leased_by=None,
+            last_error=NOT_ATTEMPTED,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    interrupted = await uow.session.execute(
+        update(Notification)
+        .where(stale, Notification.attempt_started_at.is_not(None))
+        .values(
+            status=Status.PENDING,
+            lease_until=None,
+            leased_by=None,
+            attempt_started_at=None,
+            last_error=INTERRUPTED,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    counts = (
+        int(released.rowcount),  # type: ignore[attr-defined]
+        int(interrupted.rowcount),  # type: ignore[attr-defined]
+    )
+    if counts[1]:
+        log.warning("%d notice(s) in flight when their process stopped: sending again", counts[1])
+    return counts
+
+
+async def expire_overdue(uow: UnitOfWork, now: datetime) -> int:
+    """Pending rows past their expiry are recorded as expired (never silently dropped)."""
+    result = await uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.status == Status.PENDING,
+            Notification.expires_at.is_not(None),
+            Notification.expires_at <= now,
+        )
+        .values(status=Status.EXPIRED, last_error="expired before it could be sent", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount)  # type: ignore[attr-defined]
+    if count:
+        log.warning("%d notice(s) expired before they could be sent", count)
+    return count
+
+
+async def release(uow: UnitOfWork, worker: str, ids: Sequence[int], now: datetime) -> None:
+    """Hand claimed, never attempted rows back (the pass ended before their turn)."""
+    if not ids:
+        return
+    await uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.id.in_(list(ids)),
+            Notification.status == Status.SENDING,
+            Notification.leased_by == worker,
+            Notification.attempt_started_at.is_(None),
+        )
+        .values(status=Status.PENDING, lease_until=None, leased_by=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def renew(uow: UnitOfWork, worker: str, now: datetime, lease: timedelta = LEASE) -> None:
+    await uow.session.execute(
+        update(Notification)
+        .where(Notification.status == Status.SENDING, Notification.leased_by == worker)
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # flood control: try again after `retry_after`
+    MIGRATED = "migrated"  # the group became a supergroup: `new_chat_id`
+    CHAT_GONE = "chat_gone"  # bot removed / blocked in a group or channel, chat deleted
+    THREAD_GONE = "thread_gone"  # the forum topic is gone
+    BLOCKED = "blocked"  # the user blocked the bot (or was deleted)
+    CANNOT_INITIATE = "cannot_initiate"  # the user never opened a chat with the bot
+    TRANSIENT = "transient"  # never reached Telegram (connect error): retry later
+    UNCERTAIN = "uncertain"  # may have reached Telegram (timed out after sending)
+    FAILED = "failed"  # refused for good (bad request)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    new_chat_id: int | None = None
+    error: str | None = None
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: int, thread_id: int, text: str) -> SendResult: ...
+
+
+class Renderer(Protocol):
+    async def __call__(
+        self, uow: UnitOfWork, row: Notification, reader: Translator, now: datetime
+    ) -> str | None: ...
+
+
+@dataclass(slots=True)
+class PassReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    retried: int = 0
+    rerouted: int = 0
+    released: int = 0
+    more_due: bool = False
+    skipped: bool = False
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    id: int
+    chat_id: int
+    thread_id: int
+    text: str
+
+
+@dataclass(slots=True)
+class _Queues:
+    by_chat: dict[int, list[Claimed]] = field(default_factory=dict)
+
+    def add(self, items: Iterable[Claimed]) -> None:
+        for item in items:
+            queue = self.by_chat.setdefault(item.chat_id, [])
+            queue.append(item)
+            if len(queue) > 1 and (queue[-2].due_at, queue[-2].id) > (item.due_at, item.id):
+                queue.sort(key=lambda c: (c.due_at, c.id))
+
+    def total(self) -> int:
+        return sum(len(q) for q in self.by_chat.values())
+
+    def pop(self, chat_id: int) -> Claimed:
+        queue = self.by_chat[chat_id]
+        item = queue.pop(0)
+        if not queue:
+            del self.by_chat[chat_id]
+        return item
+
+    def drain(self) -> list[int]:
+        ids = [item.id for queue in self.by_chat.values() for item in queue]
+        self.by_chat.clear()
+        return ids
+
+
+class Dispatcher:
+    """Sends due notices: claim, render, pace, send, record. One pass at a time per
+    process (a wake-up during a pass asks it to look again before it ends)."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        sender: Sender,
+        clock: Clock,
+        *,
+        renderer: Renderer | None = None,
+        pacer: Pacer | None = None,
+        worker_id: str | None = None,
+        default_locale: str = "en",
+        default_timezone: str = "UTC",
+        batch: int = 100,
+        per_chat_queue: int = 20,
+        pass_budget: float = 30.0,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.sender = sender
+        self.clock = clock
+        self.pacer = pacer or Pacer()
+        self.worker_id = worker_id or new_worker_id()
+        self.default_locale = default_locale
+        self.default_timezone = default_timezone
+        self.batch = batch
+        self.per_chat_queue = per_chat_queue
+        self.pass_budget = pass_budget
+        self.lease = lease
+        if renderer is None:
+            from bot.services.notices import render_notice
+
+            renderer = render_notice
+        self.renderer = renderer
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    async def run(self, keep_going: Callable[[], bool] = lambda: True) -> PassReport:
+        """Send what is due now. Returns at once if a pass is already running here."""
+        if self._lock.locked():
+            self._again = True
+            return PassReport(skipped=True)
+        async with self._lock:
+            report = PassReport()
+            while True:
+                self._again = False
+                await self._pass(keep_going, report)
+                if report.more_due or not self._again or not keep_going():
+                    break
+            async with self.uow_factory() as uow:
+                report.next_due = await next_due(uow)
+            return report
+
+    async def _housekeeping(self, report: PassReport) -> bool:
+        """Release abandoned rows and expire overdue ones. False when there is nothing to
+        do at all (checked with a read first: an idle tick takes no write lock)."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            busy = await uow.session.scalar(
+                select(Notification.id)
+                .where(
+                    or_(
+                        Notification.status == Status.SENDING,
+                        and_(
+                            Notification.status == Status.PENDING,
+                            or_(Notification.due_at <= now, Notification.expires_at <= now),
+                        ),
+                    )
+                )
+                .limit(1)
+            )
+            if busy is None:
+                return False
+            await reclaim(uow, self.worker_id, now)
+            report.expired += await expire_overdue(uow, now)
+            await uow.commit()
+        return True
+
+    async def _pass(self, keep_going: Callable[[], bool], report: PassReport) -> None:
+        timer = self.pacer.timer
+        started = timer.monotonic()
+        budget_end = started + self.pass_budget
+        renew_every = self.lease.total_seconds() / 3
+        renew_at = started + renew_every
+        if not await self._housekeeping(report):
+            return
+        queues = _Queues()
+        busy: set[int] = set()
+        tasks: set[asyncio.Task[None]] = set()
+        exhausted = False
+        last_claim = float("-inf")
+        limit = self.pacer.limits.in_flight
+        try:
+            while keep_going():
+                now_m = timer.monotonic()
+                if now_m >= renew_at:
+                    await self._renew()
+                    renew_at = now_m + renew_every
+                over_budget = now_m >= budget_end
+                may_claim = not over_budget and (not exhausted or now_m - last_claim >= 1.0)
+                if may_claim and self._ready(queues, busy) < max(self.batch // 2, 1):
+                    found = await self._claim(queues)
+                    report.claimed += len(found)
+                    queues.add(found)
+                    last_claim = now_m
+                    exhausted = not found
+                if over_budget:
+                    if not tasks:
+                        report.more_due = bool(queues.by_chat) or not exhausted
+                        break
+                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if len(tasks) >= limit:
+                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                chat_id, soonest = self._pick(queues, busy)
+                if chat_id is not None:
+                    item = queues.pop(chat_id)
+                    busy.add(chat_id)
+                    task = asyncio.create_task(self._deliver(item, report))
+                    tasks.add(task)
+                    task.add_done_callback(_finished(tasks, busy, chat_id))
+                    continue
+                if not queues.by_chat and not tasks:
+                    if exhausted:
+                        break
+                    continue
+                await self._wait(tasks, soonest)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            leftover = queues.drain()
+            if leftover:
+                report.released += len(leftover)
+                async with self.uow_factory() as uow:
+                    await release(uow, self.worker_id, leftover, self.clock.now())
+                    await uow.commit()
+                if not keep_going():
+                    report.more_due = False
+            self.pacer.forget_idle()
+
+    def _ready(self, queues: _Queues, busy: set[int]) -> int:
+        ready = 0
+        for chat_id, queue in queues.by_chat.items():
+            if chat_id not in busy and self.pacer.chat_wait(chat_id) <= 1.0:
+                ready += len(queue)
+        return ready
+
+    def _pick(self, queues: _Queues, busy: set[int]) -> tuple[int | None, float]:
+        """The chat whose head notice is due first among those that may be sent to now."""
+        best: tuple[datetime, int] | None = None
+        best_chat: int | None = None
+        soonest = float("inf")
+        for chat_id, queue in queues.by_chat.items():
+            if chat_id in busy:
+                continue
+            wait = self.pacer.chat_wait(chat_id)
+            if wait > 0:
+                soonest = min(soonest, wait)
+                continue
+            head = (queue[0].due_at, queue[0].id)
+            if best is None or head < best:
+                best, best_chat = head, chat_id
+        return best_chat, soonest
+
+    async def _wait(self, tasks: set[asyncio.Task[None]], soonest: float) -> None:
+        delay = min(soonest, 1.0) if soonest != float("inf") else 1.0
+        sleeper = asyncio.create_task(self.pacer.timer.sleep(delay))
+        try:
+            await asyncio.wait({*tasks, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sleeper
+
+    async def _claim(self, queues: _Queues) -> list[Claimed]:
+        excluded = [
+            chat_id
+            for chat_id, queue in queues.by_chat.items()
+            if len(queue) >= self.per_chat_queue or self.pacer.chat_wait(chat_id) > 10
+        ]
+        room = max(self.batch - queues.total(), 1)
+        async with self.uow_factory() as uow:
+            return await claim_due(
+                uow,
+                self.worker_id,
+                self.clock.now(),
+                min(room, self.batch),
+                exclude_chats=excluded,
+                lease=self.lease,
+            )
+
+    async def _renew(self) -> None:
+        async with self.uow_factory() as uow:
+            await renew(uow, self.worker_id, self.clock.now(), self.lease)
+            await uow.commit()
+
+    # -- one notice -------------------------------------------------------------------------
+
+    async def _deliver(self, item: Claimed, report: PassReport) -> None:
+        try:
+            prepared = await self._prepare(item, report)
+            if prepared is None:
+                return
+            await self.pacer.acquire()
+            self.pacer.take_chat(prepared.chat_id)
+            result = await self.sender.send(prepared.chat_id, prepared.thread_id, prepared.text)
+        except Exception:
+            log.exception("could not send notice %s", item.id)
+            await self._settle_error(item.id)
+            return
+        for attempt in range(3):
+            try:
+                await self._record(prepared, result, report)
+                return
+            except DBAPIError:
+                if attempt == 2:
+                    log.exception("could not record the result of notice %s", item.id)
+                    return
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def _prepare(self, item: Claimed, report: PassReport) -> _Prepared | None:
+        async with self.uow_factory() as uow:
+            row = await uow.session.get(Notification, item.id)
+            if row is None or row.status != Status.SENDING or row.leased_by != self.worker_id:
+                return None  # our lease was taken over
+            now = self.clock.now()
+            if row.expires_at is not None and now >= row.expires_at:
+                self._settle(row, Status.EXPIRED, now, "expired before it could be sent")
+                report.expired += 1
+                await uow.commit()
+                return None
+            if row.kind in TEAM_KINDS and row.team_id is not None:
+                targets = await team_targets(uow, row.team_id)
+                if row_target(row) not in targets:
+                    moved = await reroute(uow, row, now)
+                    reason = "re-routed: the team's targets changed" if moved else "no target left"
+                    self._settle(row, Status.CANCELLED, now, reason)
+                    report.rerouted += 1
+                    self._again = True  # the new rows are due now
+                    await uow.commit()
+                    return None
+            reader = await self._reader(uow, row)
+            try:
+                text = await self.renderer(uow, row, reader, now)
+            except Exception:
+                log.exception("could not render notice %s (%s)", row.id, row.key)
+                text = None
+                self._settle(row, Status.FAILED, now, "could not be rendered")
+                report.failed += 1
+                await uow.commit()
+                return None
+            if text is None:
+                self._settle(row, Status.CANCELLED, now, "nothing to say any more")
+                report.cancelled += 1
+                await uow.commit()
+                return None
+            row.attempts += 1
+            row.attempt_started_at = now
+            row.lease_until = now + self.lease
+            row.updated_at = now
+            prepared = _Prepared(row.id, row.chat_id, row.thread_id or 0, text)
+            await uow.commit()
+            return prepared
+
+    async def _reader(self, uow: UnitOfWork, row: Notification) -> Translator:
+        team = await uow.session.get(Team, row.team_id) if row.team_id is not None else None
+        locale = team.locale if team is not None else self.default_locale
+        zone = team.timezone if team is not None else self.default_timezone
+        if row.recipient_user_id is not None:
+            user = await uow.session.get(User, row.recipient_user_id)
+            if user is not None:
+                locale = user.locale or negotiate_locale(user.language_code, locale)
+                zone = user.timezone or zone
+        else:
+            binding = await uow.session.scalar(
+                select(ChatBinding).where(
+                    ChatBinding.chat_id == row.chat_id,
+                    ChatBinding.thread_id == (row.thread_id or 0),
+                )
+            )
+            if binding is not None:
+                locale, zone = binding.locale, binding.timezone
+        return Translator(locale, zone)
+
+    @staticmethod
+    def _settle(row: Notification, status: Status, now: datetime, error: str | None) -> None:
+        row.status = status
+        row.last_error = error
+        row.lease_until = None
+        row.leased_by = None
+        row.updated_at = now
+
+    async def _settle_error(self, row_id: int) -> None:
+        """An unexpected error around one notice: try again later (a bug must not lose it)."""
+        try:
+            async with self.uow_factory() as uow:
+                row = await uow.session.get(Notification, row_id)
+                if row is None or row.status != Status.SENDING:
+                    return
+                now = self.clock.now()
+                if row.attempt_started_at is not None:
+                    self._settle(row, Status.UNCERTAIN, now, "error while sending")
+                else:
+                    self._settle(row, Status.PENDING, now, "error before sending")
+                    row.due_at = now + backoff(row.attempts + 1)
+                await uow.commit()
+        except Exception:
+            log.exception("could not settle notice %s after an error", row_id)
+
+    async def _record(self, prepared: _Prepared, result: SendResult, report: PassReport) -> None:
+        async with self.uow_factory() as uow:
+            row = await uow.session.get(Notification, prepared.id)
+            if row is None:
+                return
+            now = self.clock.now()
+            outcome = result.outcome
+            if outcome is Outcome.SENT:
+                self._settle(row, Status.SENT, now, row.last_error)
+                row.sent_at = now
+                row.telegram_message_id = result.message_id
+                report.sent += 1
+            elif outcome is Outcome.RETRY_AFTER:
+                self.pacer.pause(result.retry_after, prepared.chat_id)
+                self._settle(row, Status.PENDING, now, result.error)
+                row.attempts = max(row.attempts - 1, 0)  # flood control burns no attempt
+                row.attempt_started_at = None
+                row.due_at = now + timedelta(seconds=result.retry_after)
+                report.retried += 1
+            elif outcome is Outcome.MIGRATED and result.new_chat_id is not None:
+                await chats.migrate_chat(uow, row.chat_id, result.new_chat_id)
+                self._settle(row, Status.PENDING, now, result.error)
+                row.chat_id = result.new_chat_id
+                row.attempts = max(row.attempts - 1, 0)
+                row.attempt_started_at = None
+                report.retried += 1
+                self._again = True
+            elif outcome in (Outcome.CHAT_GONE, Outcome.THREAD_GONE):
+                await self._target_gone(uow, row, outcome, now)
+                moved = await reroute(uow, row, now) if row.kind in TEAM_KINDS else []
+                note = "; re-routed to members' private chats" if moved else ""
+                self._settle(row, Status.FAILED, now, f"{result.error}{note}")
+                report.rerouted += 1
+                self._again = True
+            elif outcome is Outcome.BLOCKED:
+                if row.recipient_user_id is not None:
+                    user = await uow.session.get(User, row.recipient_user_id)
+                    if user is not None and user.blocked_at is None:
+                        user.blocked_at = now
+                self._settle(row, Status.FAILED, now, result.error)
+                report.failed += 1
+            elif outcome is Outcome.TRANSIENT and row.attempts < MAX_ATTEMPTS:
+                self._settle(row, Status.PENDING, now, result.error)
+                row.attempt_started_at = None
+                row.due_at = now + backoff(row.attempts)
+                report.retried += 1
+            elif outcome is Outcome.UNCERTAIN:
+                self._settle(row, Status.UNCERTAIN, now, result.error)
+                log.warning("notice %s may or may not have arrived: %s", row.key, result.error)
+                report.uncertain += 1
+            else:
+                self._settle(row, Status.FAILED, now, result.error)
+                log.warning("notice %s failed: %s", row.key, result.error)
+                report.failed += 1
+            await uow.commit()
+
+    async def _target_gone(
+        self, uow: UnitOfWork, row: Notification, outcome: Outcome, now: datetime
+    ) -> None:
+        """Unbind the chat (or topic) and tell the bound teams' owners, once."""
+        if outcome is Outcome.THREAD_GONE:
+            bindings = list(
+                (
+                    await uow.session.scalars(
+                        select(ChatBinding).where(
+                            ChatBinding.chat_id == row.chat_id,
+                            ChatBinding.thread_id == (row.thread_id or 0),
+                            ChatBinding.status == BindingStatus.ACTIVE,
+                        )
+                    )
+                ).all()
+            )
+            for binding in bindings:
+                binding.status = BindingStatus.REMOVED
+        else:
+            bindings = await chats.mark_chat_gone(uow, row.chat_id)
+        for binding in bindings:
+            await notify_binding_lost(uow, binding, now)
+
+
+async def notify_binding_lost(uow: UnitOfWork, binding: ChatBinding, now: datetime) -> None:
+    """Tell the team's owners privately that their group no longer receives notices."""
+    team = await uow.session.get(Team, binding.team_id)
+    if team is None:
+        return
+    stamp = binding.bound_at.strftime("%Y%m%dT%H%M%S") if binding.bound_at else "0"
+    await enqueue(
+        uow,
+        base_key=f"chat-gone:{binding.id}:{stamp}",
+        team_id=team.id,
+        kind=NoticeKind.CHAT_GONE,
+        payload={"title": binding.title, "team": team.name, "kind": binding.kind},
+        due_at=now,
+        expires_at=now + timedelta(days=7),
+        now=now,
+        targets=await owner_targets(uow, team.id),
+    )
+
+
+def _finished(
+    tasks: set[asyncio.Task[None]], busy: set[int], chat_id: int
+) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        busy.discard(chat_id)
+
+    return done
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s … capped at 10 minutes."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 600))
+
+
+def is_late(due_at: datetime, now: datetime) -> bool:
+    return now - due_at > LATE_AFTER
+
+
+__all__ = [
+    "INTERRUPTED",
+    "LATE_AFTER",
+    "LEASE",
+    "Claimed",
+    "Dispatcher",
+    "NoticeKind",
+    "Outcome",
+    "PassReport",
+    "SendResult",
+    "Sender",
+    "Target",
+    "claim_due",
+    "enqueue",
+    "expire_overdue",
+    "is_group_chat",
+    "is_late",
+    "reclaim",
+    "reroute",
+    "team_targets",
+]

@@ -1,0 +1,119 @@
+"""/fx: the rates in use with their dates and stale marks, overrides, refresh results."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.i18n import Translator
+from bot.services.fx import EXAMPLE_SET, FxOverview, PairRate, RefreshResult
+from bot.services.margins import significant
+from bot.views.common import Rendered, h
+
+
+def rate_text(_: Translator, rate: Decimal) -> str:
+    return _.number(significant(rate, 6).normalize())
+
+
+def _pair(_: Translator, pair: PairRate) -> str:
+    head = f"1 {h(pair.from_currency)} = "
+    quote = pair.quote
+    if quote is None:
+        return head + _("? {currency} — no rate", currency=h(pair.to_currency))
+    text = f"{head}{rate_text(_, quote.rate)} {h(pair.to_currency)}"
+    if pair.manual:
+        return text + " · " + _("manual")
+    as_of = quote.as_of
+    source = _("ECB, {date}", date=_.date(as_of)) if as_of is not None else _("ECB")
+    text += f" · {source}"
+    if len(quote.legs) > 1:
+        text += " · " + _("via {currency}", currency="EUR")
+    if pair.stale:
+        text += " · ⚠️ " + _("stale")
+    return text
+
+
+def overview(_: Translator, view: FxOverview, *, note: str | None = None) -> Rendered:
+    lines = []
+    if note:
+        lines += [note, ""]
+    lines.append(_("💱 <b>Exchange rates</b> — {team}", team=h(view.team.name)))
+    if view.pairs:
+        lines += [_pair(_, pair) for pair in view.pairs]
+    else:
+        lines.append(_("No currencies to convert yet."))
+    lines.append(
+        _(
+            "FX buffer: {buffer} on top of every conversion.",
+            buffer=_.percent(view.team.fx_buffer, 1),
+        )
+    )
+    if view.overrides:
+        lines += ["", _("Manual rates (they win over the ECB's):")]
+        for row in view.overrides:
+            lines.append(
+                f"• 1 {h(row.base)} = {rate_text(_, row.rate)} {h(row.quote)} "
+                f"({_.datetime(row.set_at)})"
+            )
+    lines.append("")
+    if view.latest is None:
+        lines.append(_("No ECB rates are stored yet."))
+    else:
+        lines.append(_("Latest ECB rates: {date}.", date=_.date(view.latest)))
+    if view.last_error and view.last_attempt is not None:
+        lines.append(
+            _(
+                "⚠️ The last update failed ({when}: {error}); I keep the rates I have.",
+                when=_.datetime(view.last_attempt),
+                error=h(view.last_error),
+            )
+        )
+    lines += [
+        "",
+        _(
+            "Admins: <code>{example}</code> sets a rate, <code>/fx unset USD CNY</code> "
+            "removes it, <code>/fx refresh</code> fetches the ECB's rates now.",
+            example=EXAMPLE_SET,
+        ),
+    ]
+    return "\n".join(lines), None
+
+
+def override_saved(_: Translator, base: str, quote: str, rate: Decimal) -> str:
+    return _(
+        "✅ Manual rate saved: 1 {base} = {rate} {quote}. Planned margins were rechecked.",
+        base=h(base),
+        quote=h(quote),
+        rate=rate_text(_, rate),
+    )
+
+
+def override_removed(_: Translator, base: str, quote: str, removed: bool) -> str:
+    if not removed:
+        return _("There was no manual rate for {base}/{quote}.", base=h(base), quote=h(quote))
+    return _(
+        "✅ Manual rate for {base}/{quote} removed; the ECB's rate applies again.",
+        base=h(base),
+        quote=h(quote),
+    )
+
+
+def refreshed(_: Translator, result: RefreshResult) -> str:
+    if not result.ok:
+        return _(
+            "⚠️ I could not fetch the ECB's rates ({error}); I keep using the rates I have.",
+            error=h(result.error or "?"),
+        )
+    assert result.rate_date is not None
+    text = _.ngettext(
+        "✅ ECB rates of {date} loaded ({n} currency).",
+        "✅ ECB rates of {date} loaded ({n} currencies).",
+        result.count,
+        date=_.date(result.rate_date),
+    )
+    if result.check is not None and (result.check.warned or result.check.recovered):
+        text += " " + _(
+            "Planned margins rechecked: {warned} new warning(s), {recovered} back above the floor.",
+            warned=result.check.warned,
+            recovered=result.check.recovered,
+        )
+    return text
