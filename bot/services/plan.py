@@ -22,11 +22,11 @@ the engine's margin on net revenue at R.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
 
@@ -34,8 +34,11 @@ from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.pricing import (
     CampaignRules,
+    DutyBasis,
+    FeesOn,
     FxTable,
     Listing,
+    Mode,
     PricingContext,
     ReferenceRule,
     SkuCost,
@@ -51,11 +54,12 @@ from bot.pricing import (
     voucher_line,
 )
 from bot.pricing._exact import EXACT, floor_to_minor
+from bot.pricing.landed import buffer_for
 from bot.services import pricing_inputs
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
-MARGIN_QUANTUM = Decimal("0.0001")  # margins shown to 0.01 % (half up)
+MARGIN_DIGITS = 4  # margins to 0.01 % (half up)
 DISCOUNT_DIGITS = 4  # discounts to 0.01 % (rounded down: a discount is never overstated)
 QUERY_CHUNK = 5000  # ids per IN (…) list
 
@@ -114,10 +118,18 @@ class SkuData:
         )
 
 
+class ListingPrices(NamedTuple):
+    """A SKU's prices on the campaign's channel: the list price and the lowest price of the
+    30 days before the campaign starts (SPEC §3.5)."""
+
+    list_price: Decimal | None
+    lowest_30d: Decimal | None
+
+
 @dataclass(frozen=True, slots=True)
 class PlanItem:
     sku: SkuData
-    listing: Listing | None
+    listing: ListingPrices | Listing | None
     choice: PriceChoice | None  # None: not enrolled
 
 
@@ -271,17 +283,60 @@ async def team_skus(
 
 async def listings(
     uow: UnitOfWork, campaign: models.Campaign, sku_ids: Iterable[int]
-) -> dict[int, Listing]:
-    """Pricing listings on the campaign's channel, lowest_30d as of the campaign's start."""
-    found: dict[int, Listing] = {}
+) -> dict[int, ListingPrices]:
+    """The SKUs' prices on the campaign's channel, by SKU id.
+
+    The same rule as `pricing_inputs.listings_for` — the listing's manual `lowest_30d`
+    when set, else the lowest price of the 30 days before the start from the price
+    history (`pricing_inputs.lowest_in_window`) — read as plain columns for speed, and
+    the history only when the campaign's reference rule needs it."""
+    need_history = campaign.reference_rule == ReferenceRule.LOWEST_30D
+    rows: list[Any] = []
     for chunk in _chunks(list(sku_ids)):
         assert chunk is not None
-        found.update(
-            await pricing_inputs.listings_for(
-                uow, campaign.channel_id, chunk, as_of=campaign.starts_at
+        rows += (
+            await uow.session.execute(
+                select(
+                    models.Listing.sku_id,
+                    models.Listing.id,
+                    models.Listing.list_price,
+                    models.Listing.lowest_30d,
+                ).where(
+                    models.Listing.channel_id == campaign.channel_id,
+                    models.Listing.sku_id.in_(chunk),
+                )
             )
+        ).all()
+    history: dict[int, list[tuple[datetime, Decimal]]] = {}
+    wanted = [row[1] for row in rows if row[3] is None] if need_history else []
+    for chunk in _chunks(wanted):
+        assert chunk is not None
+        changes = await uow.session.execute(
+            select(
+                models.PriceHistory.listing_id,
+                models.PriceHistory.effective_at,
+                models.PriceHistory.price,
+            )
+            .where(
+                models.PriceHistory.listing_id.in_(chunk),
+                models.PriceHistory.effective_at < campaign.starts_at,
+            )
+            .order_by(models.PriceHistory.listing_id, models.PriceHistory.effective_at)
         )
+        for listing_id, moment, price in changes:
+            history.setdefault(listing_id, []).append((moment, price))
+    found: dict[int, ListingPrices] = {}
+    for sku_id, listing_id, list_price, lowest in rows:
+        if need_history and lowest is None:
+            lowest = pricing_inputs.lowest_in_window(
+                history.get(listing_id, []), campaign.starts_at
+            )
+        found[sku_id] = ListingPrices(_positive(list_price), _positive(lowest))
     return found
+
+
+def _positive(price: Decimal | None) -> Decimal | None:
+    return price if price is not None and price > 0 else None
 
 
 def _chunks(ids: Iterable[int] | None) -> list[list[int] | None]:
@@ -292,6 +347,67 @@ def _chunks(ids: Iterable[int] | None) -> list[list[int] | None]:
 
 
 # -- pricing -------------------------------------------------------------------------------
+
+
+class MarginCalculator:
+    """The margin on net revenue at a seller price (SPEC §3.2), for many SKUs of one
+    campaign — the engine's `PricingContext.margin_at` without the full breakdown, as an
+    exact fraction rounded half up to 0.01 %:
+
+        margin(R) = 1 − c·m − (F + L)·(1 + v) / R,   m = 1 + v (fees on gross) or 1 (net)
+
+    with L = cost × rate × (1 + buffer) from the context's own FX quote and buffer."""
+
+    def __init__(self, context: PricingContext) -> None:
+        channel = context.channel
+        self._context = context
+        with localcontext(EXACT):
+            self._g = _ONE + channel.effective_vat_rate
+            share = channel.percent_fees * (self._g if channel.fees_on is FeesOn.GROSS else _ONE)
+            self._keep = _ONE - share
+        self._fixed = channel.fixed_fees
+        self._cif = channel.duty_basis is DutyBasis.CIF
+        self._duty = channel.mode is not Mode.FULL
+        self._factors: dict[str, tuple[Decimal, Decimal] | None] = {}
+
+    def _factor(self, currency: str) -> tuple[Decimal, Decimal] | None:
+        if currency not in self._factors:
+            quote = self._context.quote(currency)
+            if quote is None:
+                self._factors[currency] = None
+            else:
+                buffer = buffer_for(quote, self._context.run.fx_buffer)
+                with localcontext(EXACT):
+                    self._factors[currency] = (
+                        quote.numerator * (_ONE + buffer),
+                        quote.denominator,
+                    )
+        return self._factors[currency]
+
+    def margin(self, sku: SkuData, seller_price: Decimal) -> Decimal | None:
+        factor = self._factor(sku.cost_currency)
+        if factor is None or seller_price <= 0:
+            return None
+        k_num, k_den = factor
+        with localcontext(EXACT):
+            total = sku.unit_cost + sku.packaging + sku.first_mile + sku.other_cost
+            if self._duty and sku.duty_rate:
+                total += sku.duty_rate * (
+                    sku.unit_cost + sku.first_mile if self._cif else sku.unit_cost
+                )
+            denominator = k_den * seller_price
+            numerator = denominator * self._keep - (self._fixed * k_den + total * k_num) * self._g
+            return half_up(numerator, denominator, MARGIN_DIGITS)
+
+
+def half_up(numerator: Decimal, denominator: Decimal, digits: int) -> Decimal:
+    """numerator / denominator (denominator > 0) rounded half away from zero, exactly."""
+    step = denominator.scaleb(-digits)
+    quotient, remainder = divmod(numerator.copy_abs(), step)
+    if remainder + remainder >= step:
+        quotient += 1
+    result: Decimal = quotient.scaleb(-digits)
+    return -result if numerator < 0 and quotient else result
 
 
 def price_items(
@@ -314,102 +430,98 @@ def price_items(
     digits = pricing.digits
     min_discount = pricing.rules.min_discount
     lowest_rule = pricing.rules.reference_rule is ReferenceRule.LOWEST_30D
-    subsidy = pricing.subsidy
+    per_unit = pricing.subsidy.per_unit
+    calculator = MarginCalculator(context) if margins else None
+    ok, below, too_shallow = (
+        PlanStatus.OK,
+        PlanStatus.BELOW_FLOOR,
+        PlanStatus.CANNOT_REACH_MIN_DEPTH,
+    )
+    deep_modes = (PriceMode.SUGGESTED, PriceMode.MAX)
     rows: list[PlanRow] = []
-    for item, floor_row in zip(items, floors, strict=True):
-        sku, choice = item.sku, item.choice
-        row = PlanRow(
-            sku_id=sku.id,
-            code=sku.code,
-            name=sku.name,
-            enrolled=choice is not None,
-            mode=None if choice is None else choice.mode,
-            eligible=False,
-            status=PlanStatus.NO_FX_RATE,
-        )
-        if floor_row.status is Status.NO_FX_RATE:
-            rows.append(row)
-            continue
-        if floor_row.status is Status.NO_PRICE:
-            rows.append(
-                replace(
-                    row,
-                    status=PlanStatus.NO_PRICE,
-                    list_price=floor_row.list_price,
-                    landed_cost=floor_row.landed_cost,
+    append = rows.append
+    with localcontext(EXACT):
+        for item, floor_row in zip(items, floors, strict=True):
+            sku, choice = item.sku, item.choice
+            mode = None if choice is None else choice.mode
+            head = (sku.id, sku.code, sku.name, choice is not None, mode)
+            if floor_row.status is Status.NO_FX_RATE:
+                append(PlanRow(*head, False, PlanStatus.NO_FX_RATE))
+                continue
+            listing = item.listing
+            list_price = None if listing is None else listing.list_price
+            floor = floor_row.floor_price
+            if floor_row.status is Status.NO_PRICE or floor is None:
+                append(
+                    PlanRow(
+                        *head,
+                        False,
+                        PlanStatus.NO_PRICE,
+                        list_price=list_price,
+                        landed_cost=floor_row.landed_cost,
+                    )
                 )
-            )
-            continue
-        row = replace(row, landed_cost=floor_row.landed_cost, floor=floor_row.floor_price)
-        listing = item.listing
-        list_price = None if listing is None else listing.list_price
-        floor = floor_row.floor_price
-        if listing is None or list_price is None or floor is None:
-            rows.append(
-                replace(
-                    row,
-                    status=PlanStatus.NO_LIST_PRICE,
-                    planned_price=None if choice is None else choice.price,
+                continue
+            if listing is None or list_price is None:
+                append(
+                    PlanRow(
+                        *head,
+                        False,
+                        PlanStatus.NO_LIST_PRICE,
+                        planned_price=None if choice is None else choice.price,
+                        floor=floor,
+                        landed_cost=floor_row.landed_cost,
+                    )
                 )
-            )
-            continue
-        reference = list_price
-        if lowest_rule and listing.lowest_30d is not None:
-            reference = min(list_price, listing.lowest_30d)
-        customer_floor = floor_row.customer_floor  # None under BELOW_FLOOR
-        with localcontext(EXACT):
+                continue
+            reference = list_price
+            if lowest_rule and listing.lowest_30d is not None:
+                reference = min(list_price, listing.lowest_30d)
+            customer_floor = floor_row.customer_floor  # None under BELOW_FLOOR
             max_price = floor_to_minor(reference * (_ONE - min_discount), _ONE, digits)
-        eligible = customer_floor is not None and max_price >= customer_floor
-        if customer_floor is None:
-            eligibility = PlanStatus.BELOW_FLOOR
-        else:
-            eligibility = PlanStatus.OK if eligible else PlanStatus.CANNOT_REACH_MIN_DEPTH
-        row = replace(
-            row,
-            eligible=eligible,
-            list_price=list_price,
-            reference_price=reference,
-            max_customer_price=max_price,
-            customer_floor=customer_floor,
-        )
-        planned: Decimal | None
-        if choice is None:  # not enrolled: its eligibility, priced at the suggestion
-            planned = max_price if eligible else None
-            status = eligibility
-        else:
-            planned = planned_price(choice, reference, max_price, customer_floor, digits)
-            status = PlanStatus.OK
-        if planned is None or customer_floor is None:
-            final = eligibility if choice is None else PlanStatus.BELOW_FLOOR
-            rows.append(replace(row, status=final, planned_price=planned))
-            continue
-        with localcontext(EXACT):
-            depth = max(list_price - planned, _ZERO)
-            item_subsidy = subsidy.per_unit(depth)
-            seller_price = planned + item_subsidy
-            discount = floor_to_minor(reference - planned, reference, DISCOUNT_DIGITS)
-        if choice is not None:
-            if choice.mode in (PriceMode.SUGGESTED, PriceMode.MAX) and not eligible:
-                status = PlanStatus.CANNOT_REACH_MIN_DEPTH
-            elif seller_price < floor:
-                status = PlanStatus.BELOW_FLOOR
-            elif min_discount and planned > max_price:
-                status = PlanStatus.MISSES_MIN_DISCOUNT
-        margin = None
-        if margins:
-            exact = context.margin_at(sku.cost(), seller_price)
-            margin = None if exact is None else exact.quantize(MARGIN_QUANTUM, ROUND_HALF_UP)
-        rows.append(
-            replace(
-                row,
-                status=status,
-                planned_price=planned,
-                discount=discount,
-                subsidy=item_subsidy,
-                seller_price=seller_price,
-                margin=margin,
+            eligible = customer_floor is not None and max_price >= customer_floor
+            status = below if customer_floor is None else (ok if eligible else too_shallow)
+            planned: Decimal | None
+            if choice is None:  # not enrolled: its eligibility, priced at the suggestion
+                planned = max_price if eligible else None
+            else:
+                planned = planned_price(choice, reference, max_price, customer_floor, digits)
+            item_subsidy = seller_price = discount = margin = None
+            if planned is not None and customer_floor is not None:
+                item_subsidy = per_unit(list_price - planned if list_price > planned else _ZERO)
+                seller_price = planned + item_subsidy
+                discount = floor_to_minor(reference - planned, reference, DISCOUNT_DIGITS)
+                if choice is not None:
+                    if mode in deep_modes and not eligible:
+                        status = too_shallow
+                    elif seller_price < floor:
+                        status = below
+                    elif min_discount and planned > max_price:
+                        status = PlanStatus.MISSES_MIN_DISCOUNT
+                    else:
+                        status = ok
+                if calculator is not None:
+                    margin = calculator.margin(sku, seller_price)
+            elif choice is not None:
+                status = below
+            append(
+                PlanRow(
+                    *head,
+                    eligible,
+                    status,
+                    list_price,
+                    reference,
+                    max_price,
+                    planned,
+                    discount,
+                    item_subsidy,
+                    seller_price,
+                    floor,
+                    customer_floor,
+                    floor_row.landed_cost,
+                    margin,
+                )
             )
-        )
     return rows
 
 

@@ -1,6 +1,6 @@
 """The plan as files: XLSX for people (localized, formatted) and CSV for tools.
 
-XLSX (openpyxl write-only, so 5,000 rows stay fast): a summary sheet, one sheet per
+XLSX (bot/views/xlsx.py, so 5,000 rows stay fast): a summary sheet, one sheet per
 plan status present (eligible first), a sheet of listed SKUs not enrolled, and the
 saved vouchers. Header rows are bold, frozen and in the reader's language; amounts
 are numbers with the currency's digits, percentages are numbers in % format; text
@@ -17,15 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.domain.errors import N_
 from bot.i18n import Translator
@@ -40,11 +34,11 @@ from bot.views.campaigns import (
     subsidy_text,
     when,
 )
+from bot.views.xlsx import Workbook
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 # (key, header, kind); kind: text | money | percent
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -92,15 +86,13 @@ def filename(plan: Plan, extension: str) -> str:
     return f"plan-{plan.campaign.id}-{slug[:40]}.{extension}"
 
 
-def sheet_title(text: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub(" ", text).strip()[:31] or "Sheet"
-    title, n = base, 2
-    while title.lower() in taken:
-        suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(title.lower())
-    return title
+def money_format(currency: str) -> str:
+    """An Excel number format with the currency's digits: '#,##0.00 "USD"', '#,##0 "KRW"'."""
+    digits = currency_digits(currency)
+    return ("#,##0." + "0" * digits if digits else "#,##0") + f' "{currency}"'
+
+
+PERCENT_FORMAT = "0.00%"
 
 
 def _value(row: PlanRow, key: str, _: Translator) -> Any:
@@ -121,80 +113,39 @@ def _value(row: PlanRow, key: str, _: Translator) -> Any:
 
 
 def plan_xlsx(plan: Plan, _: Translator) -> bytes:
-    currency = plan.currency
-    digits = currency_digits(currency)
-    money_format = ("#,##0." + "0" * digits if digits else "#,##0") + f' "{currency}"'
-    workbook = Workbook(write_only=True)
-    taken: set[str] = set()
-    _summary_sheet(workbook, plan, _, taken)
+    """The workbook: summary, one sheet per status present (ok first), the listed SKUs not
+    enrolled, and the saved vouchers."""
+    book = Workbook()
+    bold = book.style(bold=True)
+    money = book.style(number_format=money_format(plan.currency))
+    percent = book.style(number_format=PERCENT_FORMAT)
+    kinds = {"text": 0, "money": money, "percent": percent}
+    column_styles = [kinds[kind] for _key, _label, kind in COLUMNS]
+    widths = [WIDTHS[kind] for _key, _label, kind in COLUMNS]
+    header: list[str | None] = [_(label) for _key, label, _kind in COLUMNS]
+    header_styles = [bold] * len(COLUMNS)
+    _summary_sheet(book, plan, _, bold)
     groups: dict[PlanStatus, list[PlanRow]] = {}
     for row in plan.rows:
         groups.setdefault(row.status, []).append(row)
-    for status in PlanStatus:
-        if status in groups:
-            _table_sheet(
-                workbook,
-                sheet_title(_(STATUS_LABELS[status]), taken),
-                groups[status],
-                _,
-                money_format,
-            )
+    tables = [
+        (_(STATUS_LABELS[status]), groups[status]) for status in PlanStatus if status in groups
+    ]
     if plan.others:
-        _table_sheet(workbook, sheet_title(_(NOT_ENROLLED), taken), plan.others, _, money_format)
-    if plan.vouchers:
-        _voucher_sheet(workbook, plan, _, taken, money_format)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _header(sheet: WriteOnlyWorksheet, labels: Sequence[str]) -> None:
-    bold = Font(bold=True)
-    cells = []
-    for label in labels:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        cell.data_type = "s"
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _table_sheet(
-    workbook: Workbook,
-    title: str,
-    rows: Sequence[PlanRow],
-    _: Translator,
-    money_format: str,
-) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index, (_key, _label, kind) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[kind]
-    _header(sheet, [_(label) for _key, label, _kind in COLUMNS])
-    # one styled cell per column, reused: write-only sheets serialize each row on append
-    template: list[WriteOnlyCell] = []
-    for _key, _label, kind in COLUMNS:
-        cell = WriteOnlyCell(sheet)
-        if kind == "money":
-            cell.number_format = money_format
-        elif kind == "percent":
-            cell.number_format = "0.00%"
-        template.append(cell)
+        tables.append((_(NOT_ENROLLED), plan.others))
     keys = [key for key, _label, _kind in COLUMNS]
-    kinds = [kind for _key, _label, kind in COLUMNS]
-    for row in rows:
-        for cell, key, kind in zip(template, keys, kinds, strict=True):
-            value = _value(row, key, _)
-            cell.value = value
-            if kind == "text":
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-        sheet.append(template)
+    for title, rows in tables:
+        sheet = book.add_sheet(title, widths=widths, styles=column_styles)
+        sheet.append(header, header_styles)
+        for row in rows:
+            sheet.append([_value(row, key, _) for key in keys])
+    if plan.vouchers:
+        _voucher_sheet(book, plan, _, bold, money, percent)
+    return book.to_bytes()
 
 
-def _summary_sheet(workbook: Workbook, plan: Plan, _: Translator, taken: set[str]) -> None:
-    sheet = workbook.create_sheet(sheet_title(_(SUMMARY), taken))
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 60
+def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None:
+    sheet = book.add_sheet(_(SUMMARY), widths=[28, 60], styles=[bold, 0])
     campaign, channel = plan.campaign, plan.channel
     zone = campaign.timezone
     pairs: list[tuple[str, str]] = [
@@ -221,20 +172,14 @@ def _summary_sheet(workbook: Workbook, plan: Plan, _: Translator, taken: set[str
         for status in PlanStatus
         if plan.counts.get(status)
     ]
-    _header(sheet, [_("Plan"), ""])
-    label_cell, value_cell = WriteOnlyCell(sheet), WriteOnlyCell(sheet)
-    label_cell.font = Font(bold=True)
+    sheet.append([_("Plan"), plan.campaign.name], [bold, bold])
     for label, value in pairs:
-        label_cell.value, value_cell.value = label, value
-        label_cell.data_type = value_cell.data_type = "s"
-        sheet.append([label_cell, value_cell])
+        sheet.append([label, value])
 
 
 def _voucher_sheet(
-    workbook: Workbook, plan: Plan, _: Translator, taken: set[str], money_format: str
+    book: Workbook, plan: Plan, _: Translator, bold: int, money: int, percent: int
 ) -> None:
-    sheet = workbook.create_sheet(sheet_title(_(VOUCHERS), taken))
-    sheet.freeze_panes = "A2"
     labels = [
         _("Threshold"),
         _("Voucher"),
@@ -243,27 +188,22 @@ def _voucher_sheet(
         _("Smallest safe threshold now"),
         _("Safe now"),
     ]
-    for index in range(1, len(labels) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 18
-    _header(sheet, labels)
-    cells = [WriteOnlyCell(sheet) for _label in labels]
-    for index in (0, 1, 3, 4):
-        cells[index].number_format = money_format
-    cells[2].number_format = "0.00%"
+    sheet = book.add_sheet(
+        _(VOUCHERS), widths=[18] * len(labels), styles=[money, money, percent, money, money, 0]
+    )
+    sheet.append(labels, [bold] * len(labels))
     for check in plan.vouchers:
         minimum = check.result.threshold
-        values: list[Any] = [
-            check.threshold,
-            check.value,
-            check.share,
-            check.cap,
-            None if minimum is None else minimum.amount,
-            _("yes") if check.safe else _("no"),
-        ]
-        for cell, value in zip(cells, values, strict=True):
-            cell.value = value
-        cells[5].data_type = "s"
-        sheet.append(cells)
+        sheet.append(
+            [
+                check.threshold,
+                check.value,
+                check.share,
+                check.cap,
+                None if minimum is None else minimum.amount,
+                _("yes") if check.safe else _("no"),
+            ]
+        )
 
 
 # -- CSV -----------------------------------------------------------------------------------
