@@ -59,7 +59,23 @@ DESCRIPTIVE_FIELDS = frozenset({"name", "timezone", "platform", "market"})
 # What `/channel <name> key=value` accepts: the engine's channel fields, plus these.
 EDITABLE_FIELDS = (*CHANNEL_FIELDS, "name", "timezone")
 MAX_LENGTHS = {"platform": 32, "market": 8}
-EDIT_EXAMPLE = "/channel temu-us-semi commission=12 fulfilment_fee=3.5"
+FIELD_EXAMPLES = {
+    "platform": "platform=temu",
+    "market": "market=US",
+    "mode": "mode=semi",
+    "currency": "currency=USD",
+    "prices_include_vat": "prices_include_vat=yes",
+    "fees_on": "fees_on=net",
+    "payment_fixed": "payment_fixed=0.3",
+    "fulfilment_fee": "fulfilment_fee=3.5",
+    "other_channel_fee": "other_channel_fee=0.5",
+    "duty_basis": "duty_basis=cif",
+    "discount_step": "discount_step=5",
+}
+
+
+def edit_example(channel: str, field: str) -> str:
+    return f"/channel {channel} {FIELD_EXAMPLES.get(field, f'{field}=12')}"
 
 
 def market_timezone(market: str) -> str:
@@ -225,7 +241,7 @@ async def _require_free_name(uow: UnitOfWork, team_id: int, name: str) -> None:
         raise _name_taken(name)
 
 
-def _parse_edit_value(field: str, text: str) -> object:
+def _parse_edit_value(channel: str, field: str, text: str) -> object:
     if field == "name":
         return normalize_name(text)
     if field == "timezone":
@@ -243,7 +259,7 @@ def _parse_edit_value(field: str, text: str) -> object:
     try:
         value = parse_channel_value(field, text)
     except InputError as exc:
-        raise field_error(exc, EDIT_EXAMPLE, field_name=field) from None
+        raise field_error(exc, edit_example(channel, field), field_name=field) from None
     if field in MAX_LENGTHS and len(str(value)) > MAX_LENGTHS[field]:
         raise UserInputError(
             N_("<b>{field}</b>: “{value}” is too long (at most {limit} characters)."),
@@ -274,7 +290,7 @@ async def edit_channel(
     for key, text in args.pairs:
         if key not in EDITABLE_FIELDS:
             raise unknown_key(key, list(EDITABLE_FIELDS), f"/channel {channel.name} commission=12")
-        values[key] = _stored(_parse_edit_value(key, text))
+        values[key] = _stored(_parse_edit_value(channel.name, key, text))
     changes = [
         ChannelChange(key, getattr(channel, key), value)
         for key, value in values.items()
