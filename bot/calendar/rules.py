@@ -49,7 +49,10 @@ class Rule:
     def on(self, year: int) -> date | None:
         """The festival's day in `year`, or None (announced yearly, or not in the table)."""
         if self.kind is RuleKind.FIXED:
-            return date(year, self.month, self.day)
+            try:
+                return date(year, self.month, self.day)
+            except ValueError:  # 29 February outside a leap year
+                return None
         if self.kind is RuleKind.NTH_WEEKDAY:
             return nth_weekday(year, self.month, self.weekday, self.n) + timedelta(
                 days=self.offset_days

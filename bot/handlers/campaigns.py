@@ -39,7 +39,7 @@ from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
 from bot.pricing import currency_digits
-from bot.services import campaigns, flows
+from bot.services import campaigns, flows, reminders
 from bot.services.access import TeamAccess, team_for
 from bot.services.actor import Actor
 from bot.services.flows import Flow
@@ -165,10 +165,11 @@ async def reminders_button(update: Update, context: BotContext) -> None:
     actor, now = actor_from(update), _now(context)
     async with context.uow() as uow:
         access, campaign = await _campaign(uow, actor, now, campaign_id, Action.READ)
-        offsets = dict(access.team.reminder_offsets or {})
+        planned = reminders.plan_reminders(campaign, reminders.team_offsets(access.team))
         await uow.commit()
+    due = [(r.due_at, r.event) for r in planned if r.due_at > now]
     await _answer_query(update)
-    await show(update, *views.reminders_text(context.t, campaign, offsets, now))
+    await show(update, *views.reminders_text(context.t, campaign, due))
 
 
 # -- edit and delete buttons -----------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -413,34 +413,23 @@ def deleted(_: Translator, name: str) -> Rendered:
 # -- reminders -------------------------------------------------------------------------------
 
 
+REMINDER_LABELS: dict[str, str] = {
+    "deadline": N_("before the registration deadline"),
+    "start": N_("around the start"),
+    "end": N_("before the end"),
+    "summary": N_("summary after the end"),
+}
+
+
 def reminders_text(
-    _: Translator, campaign: models.Campaign, offsets: dict[str, list[int]], now: datetime
+    _: Translator, campaign: models.Campaign, due: Sequence[tuple[datetime, str]]
 ) -> Rendered:
-    moments = {
-        "deadline": campaign.registration_deadline,
-        "start": campaign.starts_at,
-        "end": campaign.ends_at,
-        "summary": campaign.ends_at,
-    }
-    labels = {
-        "deadline": N_("before the registration deadline"),
-        "start": N_("around the start"),
-        "end": N_("before the end"),
-        "summary": N_("summary after the end"),
-    }
-    due: list[tuple[datetime, str]] = []
-    for kind, minutes in offsets.items():
-        base = moments.get(kind)
-        if base is None or kind not in labels:
-            continue
-        for offset in minutes:
-            moment = base + timedelta(minutes=int(offset))
-            if moment > now:
-                due.append((moment, kind))
+    """The reminders still to come for this campaign: (when, event) in due order."""
     lines = [_("⏰ <b>Reminders for {name}</b>", name=h(campaign.name))]
     if due:
-        for moment, kind in sorted(due):
-            lines.append(f"• {when(_, moment, campaign.timezone)} — {_(labels[kind])}")
+        for moment, event in due:
+            label = _(REMINDER_LABELS[event]) if event in REMINDER_LABELS else event
+            lines.append(f"• {when(_, moment, campaign.timezone)} — {label}")
     else:
         lines.append(_("Nothing more is due for this campaign."))
     lines.append("")
