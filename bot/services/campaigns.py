@@ -321,7 +321,7 @@ def _plain(value: object) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(value.normalize(), "f")  # 0.20 and 0.2 are the same value
     return str(value)
 
 
