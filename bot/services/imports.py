@@ -25,9 +25,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
@@ -195,11 +195,12 @@ def is_xlsx(filename: str, content: bytes) -> bool:
 
 def is_catalogue_file(filename: str | None, mime_type: str | None) -> bool:
     name = (filename or "").lower()
-    if name.endswith((".csv", ".xlsx", ".xlsm", ".txt", ".tsv")):
-        return True
+    if name.endswith((".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")):
+        return True  # .xls is refused with a hint to save it as XLSX or CSV
     return (mime_type or "") in {
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
     }
 
 
@@ -919,7 +920,7 @@ async def apply_import(
             "duty_rate": Decimal(0),
         }
         await session.execute(
-            insert(Sku),
+            insert(_SKUS),
             [
                 {
                     **defaults,
@@ -937,14 +938,14 @@ async def apply_import(
         for sku_id, row in plan.changed
         if not all(_same(a, b) for a, b in zip(existing.skus[row.code][1], row.values, strict=True))
     ]
-    if changed_values:
-        await session.execute(
-            update(Sku),
-            [
-                {"id": sku_id, **dict(zip(fields, row.values, strict=True)), "updated_at": now}
-                for sku_id, row in changed_values
-            ],
-        )
+    await _bulk_update(
+        uow,
+        _SKUS,
+        [
+            {"id": sku_id, **dict(zip(fields, row.values, strict=True)), "updated_at": now}
+            for sku_id, row in changed_values
+        ],
+    )
     price_changes = await _apply_listings(uow, access, parsed, plan, existing, now)
     changed_ids = [sku_id for sku_id, _ in plan.changed]
     if changed_ids:
@@ -952,6 +953,28 @@ async def apply_import(
     await session.delete(pending)
     return ImportResult(
         pending.filename, len(plan.new), len(plan.changed), plan.unchanged, price_changes
+    )
+
+
+# Bulk writes go through Core (executemany), not the ORM's per-object bookkeeping.
+_SKUS = cast(Table, Sku.__table__)
+_LISTINGS = cast(Table, Listing.__table__)
+_PRICE_HISTORY = cast(Table, PriceHistory.__table__)
+
+
+async def _bulk_update(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE table SET … WHERE id = … for many rows with the same keys, in one executemany."""
+    if not rows:
+        return
+    keys = [key for key in rows[0] if key != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({key: bindparam(f"new_{key}") for key in keys})
+    )
+    await uow.session.execute(
+        statement,
+        [{"row_id": row["id"], **{f"new_{key}": row[key] for key in keys}} for row in rows],
     )
 
 
@@ -1010,9 +1033,8 @@ async def _apply_listings(
         if new_price != list_price and new_price is not None:
             history_keys.append((sku_id, channel_id, new_price))
     if inserts:
-        await session.execute(insert(Listing), inserts)
-    if updates:
-        await session.execute(update(Listing), updates)
+        await session.execute(insert(_LISTINGS), inserts)
+    await _bulk_update(uow, _LISTINGS, updates)
     if history_keys:
         listing_ids = {
             (sku_id, channel_id): listing_id
@@ -1023,7 +1045,7 @@ async def _apply_listings(
             )
         }
         await session.execute(
-            insert(PriceHistory),
+            insert(_PRICE_HISTORY),
             [
                 {
                     "listing_id": listing_ids[(sku_id, channel_id)],

@@ -68,7 +68,12 @@ def sku_page(_: Translator, page: SkuPage) -> Rendered:
     first = page.page * PAGE_SIZE + 1
     last = first + len(page.skus) - 1
     lines = [
-        _("<b>SKUs</b> {first}–{last} of {total}", first=first, last=last, total=page.total),
+        _(
+            "<b>SKUs</b> {first}–{last} of {total}",
+            first=_.number(first),
+            last=_.number(last),
+            total=_.number(page.total),
+        ),
         "",
     ]
     for sku in page.skus:
@@ -265,13 +270,18 @@ def row_error(_: Translator, error: RowError) -> str:
 def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     lines = [
         _("📄 <b>{file}</b>", file=h(preview.filename)),
-        _.ngettext("{n} row read.", "{n} rows read.", preview.data_rows),
+        _.ngettext(
+            "{count} row read.",
+            "{count} rows read.",
+            preview.data_rows,
+            count=_.number(preview.data_rows),
+        ),
         _(
             "New: {new} · changed: {changed} · unchanged: {unchanged} · errors: {errors}",
-            new=preview.new,
-            changed=preview.changed,
-            unchanged=preview.unchanged,
-            errors=len(preview.errors),
+            new=_.number(preview.new),
+            changed=_.number(preview.changed),
+            unchanged=_.number(preview.unchanged),
+            errors=_.number(len(preview.errors)),
         ),
     ]
     if preview.ignored:
@@ -286,7 +296,14 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
         lines += [row_error(_, e) for e in preview.errors[:ERRORS_SHOWN]]
         hidden = len(preview.errors) - ERRORS_SHOWN
         if hidden > 0:
-            lines.append(_.ngettext("… and {n} more error.", "… and {n} more errors.", hidden))
+            lines.append(
+                _.ngettext(
+                    "… and {count} more error.",
+                    "… and {count} more errors.",
+                    hidden,
+                    count=_.number(hidden),
+                )
+            )
         return "\n".join(lines), None
     if preview.pending_id is None:
         lines += ["", _("Nothing to import: the catalogue already matches this file.")]
@@ -306,10 +323,10 @@ def import_done(_: Translator, result: ImportResult) -> Rendered:
         "✅ Imported {file}: {new} new, {changed} changed, {unchanged} unchanged; "
         "{prices} list price changes recorded.",
         file=f"<b>{h(result.filename)}</b>",
-        new=result.new,
-        changed=result.changed,
-        unchanged=result.unchanged,
-        prices=result.price_changes,
+        new=_.number(result.new),
+        changed=_.number(result.changed),
+        unchanged=_.number(result.unchanged),
+        prices=_.number(result.price_changes),
     )
     return text, None
 
@@ -320,10 +337,11 @@ def import_cancelled(_: Translator) -> Rendered:
 
 def export_caption(_: Translator, rows: int, kind: str) -> str:
     return _.ngettext(
-        "Catalogue export ({kind}): {n} SKU. Edit it and send it back to import.",
-        "Catalogue export ({kind}): {n} SKUs. Edit it and send it back to import.",
+        "Catalogue export ({kind}): {count} SKU. Edit it and send it back to import.",
+        "Catalogue export ({kind}): {count} SKUs. Edit it and send it back to import.",
         rows,
         kind=kind,
+        count=_.number(rows),
     )
 
 
