@@ -73,10 +73,11 @@ async def sku_command(update: Update, context: BotContext) -> None:
             saved = await service.add_sku(uow, access, rest, now)
             await uow.commit()
         await reply(update, *views.sku_saved(context.t, saved))
-    elif first in DELETE_WORDS and rest.words:
+    elif first in DELETE_WORDS:
+        code = service.check_code(rest.words[0] if rest.words else "", "/sku del A1")
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
-            sku, campaigns = await service.sku_to_delete(uow, access, rest.words[0])
+            sku, campaigns = await service.sku_to_delete(uow, access, code)
         await reply(update, *views.confirm_sku_delete(context.t, sku, campaigns))
     elif rest.pairs or rest.words:
         async with context.uow() as uow:
