@@ -394,3 +394,52 @@ async def test_campaign_list_by_phase(harness: BotHarness, clock: FakeClock) -> 
     clock.set(datetime(2026, 12, 5, tzinfo=UTC))
     listing = await harness.ask(ana, "/campaigns")
     assert "Ended" in listing.text and "Upcoming" not in listing.text
+
+
+async def test_card_buttons_plan_export_vouchers_and_reminders(harness: BotHarness) -> None:
+    ana, _team = await seeded(harness)
+    card = await harness.ask(ana, ONE_LINE)
+    await harness.ask(ana, "/enroll 1 S01 S02 S03")
+    reminders = await harness.press(ana, card, "⏰ Reminders")
+    assert "before the registration deadline" in reminders.text and "/reminders" in reminders.text
+    card = await harness.press(ana, reminders, "« Campaign")
+    vouchers = await harness.press(ana, card, "🎟 Vouchers")
+    assert EN("No saved vouchers yet.") in vouchers.text
+    card = await harness.press(ana, vouchers, "« Campaign")
+    harness.stub.mark_read(ana)
+    harness.stub.press_button(ana, card, text="📤 Export")
+    xlsx, csv_file = await harness.stub.wait_for_messages(ana, 2, timeout=20)
+    assert xlsx.document is not None and xlsx.document.file_name == "plan-1-black-friday.xlsx"
+    assert csv_file.document is not None and csv_file.document.file_name.endswith(".csv")
+    harness.stub.press_button(ana, card, text="📋 Plan")
+    xlsx, csv_file = await harness.stub.wait_for_messages(ana, 2, timeout=20)
+    summary = harness.stub.message(ana.id, card.message_id)
+    assert "Plan: Black Friday" in summary.text and "S01" in summary.text
+    assert xlsx.document is not None and csv_file.document is not None
+
+
+async def test_largest_voucher_with_platform_co_funding(harness: BotHarness) -> None:
+    ana, _team = await seeded(harness)
+    await harness.ask(ana, ONE_LINE)
+    await harness.ask(ana, "/enroll 1 S01 S02 S03")
+    answer = await harness.ask(ana, "/voucher 1 threshold=50 share=50% cap=3")
+    assert "The platform funds 50% of the voucher, at most $3.00 per order." in answer.text
+    match = re.search(r"can carry a voucher of up to \$([0-9]+\.[0-9]{2})", answer.text)
+    assert match is not None
+    value = Decimal(match.group(1))
+    check = await harness.ask(ana, f"/voucher 1 value={value} threshold=50 share=50% cap=3")
+    assert "is safe" in check.text
+    one_cent_more = await harness.ask(
+        ana, f"/voucher 1 value={value + Decimal('0.01')} threshold=50 share=50% cap=3"
+    )
+    assert "is not safe" in one_cent_more.text
+    saved = await harness.press(ana, answer, "💾 Save on the campaign")
+    assert "spend $50.00" in saved.text
+    async with harness.uow_factory() as uow:
+        voucher = (await uow.session.scalars(select(Voucher))).one()
+    assert (voucher.threshold, voucher.value, voucher.platform_share, voucher.platform_cap) == (
+        Decimal(50),
+        value,
+        Decimal("0.5"),
+        Decimal(3),
+    )
