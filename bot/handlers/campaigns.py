@@ -287,7 +287,11 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
         await reply(update, *views.created(context.t, card, warnings))
         return
     async with context.uow() as uow:
-        await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        if not await campaigns.team_channels(uow, access.team_id):
+            await uow.commit()
+            await reply(update, *views.no_channels(context.t))
+            return
         flow = Flow(NEW_FLOW, "template", {"answers": {}, "defaults": {}})
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
@@ -311,7 +315,8 @@ async def start_from_festival(
     flow = Flow(NEW_FLOW, "channel", data)
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
-        await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+        if await campaigns.team_channels(uow, access.team_id):
+            await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         rendered = await _question(uow, access, flow, _, now)
         await uow.commit()
     await _answer_query(update)

@@ -87,6 +87,8 @@ EDIT_FIELDS: tuple[tuple[str, str], ...] = (
     ("margin", N_("Target margin")),
 )
 PICKER_DISCOUNTS = ("10", "15", "20", "25", "30")
+LISTED_SHOWN = 20  # running or upcoming campaigns listed by /campaigns (a message has 4096 chars)
+ENDED_SHOWN = 5
 
 
 # -- formatting helpers --------------------------------------------------------------------
@@ -211,8 +213,11 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
     buttons: list[Button] = []
     for phase in (Phase.RUNNING, Phase.UPCOMING, Phase.ENDED):
         group = [s for s in summaries if s.phase is phase]
+        hidden = 0
         if phase is Phase.ENDED:
-            group = group[-5:]  # the latest ones
+            group = group[-ENDED_SHOWN:]  # the latest ones
+        elif len(group) > LISTED_SHOWN:
+            hidden, group = len(group) - LISTED_SHOWN, group[:LISTED_SHOWN]
         if not group:
             continue
         lines.append("")
@@ -232,6 +237,8 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
             )
             if phase is not Phase.ENDED:
                 buttons.append((f"#{campaign.id} {campaign.name}"[:40], encode(CARD, campaign.id)))
+        if hidden:
+            lines.append(_("… and {n} more", n=hidden))
     lines.append("")
     lines.append(_("Open one with <code>/campaign 3</code> (its number)."))
     return "\n".join(lines), keyboard(chunk(buttons[:12], 2)) if buttons else None

@@ -443,3 +443,13 @@ async def test_largest_voucher_with_platform_co_funding(harness: BotHarness) -> 
         Decimal("0.5"),
         Decimal(3),
     )
+
+
+async def test_newcampaign_without_a_channel_says_what_to_do_first(harness: BotHarness) -> None:
+    zoe = harness.stub.create_user("Zoe", language_code="en")
+    await seed_user(harness.uow_factory, zoe)
+    reply = await harness.ask(zoe, "/newcampaign")
+    assert "/channel add temu-us-semi" in reply.text
+    reply = await harness.ask(zoe, "/newcampaign name=X start=2026-12-01 end=2026-12-02")
+    assert "/channel add temu-us-semi" in reply.text
+    assert await count(harness, FlowState) == 0 and await count(harness, Campaign) == 0
