@@ -266,7 +266,9 @@ async def add_notices(
 
 
 async def statuses(uow: UnitOfWork) -> dict[str, str]:
-    rows = (await uow.session.execute(select(models.Notification.key, models.Notification.status))).all()
+    rows = (
+        await uow.session.execute(select(models.Notification.key, models.Notification.status))
+    ).all()
     return dict(rows)  # type: ignore[arg-type]
 
 

@@ -150,14 +150,22 @@ class Pacer:
         now = self.now()
         self._bucket(chat_id, now).take(now)
 
+    def global_wait(self) -> float:
+        """Seconds until the next global slot (0: now)."""
+        now = self.now()
+        return max(self._global.wait_time(now), self._paused_until - now, 0.0)
+
+    def take_global(self) -> None:
+        now = self.now()
+        self._global.take(now)
+
     async def acquire(self) -> None:
         """Wait for a global slot and take it (grants are serialised)."""
         async with self._lock:
             while True:
-                now = self.now()
-                wait = max(self._global.wait_time(now), self._paused_until - now)
+                wait = self.global_wait()
                 if wait <= 0:
-                    self._global.take(now)
+                    self.take_global()
                     return
                 await self.timer.sleep(wait)
 

@@ -233,8 +233,8 @@ async def test_retry_after_reschedules_without_burning_an_attempt(
         assert (row.status, row.attempts, row.due_at) == ("pending", 0, NOW + timedelta(seconds=7))
     clock.advance(timedelta(seconds=7))
     d.pacer.pause(0)  # the fake clock moved; the pacer's own pause is real time
-    d.pacer._paused_until = 0  # noqa: SLF001 - reset the real-time pause for the test
-    d.pacer._chat_blocked.clear()  # noqa: SLF001
+    d.pacer._paused_until = 0
+    d.pacer._chat_blocked.clear()
     await d.run()
     assert len(sender.sent) == 1
     async with uow_factory() as uow:
@@ -421,4 +421,7 @@ async def test_downtime_late_notices_are_sent_with_a_note_or_expire(
     (text,) = sender.texts(1)
     assert "Sent late" in text and "I was offline" in text
     async with uow_factory() as uow:
-        assert (await statuses(uow)) == {"still-useful:chat:1": "sent", "too-late:chat:1": "expired"}
+        assert (await statuses(uow)) == {
+            "still-useful:chat:1": "sent",
+            "too-late:chat:1": "expired",
+        }
