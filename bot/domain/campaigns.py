@@ -334,8 +334,8 @@ def parse_subsidy(text: str, digits: int) -> SubsidySpec:
         N_(
             "“{value}” is not a subsidy I can read. Write <code>none</code>, "
             "<code>fixed:2</code> (the platform pays 2 per unit) or "
-            "<code>share:30%:cap:5</code> (the platform pays 30 % of the discount, at most 5 "
-            "per unit; the cap is optional)."
+            "<code>share:30%:cap:5</code> (the platform funds 30 % — at most 5 per unit — of "
+            "each discount; the cap is optional)."
         ),
         value=text.strip()[:40],
     )

@@ -252,7 +252,7 @@ async def campaign_values(
             N_(
                 'Missing: {keys}. Write it like <code>/newcampaign name="Black Friday" '
                 "channel=temu-us start=2026-11-27 end=2026-11-30 deadline=2026-11-20T12:00 "
-                "min_discount=20% subsidy=share:30%:cap:5</code>, or send /newcampaign alone "
+                "subsidy=share:30%:cap:5 min_discount=20%</code>, or send /newcampaign alone "
                 "and I will ask step by step."
             ),
             keys=", ".join(missing),

@@ -517,7 +517,8 @@ def flow_question(
     elif step == "subsidy":
         text = _(
             "Does the platform fund part of the discount? Write <code>fixed:2</code> (2 per "
-            "unit) or <code>share:30%:cap:5</code> (30 % of the discount, at most 5 per unit)."
+            "unit) or <code>share:30%:cap:5</code> (the platform funds 30 % — at most 5 per unit — "
+            "of each discount)."
         )
         rows.append([(_("No subsidy"), encode(NEW, step, "none"))])
     elif step == "margin":
@@ -779,7 +780,7 @@ def vouchers_screen(
         _(
             "Ask with <code>/voucher {id} value=5</code> (the smallest safe order threshold for "
             "a 5 voucher) or <code>/voucher {id} threshold=50</code> (the largest safe voucher "
-            "for orders of 50). Add <code>share=50% cap=3</code> when the platform co-funds it.",
+            "for orders of 50). Add <code>cap=3 share=50%</code> when the platform co-funds it.",
             id=campaign.id,
         )
     )
