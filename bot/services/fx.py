@@ -408,7 +408,7 @@ def parse_override(args: Sequence[str]) -> tuple[str, str, Decimal]:
 async def set_override(
     uow: UnitOfWork,
     team: models.Team,
-    user_id: int,
+    user_id: int | None,
     base: str,
     quote: str,
     rate: Decimal,

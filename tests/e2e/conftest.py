@@ -136,6 +136,8 @@ def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) ->
         "default_locale": "en",
         "default_timezone": "UTC",
         "dispatch_interval_seconds": 0.2,
+        # never the real ECB from a test: the FX job finds nothing listening here
+        "ecb_url": "http://127.0.0.1:9/eurofxref-daily.xml",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
