@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from bot.domain.permissions import Action
+from bot.handlers.channels import object_id
 from bot.handlers.common import actor_from, reply, show
 from bot.services import catalog as service
 from bot.services import imports
@@ -95,7 +96,7 @@ async def sku_command(update: Update, context: BotContext) -> None:
 async def sku_delete_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    sku_id = decode(query.data).int_arg(0)
+    sku_id = object_id(decode(query.data), 0)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
@@ -191,7 +192,7 @@ async def import_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     callback = decode(query.data)
-    pending_id = callback.int_arg(0)
+    pending_id = object_id(callback, 0)
     answer = callback.arg(1)
     if answer not in ("y", "n"):
         raise BadCallbackData(f"bad import answer {answer!r}")

@@ -12,9 +12,18 @@ from bot.services import channels as service
 from bot.services.access import team_for
 from bot.services.arguments import Arguments, command_text, parse_arguments
 from bot.views import channels as views
-from bot.views.callbacks import BadCallbackData, decode, pattern
+from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 
 DELETE_WORDS = frozenset({"del", "delete"})
+MAX_ROW_ID = 2**31 - 1  # integer primary keys: anything larger is forged
+
+
+def object_id(callback: Callback, index: int) -> int:
+    """A database id taken from callback data: a positive integer the columns can hold."""
+    value = callback.int_arg(index)
+    if not 0 < value <= MAX_ROW_ID:
+        raise BadCallbackData(f"id {value} out of range")
+    return value
 
 
 def _arguments(update: Update) -> Arguments:
@@ -95,7 +104,7 @@ async def _ask_delete(update: Update, context: BotContext, args: Arguments) -> N
 async def delete_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    channel_id = decode(query.data).int_arg(0)
+    channel_id = object_id(decode(query.data), 0)
     async with context.uow() as uow:
         access = await team_for(
             uow, actor_from(update), context.runtime.clock.now(), Action.MANAGE_CHANNELS
@@ -113,7 +122,7 @@ async def delete_button(update: Update, context: BotContext) -> None:
 async def keep_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    decode(query.data).int_arg(0)
+    object_id(decode(query.data), 0)
     async with context.uow() as uow:
         await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
     await query.answer()

@@ -237,6 +237,9 @@ async def test_forged_buttons_naming_another_teams_objects_are_refused(
         f"1:imp:{pending_id}:y",
         f"1:imp:{pending_id}:n",
         "1:skudel:abc",
+        "1:skudel:99999999999",  # beyond the id column's range
+        "1:chdel:-1",
+        f"1:imp:{2**63}:y",
         "1:imp:1:maybe",
         f"1:skudel:{sku_id}:extra:" + "9" * 40,
     ):
