@@ -162,3 +162,20 @@ def test_channel_edit_summary_shows_before_and_after() -> None:
     assert "Shelf prices include VAT (<code>prices_include_vat</code>): no → yes" in text
     assert "Sale currency (<code>currency</code>): USD → EUR" in text
     assert "now read as EUR" in text
+
+
+def test_preset_source_notes_are_extracted_for_translation() -> None:
+    from importlib import resources
+
+    from babel.messages.catalog import PYTHON_FORMAT
+
+    from bot.i18n_extract import extract_presets
+    from bot.pricing import load_presets
+
+    path = resources.files("bot.pricing").joinpath("presets.json")
+    with path.open("rb") as handle:
+        extracted = [message for _, _, message, _ in extract_presets(handle, [], [], {})]
+    assert extracted == [preset.source for preset in load_presets().values()]
+    # a note that reads as a %-format ("15 % is") would be flagged python-format and
+    # break `pybabel compile` for any translation that moves the percent sign
+    assert [m for m in extracted if PYTHON_FORMAT.search(m)] == []
