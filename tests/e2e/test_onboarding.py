@@ -107,12 +107,15 @@ async def test_help_in_a_group_and_in_a_forum_topic(harness: BotHarness) -> None
     lee = stub.create_user("Lee", language_code="ko")
     group = stub.create_group("Sellers", members=[lee], admins=[lee])
     stub.add_bot_to_group(group, by=lee)
+    intro = await stub.wait_for_message(group)  # the bot introduces itself
+    assert "/link" in intro.text
     reply = await harness.ask(lee, f"/help@{stub.bot_username}", chat=group)
     assert reply.chat_id == group.id
     assert "/newcampaign" in reply.text
 
     forum = stub.create_group("Forum", members=[lee], admins=[lee], supergroup=True, forum=True)
     stub.add_bot_to_group(forum, by=lee)
+    await stub.wait_for_message(forum)
     topic = stub.create_topic(forum, "Campaigns", by=lee)
     in_topic = await harness.ask(lee, f"/help@{stub.bot_username}", chat=forum, thread_id=topic)
     assert in_topic.thread_id == topic and in_topic.chat_id == forum.id
