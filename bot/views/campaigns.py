@@ -904,15 +904,19 @@ def voucher_answer(
         lines.append(_("💾 Saved on the campaign."))
     elif pair is not None and answer.verdict is not False:
         threshold, value = pair
-        data = encode(
-            SAVE_VOUCHER,
-            campaign.id,
-            _plain(threshold),
-            _plain(value),
-            _plain(question.share),
-            "-" if question.cap is None else _plain(question.cap),
-        )
-        rows.append([(_("💾 Save on the campaign"), data)])
+        try:
+            data = encode(
+                SAVE_VOUCHER,
+                campaign.id,
+                _plain(threshold),
+                _plain(value),
+                _plain(question.share),
+                "-" if question.cap is None else _plain(question.cap),
+            )
+        except ValueError:  # over 64 bytes: saving takes the command's `save` word instead
+            lines.append(_("Add <code>save</code> to the command to keep it on the campaign."))
+        else:
+            rows.append([(_("💾 Save on the campaign"), data)])
     rows.append([back_button(_, campaign.id)])
     return "\n".join(lines), keyboard(rows)
 
