@@ -220,12 +220,20 @@ def _percent(value: Decimal | None, rounding: str = ROUND_HALF_UP) -> str:
     return format((value * 100).quantize(Decimal("0.01"), rounding=rounding), "f")
 
 
-def _amount(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
+def _amount(value: Decimal | None, digits: int) -> str:
+    """Plain digits: at least the currency's decimals, more only where the value has them
+    (a 30 % subsidy on 2.41 is 0.723, not 0.72)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    fraction = fraction.ljust(digits, "0")
+    return f"{whole}.{fraction}" if fraction else whole
 
 
 def csv_rows(plan: Plan) -> Iterable[list[str]]:
     yield list(CSV_COLUMNS)
+    digits = currency_digits(plan.currency)
     for row in [*plan.rows, *plan.others]:
         yield [
             safe_text(row.code),
@@ -234,14 +242,14 @@ def csv_rows(plan: Plan) -> Iterable[list[str]]:
             row.status.value,
             "yes" if row.eligible else "no",
             "" if row.mode is None else row.mode.value,
-            _amount(row.list_price),
-            _amount(row.reference_price),
-            _amount(row.planned_price),
+            _amount(row.list_price, digits),
+            _amount(row.reference_price, digits),
+            _amount(row.planned_price, digits),
             _percent(row.discount),
-            _amount(row.subsidy),
-            _amount(row.seller_price),
-            _amount(row.floor),
-            _amount(row.customer_floor),
+            _amount(row.subsidy, digits),
+            _amount(row.seller_price, digits),
+            _amount(row.floor, digits),
+            _amount(row.customer_floor, digits),
             _percent(row.margin),
             plan.currency,
         ]
