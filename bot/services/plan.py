@@ -2,8 +2,10 @@
 rules from the current costs, FX and fees — recomputed every time, never cached.
 
 Batched: one `PricingContext` per campaign, the SKUs, listings and price history in a
-few queries, floors and deepest discounts through `PricingContext.evaluate_many`; the
-rich per-SKU engine is used only for the margin at the planned price.
+few column-level queries, floors and deepest discounts through
+`PricingContext.evaluate_many`, and the margin at the planned price from the same FX quote
+and fees by `MarginCalculator` (the engine's formula, exact; tests check it against
+`PricingContext.margin_at` and `eligibility`). 5,000 SKUs price in about 0.1 s.
 
 Planned customer price P by enrolment mode (`Enrolment.price_mode`):
 
@@ -16,7 +18,14 @@ Planned customer price P by enrolment mode (`Enrolment.price_mode`):
 * ``price`` — a fixed customer price.
 
 Seller price R = P + the platform's subsidy on the discount (list price − P); the margin is
-the engine's margin on net revenue at R.
+the margin on net revenue at R.
+
+Statuses (eligible SKUs first): ok; misses the minimum discount (a fixed price or discount
+above the rule's maximum price); cannot reach the minimum discount (the minimum would
+break the floor); below floor (the planned seller price, or the list price itself, is
+under the floor); no list price; no FX rate; no price (fees plus margin reach 100 %).
+The plan also prices the team's SKUs listed on the channel but not enrolled (their
+eligibility and suggested price), so the team sees what it could still add.
 """
 
 from __future__ import annotations
