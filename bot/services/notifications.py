@@ -71,11 +71,11 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -92,6 +92,8 @@ from bot.services.pacing import Pacer, is_group_chat
 log = logging.getLogger(__name__)
 
 Status = NotificationStatus
+T = TypeVar("T")
+R = TypeVar("R")
 LEASE = timedelta(seconds=30)
 LATE_AFTER = timedelta(minutes=10)  # sent later than this after it was due: say so
 MAX_ATTEMPTS = 8
@@ -542,23 +544,60 @@ class _Prepared:
     text: str
 
 
+class Batcher(Generic[T, R]):
+    """Work submitted while a batch is being processed waits and goes in the next batch:
+    one transaction for many notices under load, no delay when there is one."""
+
+    def __init__(
+        self, process: Callable[[list[T]], Awaitable[Sequence[R]]], max_size: int = 64
+    ) -> None:
+        self._process = process
+        self._max = max_size
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self._max], self._queue[self._max :]
+            try:
+                results = await self._process([item for item, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
 @dataclass(slots=True)
 class _Queues:
     by_chat: dict[int, list[Claimed]] = field(default_factory=dict)
+    count: int = 0
 
     def add(self, items: Iterable[Claimed]) -> None:
         for item in items:
+            self.count += 1
             queue = self.by_chat.setdefault(item.chat_id, [])
             queue.append(item)
             if len(queue) > 1 and (queue[-2].due_at, queue[-2].id) > (item.due_at, item.id):
                 queue.sort(key=lambda c: (c.due_at, c.id))
 
     def total(self) -> int:
-        return sum(len(q) for q in self.by_chat.values())
+        return self.count
 
     def pop(self, chat_id: int) -> Claimed:
         queue = self.by_chat[chat_id]
         item = queue.pop(0)
+        self.count -= 1
         if not queue:
             del self.by_chat[chat_id]
         return item
@@ -566,6 +605,7 @@ class _Queues:
     def drain(self) -> list[int]:
         ids = [item.id for queue in self.by_chat.values() for item in queue]
         self.by_chat.clear()
+        self.count = 0
         return ids
 
 
@@ -607,6 +647,14 @@ class Dispatcher:
         self.renderer = renderer
         self._lock = asyncio.Lock()
         self._again = False
+        self._targets_cache: dict[int, list[Target]] = {}
+        self._readers_cache: dict[tuple[int | None, int, int, int | None], Translator] = {}
+        self._preparer: Batcher[tuple[Claimed, PassReport], _Prepared | None] = Batcher(
+            self._prepare_many
+        )
+        self._recorder: Batcher[tuple[_Prepared, SendResult, PassReport], None] = Batcher(
+            self._record_many
+        )
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -659,6 +707,7 @@ class Dispatcher:
         renew_at = started + renew_every
         if not await self._housekeeping(report):
             return
+        self._forget()  # bindings, members and languages may have changed since
         queues = _Queues()
         busy: set[int] = set()
         tasks: set[asyncio.Task[None]] = set()
@@ -672,8 +721,12 @@ class Dispatcher:
                     await self._renew()
                     renew_at = now_m + renew_every
                 over_budget = now_m >= budget_end
+                low_water = max(self.batch // 2, 1)
                 may_claim = not over_budget and (not exhausted or now_m - last_claim >= 1.0)
-                if may_claim and self._ready(queues, busy) < max(self.batch // 2, 1):
+                if may_claim and (
+                    queues.total() < low_water  # cheap first; the scan only now and then
+                    or (now_m - last_claim >= 0.5 and self._ready(queues, busy) < low_water)
+                ):
                     found = await self._claim(queues)
                     report.claimed += len(found)
                     queues.add(found)
@@ -774,7 +827,7 @@ class Dispatcher:
 
     async def _deliver(self, item: Claimed, report: PassReport) -> None:
         try:
-            prepared = await self._prepare(item, report)
+            prepared = await self._preparer.submit((item, report))
             if prepared is None:
                 return
             await self.pacer.acquire()
@@ -784,61 +837,84 @@ class Dispatcher:
             log.exception("could not send notice %s", item.id)
             await self._settle_error(item.id)
             return
-        for attempt in range(3):
-            try:
-                await self._record(prepared, result, report)
-                return
-            except DBAPIError:
-                if attempt == 2:
-                    log.exception("could not record the result of notice %s", item.id)
-                    return
-                await asyncio.sleep(0.2 * (attempt + 1))
+        try:
+            await self._recorder.submit((prepared, result, report))
+        except Exception:
+            log.exception("could not record the result of notice %s", item.id)
 
-    async def _prepare(self, item: Claimed, report: PassReport) -> _Prepared | None:
+    # Rendering and recording are batched: the notices being prepared (or whose results
+    # are being written) at the same moment share one transaction, one connection.
+
+    async def _prepare_many(
+        self, items: Sequence[tuple[Claimed, PassReport]]
+    ) -> list[_Prepared | None]:
         async with self.uow_factory() as uow:
-            row = await uow.session.get(Notification, item.id)
-            if row is None or row.status != Status.SENDING or row.leased_by != self.worker_id:
-                return None  # our lease was taken over
+            ids = [item.id for item, _ in items]
+            rows = {
+                row.id: row
+                for row in (
+                    await uow.session.scalars(select(Notification).where(Notification.id.in_(ids)))
+                ).all()
+            }
             now = self.clock.now()
-            if row.expires_at is not None and now >= row.expires_at:
-                self._settle(row, Status.EXPIRED, now, "expired before it could be sent")
-                report.expired += 1
-                await uow.commit()
-                return None
-            if row.kind in TEAM_KINDS and row.team_id is not None:
-                targets = await team_targets(uow, row.team_id)
-                if row_target(row) not in targets:
-                    moved = await reroute(uow, row, now)
-                    reason = "re-routed: the team's targets changed" if moved else "no target left"
-                    self._settle(row, Status.CANCELLED, now, reason)
-                    report.rerouted += 1
-                    self._again = True  # the new rows are due now
-                    await uow.commit()
-                    return None
-            reader = await self._reader(uow, row)
-            try:
-                text = await self.renderer(uow, row, reader, now)
-            except Exception:
-                log.exception("could not render notice %s (%s)", row.id, row.key)
-                text = None
-                self._settle(row, Status.FAILED, now, "could not be rendered")
-                report.failed += 1
-                await uow.commit()
-                return None
-            if text is None:
-                self._settle(row, Status.CANCELLED, now, "nothing to say any more")
-                report.cancelled += 1
-                await uow.commit()
-                return None
-            row.attempts += 1
-            row.attempt_started_at = now
-            row.lease_until = now + self.lease
-            row.updated_at = now
-            prepared = _Prepared(row.id, row.chat_id, row.thread_id or 0, text)
+            prepared = [
+                await self._prepare_row(uow, rows.get(item.id), report, now)
+                for item, report in items
+            ]
             await uow.commit()
             return prepared
 
+    async def _prepare_row(
+        self, uow: UnitOfWork, row: Notification | None, report: PassReport, now: datetime
+    ) -> _Prepared | None:
+        if row is None or row.status != Status.SENDING or row.leased_by != self.worker_id:
+            return None  # our lease was taken over
+        if row.expires_at is not None and now >= row.expires_at:
+            self._settle(row, Status.EXPIRED, now, "expired before it could be sent")
+            report.expired += 1
+            return None
+        if (
+            row.kind in TEAM_KINDS
+            and row.team_id is not None
+            and row_target(row) not in await self._team_targets(uow, row.team_id)
+        ):
+            moved = await reroute(uow, row, now)
+            reason = "re-routed: the team's targets changed" if moved else "no target left"
+            self._settle(row, Status.CANCELLED, now, reason)
+            report.rerouted += 1
+            self._again = True  # the new rows are due now
+            return None
+        try:
+            reader = await self._reader(uow, row)
+            text = await self.renderer(uow, row, reader, now)
+        except Exception:
+            log.exception("could not render notice %s (%s)", row.id, row.key)
+            self._settle(row, Status.FAILED, now, "could not be rendered")
+            report.failed += 1
+            return None
+        if text is None:
+            self._settle(row, Status.CANCELLED, now, "nothing to say any more")
+            report.cancelled += 1
+            return None
+        row.attempts += 1
+        row.attempt_started_at = now
+        row.lease_until = now + self.lease
+        row.updated_at = now
+        return _Prepared(row.id, row.chat_id, row.thread_id or 0, text)
+
+    async def _team_targets(self, uow: UnitOfWork, team_id: int) -> list[Target]:
+        """The team's targets, remembered for the pass (forgotten when a chat is lost)."""
+        found = self._targets_cache.get(team_id)
+        if found is None:
+            found = await team_targets(uow, team_id)
+            self._targets_cache[team_id] = found
+        return found
+
     async def _reader(self, uow: UnitOfWork, row: Notification) -> Translator:
+        key = (row.team_id, row.chat_id, row.thread_id or 0, row.recipient_user_id)
+        cached = self._readers_cache.get(key)
+        if cached is not None:
+            return cached
         team = await uow.session.get(Team, row.team_id) if row.team_id is not None else None
         locale = team.locale if team is not None else self.default_locale
         zone = team.timezone if team is not None else self.default_timezone
@@ -856,14 +932,21 @@ class Dispatcher:
             )
             if binding is not None:
                 locale, zone = binding.locale, binding.timezone
-        return Translator(locale, zone)
+        reader = Translator(locale, zone)
+        self._readers_cache[key] = reader
+        return reader
+
+    def _forget(self) -> None:
+        self._targets_cache.clear()
+        self._readers_cache.clear()
 
     @staticmethod
     def _settle(row: Notification, status: Status, now: datetime, error: str | None) -> None:
         row.status = status
         row.last_error = error
         row.lease_until = None
-        row.leased_by = None
+        if status is not Status.SENT:  # a sent row keeps who sent it
+            row.leased_by = None
         row.updated_at = now
 
     async def _settle_error(self, row_id: int) -> None:
@@ -883,61 +966,112 @@ class Dispatcher:
         except Exception:
             log.exception("could not settle notice %s after an error", row_id)
 
-    async def _record(self, prepared: _Prepared, result: SendResult, report: PassReport) -> None:
-        async with self.uow_factory() as uow:
-            row = await uow.session.get(Notification, prepared.id)
-            if row is None:
+    async def _record_many(
+        self, items: Sequence[tuple[_Prepared, SendResult, PassReport]]
+    ) -> list[None]:
+        try:
+            await self._record_batch(items)
+        except DBAPIError:
+            if len(items) == 1:
+                await self._record_alone(items[0])
+            else:  # one bad row must not hold up the others' records
+                for item in items:
+                    await self._record_alone(item)
+        return [None] * len(items)
+
+    async def _record_alone(self, item: tuple[_Prepared, SendResult, PassReport]) -> None:
+        for attempt in range(3):
+            try:
+                await self._record_batch([item])
                 return
+            except DBAPIError:
+                await asyncio.sleep(0.2 * (attempt + 1))
+        prepared, result, _report = item
+        log.error("could not record the outcome of notice %s: %s", prepared.id, result.outcome)
+        if result.outcome is Outcome.SENT:  # at least never send it again
+            async with self.uow_factory() as uow:
+                await uow.session.execute(
+                    update(Notification)
+                    .where(Notification.id == prepared.id)
+                    .values(status=Status.SENT, sent_at=self.clock.now(), lease_until=None)
+                )
+                await uow.commit()
+
+    async def _record_batch(
+        self, items: Sequence[tuple[_Prepared, SendResult, PassReport]]
+    ) -> None:
+        async with self.uow_factory() as uow:
+            ids = [prepared.id for prepared, _, _ in items]
+            rows = {
+                row.id: row
+                for row in (
+                    await uow.session.scalars(select(Notification).where(Notification.id.in_(ids)))
+                ).all()
+            }
             now = self.clock.now()
-            outcome = result.outcome
-            if outcome is Outcome.SENT:
-                self._settle(row, Status.SENT, now, row.last_error)
-                row.sent_at = now
-                row.telegram_message_id = result.message_id
-                report.sent += 1
-            elif outcome is Outcome.RETRY_AFTER:
-                self.pacer.pause(result.retry_after, prepared.chat_id)
-                self._settle(row, Status.PENDING, now, result.error)
-                row.attempts = max(row.attempts - 1, 0)  # flood control burns no attempt
-                row.attempt_started_at = None
-                row.due_at = now + timedelta(seconds=result.retry_after)
-                report.retried += 1
-            elif outcome is Outcome.MIGRATED and result.new_chat_id is not None:
-                await chats.migrate_chat(uow, row.chat_id, result.new_chat_id)
-                self._settle(row, Status.PENDING, now, result.error)
-                row.chat_id = result.new_chat_id
-                row.attempts = max(row.attempts - 1, 0)
-                row.attempt_started_at = None
-                report.retried += 1
-                self._again = True
-            elif outcome in (Outcome.CHAT_GONE, Outcome.THREAD_GONE):
-                await self._target_gone(uow, row, outcome, now)
-                moved = await reroute(uow, row, now) if row.kind in TEAM_KINDS else []
-                note = "; re-routed to members' private chats" if moved else ""
-                self._settle(row, Status.FAILED, now, f"{result.error}{note}")
-                report.rerouted += 1
-                self._again = True
-            elif outcome is Outcome.BLOCKED:
-                if row.recipient_user_id is not None:
-                    user = await uow.session.get(User, row.recipient_user_id)
-                    if user is not None and user.blocked_at is None:
-                        user.blocked_at = now
-                self._settle(row, Status.FAILED, now, result.error)
-                report.failed += 1
-            elif outcome is Outcome.TRANSIENT and row.attempts < MAX_ATTEMPTS:
-                self._settle(row, Status.PENDING, now, result.error)
-                row.attempt_started_at = None
-                row.due_at = now + backoff(row.attempts)
-                report.retried += 1
-            elif outcome is Outcome.UNCERTAIN:
-                self._settle(row, Status.UNCERTAIN, now, result.error)
-                log.warning("notice %s may or may not have arrived: %s", row.key, result.error)
-                report.uncertain += 1
-            else:
-                self._settle(row, Status.FAILED, now, result.error)
-                log.warning("notice %s failed: %s", row.key, result.error)
-                report.failed += 1
+            counts: list[tuple[PassReport, str]] = []
+            for prepared, result, report in items:
+                row = rows.get(prepared.id)
+                if row is not None:
+                    counts.append((report, await self._apply(uow, row, result, now)))
             await uow.commit()
+        for report, field_name in counts:
+            setattr(report, field_name, getattr(report, field_name) + 1)
+
+    async def _apply(
+        self, uow: UnitOfWork, row: Notification, result: SendResult, now: datetime
+    ) -> str:
+        """Record one send's outcome on its row; returns the report counter to bump."""
+        outcome = result.outcome
+        if outcome is Outcome.SENT:
+            self._settle(row, Status.SENT, now, row.last_error)
+            row.sent_at = now
+            row.telegram_message_id = result.message_id
+            return "sent"
+        if outcome is Outcome.RETRY_AFTER:
+            self.pacer.pause(result.retry_after, row.chat_id)
+            self._settle(row, Status.PENDING, now, result.error)
+            row.attempts = max(row.attempts - 1, 0)  # flood control burns no attempt
+            row.attempt_started_at = None
+            row.due_at = now + timedelta(seconds=result.retry_after)
+            return "retried"
+        if outcome is Outcome.MIGRATED and result.new_chat_id is not None:
+            await chats.migrate_chat(uow, row.chat_id, result.new_chat_id)
+            self._settle(row, Status.PENDING, now, result.error)
+            row.chat_id = result.new_chat_id
+            row.attempts = max(row.attempts - 1, 0)
+            row.attempt_started_at = None
+            self._forget()
+            self._again = True
+            return "retried"
+        if outcome in (Outcome.CHAT_GONE, Outcome.THREAD_GONE):
+            await self._target_gone(uow, row, outcome, now)
+            self._forget()
+            moved = await reroute(uow, row, now) if row.kind in TEAM_KINDS else []
+            note = "; re-routed to members' private chats" if moved else ""
+            self._settle(row, Status.FAILED, now, f"{result.error}{note}")
+            self._again = True
+            return "rerouted"
+        if outcome is Outcome.BLOCKED:
+            if row.recipient_user_id is not None:
+                user = await uow.session.get(User, row.recipient_user_id)
+                if user is not None and user.blocked_at is None:
+                    user.blocked_at = now
+                self._forget()
+            self._settle(row, Status.FAILED, now, result.error)
+            return "failed"
+        if outcome is Outcome.TRANSIENT and row.attempts < MAX_ATTEMPTS:
+            self._settle(row, Status.PENDING, now, result.error)
+            row.attempt_started_at = None
+            row.due_at = now + backoff(row.attempts)
+            return "retried"
+        if outcome is Outcome.UNCERTAIN:
+            self._settle(row, Status.UNCERTAIN, now, result.error)
+            log.warning("notice %s may or may not have arrived: %s", row.key, result.error)
+            return "uncertain"
+        self._settle(row, Status.FAILED, now, result.error)
+        log.warning("notice %s failed: %s", row.key, result.error)
+        return "failed"
 
     async def _target_gone(
         self, uow: UnitOfWork, row: Notification, outcome: Outcome, now: datetime

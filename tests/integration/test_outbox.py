@@ -143,7 +143,7 @@ async def test_a_pass_sends_what_is_due_and_reports_the_next(
     async with uow_factory() as uow:
         sent = await notice(uow, "due:1")
         assert sent.status == "sent" and sent.sent_at == NOW and sent.attempts == 1
-        assert sent.telegram_message_id is not None and sent.leased_by is None
+        assert sent.telegram_message_id is not None and sent.lease_until is None
         assert (await notice(uow, "later")).status == "pending"
 
 

@@ -1,0 +1,320 @@
+"""Issue 6 end to end: the real Application over HTTP against the Bot API stand-in, on
+SQLite and PostgreSQL — reminders across time zones, margin warnings after an FX refresh,
+Telegram's flood limits with 2,000 notices, /reminders and /fx."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import Clock, FakeClock
+from bot.context import RUNTIME_KEY
+from bot.db import models
+from bot.i18n import Translator
+from bot.jobs import TIMER_KEY
+from bot.services import margins, reminders
+from bot.services.notifications import NoticeKind, enqueue
+from bot.services.pacing import VirtualTimer
+from bot.telegram_stub import BotApiStub, StubMessage
+from bot.telegram_stub.ratelimit import ManualClock
+from tests.conftest import TestDatabase
+from tests.e2e.conftest import BotHarness, eventually, make_settings
+from tests.ecb_server import EcbServer, ecb_server
+from tests.notifications_fixtures import (
+    add_campaign,
+    add_channel,
+    add_ecb_rates,
+    add_listing,
+    add_sku,
+    add_team,
+    add_user,
+    bind,
+    enrol,
+    utc,
+)
+
+START = utc(2026, 11, 10, 0)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def ecb() -> AsyncIterator[EcbServer]:
+    async with ecb_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(
+    stub: BotApiStub, database: TestDatabase, clock: Clock, ecb: EcbServer
+) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(stub, make_settings(stub, database, ecb_url=ecb.url), clock)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.close()
+
+
+async def quiet(stub: BotApiStub, chat: object, seconds: float = 1.0) -> list[StubMessage]:
+    """What else arrives in `chat` within `seconds` (the dispatcher ticks every 0.2 s)."""
+    await asyncio.sleep(seconds)
+    return stub.unread(chat)  # type: ignore[arg-type]
+
+
+async def test_a_deadline_given_in_los_angeles_is_reminded_in_shanghai(
+    bot: BotHarness, clock: FakeClock
+) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en")
+    group = stub.create_group("Sellers", members=[alice], with_bot=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, timezone="Asia/Shanghai", members=[(owner, "owner")])
+        await bind(uow, team, group.id, timezone="Asia/Shanghai", title="Sellers")
+        channel = await add_channel(uow, team, timezone="America/Los_Angeles")
+        campaign = await add_campaign(
+            uow,
+            team,
+            channel,
+            name="Black Friday",
+            deadline=utc(2026, 11, 20, 20),  # 2026-11-20 12:00 in Los Angeles (PST)
+            starts_at=utc(2026, 11, 27, 8),
+            ends_at=utc(2026, 12, 1, 8),
+            timezone="America/Los_Angeles",
+        )
+        await reminders.schedule_campaign_notices(uow, campaign, START)
+        await uow.commit()
+
+    shanghai, los_angeles = Translator("en", "Asia/Shanghai"), Translator("en", "UTC")
+    deadline = utc(2026, 11, 20, 20)
+    for before, left in ((72, "3 days"), (24, "1 day"), (2, "2 hours")):
+        clock.set(deadline - timedelta(hours=before))
+        (message,) = await stub.wait_for_messages(group, 1, timeout=10)
+        assert f"closes in {left}" in message.text
+        assert shanghai.datetime(deadline) in message.text  # Nov 21, 2026, 4:00 AM Asia/Shanghai
+        assert los_angeles.datetime(deadline, "America/Los_Angeles") in message.text
+        assert "Sent late" not in message.text
+    assert "4:00" in shanghai.datetime(deadline) and "12:00" in los_angeles.datetime(
+        deadline, "America/Los_Angeles"
+    )
+    assert await quiet(stub, group) == []
+
+
+async def test_reminders_command_shows_and_edits(bot: BotHarness, clock: FakeClock) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en", started=True)
+    bob = stub.create_user("Bob", language_code="en", started=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice", timezone="Europe/Berlin")
+        viewer = await add_user(uow, bob.id, name="Bob")
+        team = await add_team(uow, name="Acme", members=[(owner, "owner"), (viewer, "viewer")])
+        owner.active_team_id = viewer.active_team_id = team.id
+        channel = await add_channel(uow, team)
+        campaign = await add_campaign(
+            uow,
+            team,
+            channel,
+            name="Singles Day",
+            deadline=utc(2026, 11, 12, 12),
+            starts_at=utc(2026, 11, 13),
+            ends_at=utc(2026, 11, 14),
+        )
+        await reminders.schedule_campaign_notices(uow, campaign, START)
+        await uow.commit()
+    shown = await bot.ask(alice, "/reminders")
+    assert "Singles Day" in shown.text and "Europe/Berlin" in shown.text
+    assert "3 days before, 24 hours before, 2 hours before" in shown.text
+    assert "Admins change them" in shown.text
+
+    refused = await bot.ask(bob, "/reminders deadline=1h")
+    assert "viewer" in refused.text
+    bad = await bot.ask(alice, "/reminders deadline=soon")
+    assert "“soon” is not a time" in bad.text
+    saved = await bot.ask(alice, "/reminders deadline=48h,30m start=off end=off summary=off")
+    assert "Saved" in saved.text and "2 days before, 30 minutes before" in saved.text
+    async with bot.uow_factory() as uow:
+        queued = (
+            await uow.session.scalars(
+                select(models.Notification.key).where(models.Notification.status == "pending")
+            )
+        ).all()
+    assert sorted(k.split(":")[3] for k in queued) == ["-30m", "-30m", "-48h", "-48h"]
+
+
+async def test_an_fx_refresh_warns_the_group_once_in_its_language(
+    bot: BotHarness, ecb: EcbServer
+) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en")
+    group = stub.create_group("Verkauf", members=[alice], with_bot=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, timezone="Europe/Berlin", members=[(owner, "owner")])
+        await bind(uow, team, group.id, locale="de", timezone="Europe/Berlin", title="Verkauf")
+        channel = await add_channel(uow, team)
+        sku = await add_sku(uow, team, "A1", Decimal("50"))
+        await add_listing(uow, sku, channel, Decimal("12.99"))
+        campaign = await add_campaign(
+            uow,
+            team,
+            channel,
+            name="Black Friday",
+            starts_at=utc(2026, 11, 27),
+            ends_at=utc(2026, 11, 30),
+        )
+        await enrol(uow, campaign, sku, mode="price", price=Decimal("9.99"))
+        await add_ecb_rates(uow, date(2026, 11, 9), {"USD": "1.0532", "CNY": "7.6247"})
+        await margins.recheck_margins(uow, team.id, START)  # floor 9.40: fine
+        await uow.commit()
+    de = Translator("de", "Europe/Berlin")
+
+    ecb.publish("2026-11-10", CNY="7.0")  # CNY dearer: the floor is now 10.24
+    first = await bot.send(alice, "/fx refresh", chat=group, replies=2)
+    replies = [m for m in first if "loaded" in m.text]  # Alice reads English
+    (warning,) = [m for m in first if m not in replies]
+    assert len(replies) == 1
+    headline = de("⚠️ <b>{sku}</b> in <b>{campaign}</b> is now planned under its floor.",
+                  sku="A1", campaign="Black Friday")  # fmt: skip
+    assert warning.source is not None and warning.source.startswith(headline)
+    assert de.money(Decimal("9.99"), "USD") in warning.text
+    assert de.money(Decimal("10.24"), "USD") in warning.text
+    assert de.number(Decimal("0.13813")) in warning.text or "0,13813" in warning.text
+    assert await quiet(stub, group) == []
+
+    again = await bot.ask(alice, "/fx refresh", chat=group)  # same feed: no change of state
+    assert "loaded" in again.text
+    assert await quiet(stub, group) == []
+
+    ecb.publish("2026-11-11", CNY="7.6247")
+    last = await bot.send(alice, "/fx refresh", chat=group, replies=2)
+    (recovery,) = [m for m in last if "loaded" not in m.text]
+    back = de("✅ <b>{sku}</b> in <b>{campaign}</b> is back above its floor.",
+              sku="A1", campaign="Black Friday")  # fmt: skip
+    assert recovery.source is not None and recovery.source.startswith(back)
+    assert await quiet(stub, group) == []
+    async with bot.uow_factory() as uow:
+        kinds = (
+            await uow.session.scalars(
+                select(models.Notification.kind).where(models.Notification.status == "sent")
+            )
+        ).all()
+    assert sorted(kinds) == ["margin", "margin"]
+
+
+async def test_fx_command_shows_rates_and_sets_an_override(bot: BotHarness, ecb: EcbServer) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en", started=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, members=[(owner, "owner")])
+        owner.active_team_id = team.id
+        await add_channel(uow, team, currency="USD")
+        await uow.commit()
+    refreshed = await bot.ask(alice, "/fx refresh")
+    assert "ECB rates of Nov 25, 2026 loaded (29 currencies)" in refreshed.text
+    shown = await bot.ask(alice, "/fx")
+    assert "1 CNY = 0.13813 USD · ECB, Nov 25, 2026 · via EUR" in shown.text
+    wrong = await bot.ask(alice, "/fx set USD CNY seven")
+    assert "“seven” is not a rate" in wrong.text and "/fx set USD CNY 7.10" in wrong.text
+    saved = await bot.ask(alice, "/fx set USD CNY 7.10")
+    assert "1 USD = 7.1 CNY" in saved.text and "manual" in saved.text
+    removed = await bot.ask(alice, "/fx unset USD CNY")
+    assert "removed" in removed.text
+
+
+# -- Telegram's limits -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manual() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def limited(manual: ManualClock) -> AsyncIterator[BotApiStub]:
+    """Telegram's limits on, measured on a clock the dispatcher's pacer shares."""
+    async with BotApiStub(rate_limits=True, clock=manual) as running:
+        yield running
+
+
+async def test_two_thousand_notices_to_groups_and_private_chats_meet_no_429(
+    limited: BotApiStub, database: TestDatabase, manual: ManualClock
+) -> None:
+    from bot.clock import SystemClock
+
+    stub = limited
+    groups = [stub.create_group(f"G{i}", with_bot=True) for i in range(100)]
+    people = [stub.create_user(f"P{i}", started=True) for i in range(200)]
+    harness = BotHarness(stub, make_settings(stub, database), SystemClock())
+    now = harness.clock.now()
+    async with harness.uow_factory() as uow:
+        group_team = await add_team(uow, name="Groups")
+        for group in groups:
+            await bind(uow, group_team, group.id, title=group.title or "")
+        users = [await add_user(uow, p.id, name=p.first_name) for p in people]
+        people_team = await add_team(uow, name="People", members=[(u, "viewer") for u in users])
+        for team, count in ((group_team, 10), (people_team, 5)):
+            for n in range(count):
+                await enqueue(
+                    uow,
+                    base_key=f"load:{team.id}:{n}",
+                    team_id=team.id,
+                    kind=NoticeKind.MARGIN,
+                    payload={
+                        "sku": f"S{n}",
+                        "campaign": team.name,
+                        "below": True,
+                        "currency": "USD",
+                        "campaign_id": 1,
+                    },  # fmt: skip
+                    due_at=now,
+                    expires_at=None,
+                    now=now,
+                )
+        await uow.commit()
+        total = await uow.session.scalar(select(func.count(models.Notification.id)))
+    assert total == 2000
+
+    app_started = time.monotonic()
+    harness.app = None
+    from bot.app import build_application, start_polling
+
+    app = build_application(harness.settings, clock=harness.clock)
+    app.bot_data[RUNTIME_KEY].extras[TIMER_KEY] = VirtualTimer(manual, manual.advance)
+    await start_polling(app, poll_timeout=2)
+    harness.app = app
+    try:
+
+        async def all_sent() -> bool:
+            async with harness.uow_factory() as uow:
+                sent = await uow.session.scalar(
+                    select(func.count(models.Notification.id)).where(
+                        models.Notification.status == "sent"
+                    )
+                )
+            return sent == 2000
+
+        await eventually(all_sent, timeout=240, interval=0.5)
+        elapsed = time.monotonic() - app_started
+    finally:
+        await harness.close()
+    assert stub.count_429 == 0
+    assert sum(len(stub.messages(g)) for g in groups) == 1000
+    assert sum(len(stub.messages(p)) for p in people) == 1000
+    texts = [m.text for p in people for m in stub.messages(p)]
+    assert len({(t, c) for t, c in zip(texts, range(len(texts)), strict=True)}) == 1000
+    print(f"2,000 notices in {elapsed:.1f} s real time, {manual() - 1000.0:.1f} s virtual")
+    per_person = {len(stub.messages(p)) for p in people}
+    assert per_person == {5}
+    assert re.search(r"S\d", texts[0])
