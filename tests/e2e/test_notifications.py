@@ -184,8 +184,11 @@ async def test_an_fx_refresh_warns_the_group_once_in_its_language(
     replies = [m for m in first if "loaded" in m.text]  # Alice reads English
     (warning,) = [m for m in first if m not in replies]
     assert len(replies) == 1
-    headline = de("⚠️ <b>{sku}</b> in <b>{campaign}</b> is now planned under its floor.",
-                  sku="A1", campaign="Black Friday")  # fmt: skip
+    headline = de(
+        "⚠️ <b>{sku}</b> in <b>{campaign}</b> is now planned under its floor.",
+        sku="A1",
+        campaign="Black Friday",
+    )
     assert warning.source is not None and warning.source.startswith(headline)
     assert de.money(Decimal("9.99"), "USD") in warning.text
     assert de.money(Decimal("10.24"), "USD") in warning.text
@@ -199,8 +202,11 @@ async def test_an_fx_refresh_warns_the_group_once_in_its_language(
     ecb.publish("2026-11-11", CNY="7.6247")
     last = await bot.send(alice, "/fx refresh", chat=group, replies=2)
     (recovery,) = [m for m in last if "loaded" not in m.text]
-    back = de("✅ <b>{sku}</b> in <b>{campaign}</b> is back above its floor.",
-              sku="A1", campaign="Black Friday")  # fmt: skip
+    back = de(
+        "✅ <b>{sku}</b> in <b>{campaign}</b> is back above its floor.",
+        sku="A1",
+        campaign="Black Friday",
+    )
     assert recovery.source is not None and recovery.source.startswith(back)
     assert await quiet(stub, group) == []
     async with bot.uow_factory() as uow:
@@ -277,7 +283,7 @@ async def test_two_thousand_notices_to_groups_and_private_chats_meet_no_429(
                         "below": True,
                         "currency": "USD",
                         "campaign_id": 1,
-                    },  # fmt: skip
+                    },
                     due_at=now,
                     expires_at=None,
                     now=now,
