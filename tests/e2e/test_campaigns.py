@@ -466,3 +466,19 @@ async def test_newcampaign_without_a_channel_says_what_to_do_first(harness: BotH
     reply = await harness.ask(zoe, "/newcampaign name=X start=2026-12-01 end=2026-12-02")
     assert "/channel add temu-us-semi" in reply.text
     assert await count(harness, FlowState) == 0 and await count(harness, Campaign) == 0
+
+
+async def test_a_voucher_blocked_by_a_sku_under_its_floor(harness: BotHarness) -> None:
+    ana, _team = await seeded(harness)
+    await harness.ask(ana, ONE_LINE)
+    await harness.ask(ana, "/enroll 1 S01 S02")
+    alone = await harness.ask(ana, "/voucher 1 value=5")
+    match = re.search(r"safe from orders of \$([0-9]+\.[0-9]{2})", alone.text)
+    assert match is not None
+    await harness.ask(ana, "/enroll 1 S00 price=9.00")  # under its floor: no headroom
+    blocked = await harness.ask(ana, "/voucher 1 value=5")
+    assert "No voucher is safe: S00" in blocked.text
+    assert f"Without them, a $5.00 voucher is safe from orders of ${match.group(1)}." in (
+        blocked.text
+    )
+    assert "Save on the campaign" not in blocked.button_texts
