@@ -703,10 +703,9 @@ class Dispatcher:
         timer = self.pacer.timer
         started = timer.monotonic()
         budget_end = started + self.pass_budget
-        renew_every = self.lease.total_seconds() / 3
-        renew_at = started + renew_every
         if not await self._housekeeping(report):
             return
+        heartbeat = asyncio.create_task(self._heartbeat())
         self._forget()  # bindings, members and languages may have changed since
         queues = _Queues()
         busy: set[int] = set()
@@ -717,9 +716,6 @@ class Dispatcher:
         try:
             while keep_going():
                 now_m = timer.monotonic()
-                if now_m >= renew_at:
-                    await self._renew()
-                    renew_at = now_m + renew_every
                 over_budget = now_m >= budget_end
                 low_water = max(self.batch // 2, 1)
                 may_claim = not over_budget and (not exhausted or now_m - last_claim >= 1.0)
@@ -757,6 +753,9 @@ class Dispatcher:
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
             leftover = queues.drain()
             if leftover:
                 report.released += len(leftover)
@@ -818,10 +817,17 @@ class Dispatcher:
                 lease=self.lease,
             )
 
-    async def _renew(self) -> None:
-        async with self.uow_factory() as uow:
-            await renew(uow, self.worker_id, self.clock.now(), self.lease)
-            await uow.commit()
+    async def _heartbeat(self) -> None:
+        """Renew this pass's leases every third of a lease, in real time, whatever the
+        pass is waiting for (a slow send must not let another process take its rows)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                async with self.uow_factory() as uow:
+                    await renew(uow, self.worker_id, self.clock.now(), self.lease)
+                    await uow.commit()
+            except DBAPIError:
+                log.warning("could not renew the dispatcher's leases", exc_info=True)
 
     # -- one notice -------------------------------------------------------------------------
 

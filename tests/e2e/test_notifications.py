@@ -324,3 +324,35 @@ async def test_two_thousand_notices_to_groups_and_private_chats_meet_no_429(
     per_person = {len(stub.messages(p)) for p in people}
     assert per_person == {5}
     assert re.search(r"S\d", texts[0])
+
+
+async def test_jobs_run_however_late(bot: BotHarness) -> None:
+    """APScheduler's default skips a run more than a second late; ours never do."""
+    from datetime import UTC, datetime
+
+    from bot.jobs.dispatcher import JOB_KWARGS
+
+    assert bot.app is not None and bot.app.job_queue is not None
+    job_queue = bot.app.job_queue
+    jobs = {job.name: job for job in job_queue.jobs()}
+    assert {"dispatch-tick", "margin-scan", "fx-refresh"} <= set(jobs)
+    for job in jobs.values():
+        assert job.job.misfire_grace_time is None and job.job.coalesce
+    ran: list[str] = []
+
+    async def ours(context: object) -> None:
+        ran.append("late")
+
+    async def default(context: object) -> None:
+        ran.append("default")
+
+    late = datetime.now(UTC) - timedelta(seconds=10)  # e.g. the event loop was blocked
+    job_queue.run_once(ours, when=late, job_kwargs=JOB_KWARGS)
+    job_queue.run_once(default, when=late)
+    await eventually(lambda: _ran(ran), timeout=5)
+    await asyncio.sleep(0.3)
+    assert ran == ["late"]  # the default one was silently dropped
+
+
+async def _ran(ran: list[str]) -> bool:
+    return bool(ran)

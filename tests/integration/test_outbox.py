@@ -425,3 +425,40 @@ async def test_downtime_late_notices_are_sent_with_a_note_or_expire(
             "still-useful:chat:1": "sent",
             "too-late:chat:1": "expired",
         }
+
+
+async def test_a_slow_send_keeps_its_lease_alive(uow_factory: UnitOfWorkFactory) -> None:
+    """Another process must not take over a row whose send is merely slow."""
+    from bot.clock import SystemClock
+
+    clock = SystemClock()
+    async with uow_factory() as uow:
+        await add_notices(uow, None, [("slow:chat:-8", -8, clock.now())])
+        await uow.commit()
+    calls: list[str] = []
+
+    async def slowly(chat: int, thread: int, text: str) -> SendResult:
+        calls.append(text)
+        await asyncio.sleep(1.5)
+        return SendResult(Outcome.SENT, message_id=1)
+
+    lease = timedelta(seconds=0.6)
+    mine = Dispatcher(
+        uow_factory, FakeSender(slowly), clock, renderer=key_renderer,
+        pacer=Pacer(fast_limits()), lease=lease,
+    )  # fmt: skip
+    other = Dispatcher(
+        uow_factory, FakeSender(slowly), clock, renderer=key_renderer,
+        pacer=Pacer(fast_limits()), lease=lease, worker_id="elsewhere:1:abc",
+    )  # fmt: skip
+
+    async def meanwhile() -> None:
+        await asyncio.sleep(0.1)
+        for _ in range(8):
+            await other.run()
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(mine.run(), meanwhile())
+    assert calls == ["notice slow:chat:-8"]
+    async with uow_factory() as uow:
+        assert (await notice(uow, "slow")).status == "sent"
