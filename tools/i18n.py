@@ -34,6 +34,8 @@ def load(locale: str) -> Catalog:
 
 
 def save(catalog: Catalog, locale: str) -> None:
+    # a fuzzy header makes `pybabel compile` skip the whole catalog
+    catalog.fuzzy = False
     with po_path(locale).open("wb") as f:
         write_po(f, catalog, width=100, omit_header=False, ignore_obsolete=True)
 
@@ -109,7 +111,7 @@ def apply(path: str) -> None:
             message.string = tuple(value) if isinstance(value, list) else value
             message.flags.discard("fuzzy")
             changed += 1
-        if changed:  # only touch catalogs this file translates (parallel translators)
+        if changed or catalog.fuzzy:  # only touch catalogs this file changes
             save(catalog, locale)
         print(f"{locale}: {changed} set")
 

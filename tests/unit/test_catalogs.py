@@ -126,6 +126,12 @@ def test_plural_forms_fit_the_language(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_catalog_header_is_not_fuzzy(locale: str) -> None:
+    """`pybabel compile` skips a catalog whose header is fuzzy (and still exits 0)."""
+    assert not load(locale).fuzzy
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
 def test_catalog_compiles(locale: str) -> None:
     buffer = BytesIO()
     write_mo(buffer, load(locale))
