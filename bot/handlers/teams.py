@@ -18,7 +18,6 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.db.models import Team
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingKind, Role
 from bot.domain.errors import N_, NotAllowed, UserInputError
@@ -26,9 +25,11 @@ from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.onboarding import START_HOOKS
 from bot.i18n import Translator
+from bot.jobs import wake_dispatcher
 from bot.services import access as access_service
 from bot.services import chats, teams, users
 from bot.services.access import team_for
+from bot.services.notifications import notify_binding_lost
 from bot.services.teams import Member
 from bot.views import teams as views
 from bot.views.callbacks import BadCallbackData, decode, pattern
@@ -421,7 +422,7 @@ async def my_chat_member(update: Update, context: BotContext) -> None:
                 chat.id, views.introduce_in_group(context.t, context.bot.username)
             )
     elif was and not now_present:
-        await _chat_gone(context, chat.id, chat.title or "")
+        await _chat_gone(context, chat.id)
 
 
 async def _offer_channel(context: BotContext, change: ChatMemberUpdated) -> None:
@@ -440,27 +441,14 @@ async def _offer_channel(context: BotContext, change: ChatMemberUpdated) -> None
         log.info("could not offer a channel link to %s: %s", adder.id, exc)
 
 
-async def _chat_gone(context: BotContext, chat_id: int, title: str) -> None:
-    """Unbind the chat and tell each bound team's owners privately."""
+async def _chat_gone(context: BotContext, chat_id: int) -> None:
+    """Unbind the chat; the owners of each bound team are told privately (via the outbox)."""
+    now = context.runtime.clock.now()
     async with context.uow() as uow:
-        bindings = await chats.mark_chat_gone(uow, chat_id)
-        notices = []
-        for binding in bindings:
-            team = await uow.session.get(Team, binding.team_id)
-            if team is None:
-                continue
-            for owner in await teams.owners_of(uow, team.id):
-                if owner.blocked_at is None:
-                    owner_t = Translator(
-                        owner.locale or team.locale, owner.timezone or team.timezone
-                    )
-                    notices.append((owner.id, views.removed_from_chat(owner_t, title, team)))
+        for binding in await chats.mark_chat_gone(uow, chat_id):
+            await notify_binding_lost(uow, binding, now)
         await uow.commit()
-    for user_id, text in notices:
-        try:
-            await context.bot.send_message(user_id, text)
-        except TelegramError as exc:
-            log.info("could not tell owner %s about a removed chat: %s", user_id, exc)
+    wake_dispatcher(context.application)
 
 
 async def chat_migrated(update: Update, context: BotContext) -> None:

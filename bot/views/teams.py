@@ -210,15 +210,6 @@ def offer_channel_link(_: Translator, title: str, team: Team, chat_id: int) -> R
     )
 
 
-def removed_from_chat(_: Translator, title: str, team: Team) -> str:
-    return _(
-        "I was removed from {title}, so notices of <b>{team}</b> now go to members' private "
-        "chats. Add me back and run /link to change that.",
-        title=h(title),
-        team=h(team.name),
-    )
-
-
 def cancelled(_: Translator) -> Rendered:
     return _("Cancelled."), None
 

@@ -203,7 +203,7 @@ async def test_group_binding_topics_outsiders_and_supergroup_upgrade(harness: Bo
 
     stub.remove_bot_from_group(new_id, by=alice)
     told = await stub.wait_for_message(alice, timeout=10)
-    assert "removed" in told.text and "Acme" in told.text
+    assert "no longer post in Acme sellers" in told.text and "Acme" in told.text
     async with harness.uow_factory() as uow:
         binding = await uow.session.scalar(
             select(ChatBinding).where(ChatBinding.team_id == team_id)
