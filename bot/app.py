@@ -104,22 +104,28 @@ async def start_polling(app: BotApplication, *, poll_timeout: int = 10) -> None:
 WEBHOOK_PATH = "telegram"
 
 
-async def start_webhook(app: BotApplication, settings: Settings) -> None:
-    """Webhook mode inside a running loop (tests); `campaignbot run` uses run_webhook.
-    Telegram sends the secret back in a header; PTB refuses requests without it."""
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for PTB's run_webhook/start_webhook. Telegram sends the secret back in
+    a header; PTB refuses requests without it."""
     assert settings.webhook_url and settings.webhook_secret is not None
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+async def start_webhook(app: BotApplication, settings: Settings) -> None:
+    """Webhook mode inside a running loop (tests); `campaignbot run` uses run_webhook."""
+    options = webhook_options(settings)
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=WEBHOOK_PATH,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
-    )
+    await app.updater.start_webhook(**options)
     await app.start()
 
 

@@ -66,22 +66,14 @@ def cmd_run(_args: argparse.Namespace) -> int:
     configure_logging(settings)
     from telegram import Update
 
-    from bot.app import WEBHOOK_PATH, build_application
+    from bot.app import build_application, webhook_options
     from bot.db.migrate import upgrade
 
     settings.ensure_data_dir()
     upgrade(settings.database_url)
     application = build_application(settings)
     if settings.webhook_url:
-        assert settings.webhook_secret is not None  # Settings requires it with a URL
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=WEBHOOK_PATH,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         # run_polling stops gracefully on SIGINT and SIGTERM
         application.run_polling(allowed_updates=Update.ALL_TYPES)

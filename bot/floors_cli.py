@@ -43,6 +43,7 @@ from bot.pricing import (
     parse_decimal,
     parse_percent,
 )
+from bot.pricing.fields import cell_text
 from bot.pricing.floors import CostRow, GcPause
 
 __all__ = ["COLUMNS", "add_floors_parser", "build_parser", "main", "run_floors"]
@@ -233,22 +234,6 @@ def _csv_table(path: Path) -> Iterator[_Table]:
         yield _Table(reader, lambda: reader.line_num)  # iterating the reader directly: C speed
 
 
-def _xlsx_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
 @contextmanager
 def _xlsx_table(path: Path) -> Iterator[_Table]:
     import openpyxl  # only XLSX input pays for the import
@@ -262,7 +247,7 @@ def _xlsx_table(path: Path) -> Iterator[_Table]:
     def rows() -> Iterator[list[str]]:
         for values in workbook.worksheets[0].iter_rows(values_only=True):
             position[0] += 1  # read-only sheets yield empty rows too, so this is the row
-            yield [_xlsx_text(value) for value in values]
+            yield [cell_text(value) for value in values]
 
     try:
         yield _Table(rows(), lambda: position[0])

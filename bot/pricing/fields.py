@@ -129,7 +129,7 @@ def apply_channel_overrides(
 
 
 # SKU fields a file may carry (SPEC §3.0); `sku` and `unit_cost` are required.
-SKU_FIELDS = (
+SKU_COST_FIELDS = (
     "sku",
     "name",
     "unit_cost",
@@ -138,9 +138,9 @@ SKU_FIELDS = (
     "first_mile",
     "other_cost",
     "duty_rate",
-    "list_price",
-    "lowest_30d",
 )
+LISTING_FIELDS = ("list_price", "lowest_30d")
+SKU_FIELDS = SKU_COST_FIELDS + LISTING_FIELDS
 REQUIRED_SKU_FIELDS = ("sku", "unit_cost")
 _ZERO = Decimal(0)
 _MEMO_LIMIT = 10_000
@@ -390,3 +390,20 @@ class SkuRowParser:
             if list_price is None and text:
                 list_price = self._price(text, "list_price")
         return sku, (unit_cost, packaging, first_mile, other_cost, duty_rate, currency, list_price)
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell (openpyxl value) as the text the field parsers read."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)

@@ -40,6 +40,7 @@ from bot.pricing import (
     minor_unit,
     parse_decimal,
 )
+from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS, cell_text
 from bot.services import margins
 from bot.services.access import TeamAccess
 from bot.services.arguments import TOO_LONG, UNKNOWN_CHANNEL
@@ -52,18 +53,8 @@ MAX_NAME_LENGTH = 256
 FORMAT_VERSION = 1
 
 # SKU fields of a catalogue file, in export order; listing fields come per channel.
-COST_FIELDS = (
-    "sku",
-    "name",
-    "unit_cost",
-    "cost_currency",
-    "packaging",
-    "first_mile",
-    "other_cost",
-    "duty_rate",
-)
+COST_FIELDS = SKU_COST_FIELDS
 VALUE_FIELDS = COST_FIELDS[1:]  # what an import may set on a SKU
-LISTING_FIELDS = ("list_price", "lowest_30d")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Header names accepted besides the field names, per shipped locale. Compared after
@@ -260,22 +251,6 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         ) from None
 
 
-def _xlsx_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     import openpyxl  # only XLSX pays for the import
 
@@ -287,7 +262,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         ) from None
     try:
         for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_xlsx_cell(value) for value in values]
+            yield [cell_text(value) for value in values]
     finally:
         workbook.close()
 

@@ -115,16 +115,7 @@ class SkuData:
     duty_rate: Decimal
 
     def cost(self) -> SkuCost:
-        return SkuCost(
-            sku=self.code,
-            name=self.name or None,
-            unit_cost=self.unit_cost,
-            cost_currency=self.cost_currency,
-            packaging=self.packaging,
-            first_mile=self.first_mile,
-            other_cost=self.other_cost,
-            duty_rate=self.duty_rate,
-        )
+        return pricing_inputs.sku_cost(self)
 
 
 class ListingPrices(NamedTuple):

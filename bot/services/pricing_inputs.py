@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -32,7 +33,28 @@ from bot.pricing.fx import ECB_SOURCE, MANUAL_SOURCE
 LOWEST_PRICE_WINDOW = timedelta(days=30)
 
 
-def sku_cost(row: models.Sku) -> SkuCost:
+class SkuCostRow(Protocol):
+    """The cost columns of a SKU: an ORM row or a lighter row read for a plan."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit_cost(self) -> Decimal: ...
+    @property
+    def cost_currency(self) -> str: ...
+    @property
+    def packaging(self) -> Decimal: ...
+    @property
+    def first_mile(self) -> Decimal: ...
+    @property
+    def other_cost(self) -> Decimal: ...
+    @property
+    def duty_rate(self) -> Decimal: ...
+
+
+def sku_cost(row: SkuCostRow) -> SkuCost:
     return SkuCost(
         sku=row.code,
         name=row.name or None,
