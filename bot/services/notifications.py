@@ -75,9 +75,9 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
@@ -854,29 +854,52 @@ class Dispatcher:
     async def _prepare_many(
         self, items: Sequence[tuple[Claimed, PassReport]]
     ) -> list[_Prepared | None]:
+        """Check, render and mark in flight a batch of claimed rows, in one transaction.
+        Rows are read as plain column values (transient copies for the renderer) and
+        written with set-based statements: no ORM bookkeeping on the hot path."""
+        table = cast(Table, Notification.__table__)
         async with self.uow_factory() as uow:
             ids = [item.id for item, _ in items]
-            rows = {
-                row.id: row
-                for row in (
-                    await uow.session.scalars(select(Notification).where(Notification.id.in_(ids)))
-                ).all()
-            }
+            result = await uow.session.execute(select(table).where(table.c.id.in_(ids)))
+            rows = {m["id"]: Notification(**dict(m)) for m in result.mappings()}
             now = self.clock.now()
-            prepared = [
-                await self._prepare_row(uow, rows.get(item.id), report, now)
-                for item, report in items
-            ]
+            ready: dict[int, _Prepared] = {}
+            for item, report in items:
+                found = await self._prepare_row(uow, rows.get(item.id), report, now)
+                if found is not None:
+                    ready[found.id] = found
+            if ready:  # in flight from now: a crash after this may have sent them
+                marked = await uow.session.execute(
+                    update(table)
+                    .where(
+                        table.c.id.in_(list(ready)),
+                        table.c.status == Status.SENDING,
+                        table.c.leased_by == self.worker_id,
+                    )
+                    .values(
+                        attempts=table.c.attempts + 1,
+                        attempt_started_at=now,
+                        lease_until=now + self.lease,
+                        updated_at=now,
+                    )
+                    .returning(table.c.id)
+                )
+                still_ours = set(marked.scalars().all())
+            else:
+                still_ours = set()
             await uow.commit()
-            return prepared
+            return [ready.get(item.id) if item.id in still_ours else None for item, _ in items]
 
     async def _prepare_row(
         self, uow: UnitOfWork, row: Notification | None, report: PassReport, now: datetime
     ) -> _Prepared | None:
+        """`row` is a transient copy: settling writes through `_settle_by_id`."""
         if row is None or row.status != Status.SENDING or row.leased_by != self.worker_id:
             return None  # our lease was taken over
         if row.expires_at is not None and now >= row.expires_at:
-            self._settle(row, Status.EXPIRED, now, "expired before it could be sent")
+            await self._settle_by_id(
+                uow, row.id, Status.EXPIRED, now, "expired before it could be sent"
+            )
             report.expired += 1
             return None
         if (
@@ -886,7 +909,7 @@ class Dispatcher:
         ):
             moved = await reroute(uow, row, now)
             reason = "re-routed: the team's targets changed" if moved else "no target left"
-            self._settle(row, Status.CANCELLED, now, reason)
+            await self._settle_by_id(uow, row.id, Status.CANCELLED, now, reason)
             report.rerouted += 1
             self._again = True  # the new rows are due now
             return None
@@ -895,18 +918,26 @@ class Dispatcher:
             text = await self.renderer(uow, row, reader, now)
         except Exception:
             log.exception("could not render notice %s (%s)", row.id, row.key)
-            self._settle(row, Status.FAILED, now, "could not be rendered")
+            await self._settle_by_id(uow, row.id, Status.FAILED, now, "could not be rendered")
             report.failed += 1
             return None
         if text is None:
-            self._settle(row, Status.CANCELLED, now, "nothing to say any more")
+            await self._settle_by_id(uow, row.id, Status.CANCELLED, now, "nothing to say any more")
             report.cancelled += 1
             return None
-        row.attempts += 1
-        row.attempt_started_at = now
-        row.lease_until = now + self.lease
-        row.updated_at = now
         return _Prepared(row.id, row.chat_id, row.thread_id or 0, text)
+
+    async def _settle_by_id(
+        self, uow: UnitOfWork, row_id: int, status: Status, now: datetime, error: str
+    ) -> None:
+        await uow.session.execute(
+            update(Notification)
+            .where(Notification.id == row_id)
+            .values(
+                status=status, last_error=error, lease_until=None, leased_by=None, updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     async def _team_targets(self, uow: UnitOfWork, team_id: int) -> list[Target]:
         """The team's targets, remembered for the pass (forgotten when a chat is lost)."""
@@ -977,7 +1008,8 @@ class Dispatcher:
     ) -> list[None]:
         try:
             await self._record_batch(items)
-        except DBAPIError:
+        except Exception:
+            log.warning("recording %d outcomes at once failed; one by one", len(items))
             if len(items) == 1:
                 await self._record_alone(items[0])
             else:  # one bad row must not hold up the others' records
@@ -990,7 +1022,8 @@ class Dispatcher:
             try:
                 await self._record_batch([item])
                 return
-            except DBAPIError:
+            except Exception:
+                log.warning("could not record a notice's outcome", exc_info=True)
                 await asyncio.sleep(0.2 * (attempt + 1))
         prepared, result, _report = item
         log.error("could not record the outcome of notice %s: %s", prepared.id, result.outcome)
@@ -1006,20 +1039,43 @@ class Dispatcher:
     async def _record_batch(
         self, items: Sequence[tuple[_Prepared, SendResult, PassReport]]
     ) -> None:
+        sent = [item for item in items if item[1].outcome is Outcome.SENT]
+        others = [item for item in items if item[1].outcome is not Outcome.SENT]
+        counts: list[tuple[PassReport, str]] = []
         async with self.uow_factory() as uow:
-            ids = [prepared.id for prepared, _, _ in items]
-            rows = {
-                row.id: row
-                for row in (
-                    await uow.session.scalars(select(Notification).where(Notification.id.in_(ids)))
-                ).all()
-            }
             now = self.clock.now()
-            counts: list[tuple[PassReport, str]] = []
-            for prepared, result, report in items:
-                row = rows.get(prepared.id)
-                if row is not None:
-                    counts.append((report, await self._apply(uow, row, result, now)))
+            if sent:  # the common case, in one executemany (Core: no ORM bookkeeping)
+                table = cast(Table, Notification.__table__)
+                await uow.session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        status=Status.SENT,
+                        sent_at=now,
+                        telegram_message_id=bindparam("message_id"),
+                        lease_until=None,
+                        updated_at=now,
+                    ),
+                    [
+                        {"row_id": prepared.id, "message_id": result.message_id}
+                        for prepared, result, _ in sent
+                    ],
+                )
+                counts += [(report, "sent") for _, _, report in sent]
+            if others:
+                ids = [prepared.id for prepared, _, _ in others]
+                rows = {
+                    row.id: row
+                    for row in (
+                        await uow.session.scalars(
+                            select(Notification).where(Notification.id.in_(ids))
+                        )
+                    ).all()
+                }
+                for prepared, result, report in others:
+                    row = rows.get(prepared.id)
+                    if row is not None:
+                        counts.append((report, await self._apply(uow, row, result, now)))
             await uow.commit()
         for report, field_name in counts:
             setattr(report, field_name, getattr(report, field_name) + 1)

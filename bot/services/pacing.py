@@ -76,7 +76,7 @@ class PacerLimits:
     group_burst: int = 18  # Telegram tolerates about 20; one less covers the in-flight message
     private_per_second: float = 1.0
     private_burst: int = 1
-    in_flight: int = 8  # K: sends in flight at once (burst + K ≤ 30)
+    in_flight: int = 16  # K: sends in flight at once (burst + K ≤ 30)
 
 
 class TokenBucket:

@@ -151,7 +151,7 @@ async def test_a_sigkill_mid_dispatch_loses_nothing_and_repeats_at_most_the_in_f
     groups = [stub.create_group(f"Shop {i}", with_bot=True) for i in range(50)]
     total = await queue_notices(uow_factory, groups, per_group=10)
     assert total == 500
-    settings = {"DISPATCH_RATE_PER_SECOND": "60"}
+    settings = {"DISPATCH_RATE_PER_SECOND": "150"}
 
     async with bot_process(stub, database, tmp_path, "first", **settings) as first:
         await eventually(lambda: _at_least(stub, groups, 120), timeout=60, interval=0.02)
@@ -234,7 +234,7 @@ def _webhook() -> dict[str, str]:
         "WEBHOOK_SECRET": "test-secret_123",
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(free_port()),
-        "DISPATCH_RATE_PER_SECOND": "60",
+        "DISPATCH_RATE_PER_SECOND": "150",
     }
 
 
