@@ -137,6 +137,13 @@ def summary(_: Translator, data: ReminderData, lines: Sequence[SkuLine]) -> str:
     return "\n".join(parts)
 
 
+def _rate(value: Decimal) -> Decimal:
+    """Six significant digits: 0.150457, 7.62470 → 7.6247."""
+    if not value:
+        return value
+    return value.quantize(Decimal(1).scaleb(value.adjusted() - 5)).normalize()
+
+
 def _cause(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
     kind = cause.get("kind")
     old, new = cause.get("from"), cause.get("to")
@@ -148,8 +155,8 @@ def _cause(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) 
             "FX moved from 1 {base} = {old} {quote} to {new} {quote}",
             base=h(pair[0]),
             quote=h(pair[1]),
-            old=_.number(Decimal(str(old))),
-            new=_.number(Decimal(str(new))),
+            old=_.number(_rate(Decimal(str(old)))),
+            new=_.number(_rate(Decimal(str(new)))),
         )
         if cause.get("date"):
             text += " " + _("(ECB, {date})", date=_.date(date.fromisoformat(str(cause["date"]))))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from bot.clock import FakeClock
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
+from bot.i18n import Translator
 from bot.services import margins, reminders
 from bot.services.notices import render_notice
 from bot.services.notifications import Dispatcher
@@ -275,7 +276,15 @@ async def test_the_warning_renders_in_the_groups_language(uow_factory: UnitOfWor
     await dispatcher.run()
     (text,) = sender.texts(-2000 - s.team_id)
     assert "9,99" in text and "10,24" in text  # German number formatting
-    assert "0,1505" in text or "0,15045714" in text
+    de = Translator("de")
+    moved = de(
+        "FX moved from 1 {base} = {old} {quote} to {new} {quote}",
+        base="CNY",
+        quote="USD",
+        old=de.number(Decimal("0.13813")),
+        new=de.number(Decimal("0.150457")),
+    )
+    assert moved in text
 
 
 # -- the daily digest, across daylight saving time ----------------------------------------------
