@@ -15,6 +15,7 @@ run only when the job's grace time is not None) and PTB 22.8 (`JobQueue.run_*` p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from datetime import timedelta
@@ -140,7 +141,10 @@ async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("dispatcher pass failed")
         return
     if not report.skipped and application.running:
-        _schedule_wake(application, dispatcher, report)
+        try:
+            _schedule_wake(application, dispatcher, report)
+        except Exception:  # the tick still comes: nothing is lost
+            log.exception("could not schedule the next dispatcher wake-up")
 
 
 def _schedule_wake(
@@ -152,7 +156,8 @@ def _schedule_wake(
     if job_queue is None:
         return
     for job in job_queue.get_jobs_by_name(WAKE_NAME):
-        job.schedule_removal()
+        with contextlib.suppress(Exception):  # another pass may have removed it just now
+            job.schedule_removal()
     if report.more_due:
         delay = 0.0
     elif report.next_due is not None:

@@ -50,7 +50,8 @@ def when(_: Translator, moment: datetime, market_zone: str | None = None) -> str
 def duration(_: Translator, moment: datetime, now: datetime) -> str:
     """'3 days', '24 hours', '2 hours' in the reader's language."""
     delta = max(moment - now, timedelta(0))
-    return format_timedelta(delta, threshold=0.9, locale=_.locale)
+    # threshold 2: "24 hours", "23 hours", "3 days" (a unit is used from two of it)
+    return format_timedelta(delta, threshold=2, locale=_.locale)
 
 
 def money(_: Translator, amount: Decimal | str | None, currency: str) -> str:

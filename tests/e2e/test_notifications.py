@@ -98,7 +98,7 @@ async def test_a_deadline_given_in_los_angeles_is_reminded_in_shanghai(
 
     shanghai, los_angeles = Translator("en", "Asia/Shanghai"), Translator("en", "UTC")
     deadline = utc(2026, 11, 20, 20)
-    for before, left in ((72, "3 days"), (24, "1 day"), (2, "2 hours")):
+    for before, left in ((72, "3 days"), (24, "24 hours"), (2, "2 hours")):
         clock.set(deadline - timedelta(hours=before))
         (message,) = await stub.wait_for_messages(group, 1, timeout=10)
         assert f"closes in {left}" in message.text
@@ -356,3 +356,47 @@ async def test_jobs_run_however_late(bot: BotHarness) -> None:
 
 async def _ran(ran: list[str]) -> bool:
     return bool(ran)
+
+
+async def test_after_downtime_a_useful_reminder_comes_late_and_a_stale_one_expires(
+    bot: BotHarness, clock: FakeClock
+) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en")
+    group = stub.create_group("Sellers", members=[alice], with_bot=True)
+    deadline, start = utc(2026, 11, 12, 12), utc(2026, 11, 13, 12)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, members=[(owner, "owner")])
+        await bind(uow, team, group.id)
+        channel = await add_channel(uow, team)
+        campaign = await add_campaign(
+            uow,
+            team,
+            channel,
+            name="Singles Day",
+            deadline=deadline,
+            starts_at=start,
+            ends_at=utc(2026, 11, 20),
+        )
+        await reminders.schedule_campaign_notices(uow, campaign, START)
+        await uow.commit()
+    await bot.stop()  # down from here …
+    clock.set(deadline + timedelta(hours=1))  # … until the deadline has passed
+    await bot.start()
+    (late,) = await stub.wait_for_messages(group, 1, timeout=10)
+    assert "starts in 23 hours" in late.text and "Sent late" in late.text
+    assert await quiet(stub, group) == []  # no deadline reminder after the deadline
+    async with bot.uow_factory() as uow:
+        rows = (
+            await uow.session.execute(
+                select(models.Notification.key, models.Notification.status).where(
+                    models.Notification.due_at <= clock.now()
+                )
+            )
+        ).all()
+    assert sorted((key.split(":")[2] + key.split(":")[3], status) for key, status in rows) == [
+        ("deadline-24h", "expired"),
+        ("deadline-2h", "expired"),
+        ("start-24h", "sent"),
+    ]

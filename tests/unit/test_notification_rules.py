@@ -169,7 +169,7 @@ def test_a_reminder_shows_the_readers_time_and_the_markets() -> None:
     )
     reader = Translator("en", "Asia/Shanghai")
     text = views.reminder(reader, data, utc(2026, 11, 19, 20))
-    assert "Black &lt;Friday&gt;" in text and "1 day" in text
+    assert "Black &lt;Friday&gt;" in text and "closes in 24 hours" in text
     assert reader.datetime(data.moment) in text  # Nov 21, 2026, 4:00 AM Asia/Shanghai
     assert reader.datetime(data.moment, "America/Los_Angeles") in text
     same_zone = views.reminder(Translator("en", "America/Los_Angeles"), data, utc(2026, 11, 19))
@@ -215,6 +215,8 @@ def test_late_and_repeat_notes() -> None:
     assert "already got this message" in views.repeat_note(_)
     assert views.duration(_, utc(2026, 11, 20, 12), utc(2026, 11, 17, 12, 0, 5)) == "3 days"
     assert views.duration(_, utc(2026, 11, 20, 12), utc(2026, 11, 20, 10)) == "2 hours"
+    assert views.duration(_, utc(2026, 11, 20, 12), utc(2026, 11, 19, 13)) == "23 hours"
+    assert views.duration(_, utc(2026, 11, 20, 12), utc(2026, 11, 20, 11)) == "60 minutes"
     assert views.duration(_, utc(2026, 11, 20, 12), utc(2026, 11, 20, 12) + timedelta(1)) == (
         "0 seconds"
     )
