@@ -355,3 +355,20 @@ async def test_no_digest_when_the_problem_is_gone(uow_factory: UnitOfWorkFactory
     report = await dispatcher.run()
     assert report.cancelled == 1 and not sender.sent  # priced again: it is above its floor
     assert s.team_id
+
+
+async def test_the_summary_after_the_end_lists_the_plan(uow_factory: UnitOfWorkFactory) -> None:
+    s = await shop(uow_factory)
+    async with uow_factory() as uow:
+        campaign = await uow.session.get(models.Campaign, s.campaign_id)
+        assert campaign is not None
+        await reminders.schedule_campaign_notices(uow, campaign, NOW)
+        await uow.commit()
+        ends_at = campaign.ends_at
+    sender = FakeSender()
+    clock = FakeClock(ends_at + timedelta(minutes=1))  # the bot slept through the campaign
+    report = await Dispatcher(uow_factory, sender, clock, pacer=Pacer(fast_limits())).run()
+    (text,) = sender.texts(-2000 - s.team_id)
+    assert "Black Friday" in text and "has ended" in text
+    assert "1 SKU was enrolled" in text and "<b>A1</b>: planned $9.99, margin 19.5%" in text
+    assert report.expired == 4  # start −24 h, −1 h, at the start, end −2 h: too late now
