@@ -109,7 +109,7 @@ class Translator:
     def number(self, value: Decimal | int, digits: int | None = None) -> str:
         return format_number(value, self.locale, digits)
 
-    def percent(self, fraction: Decimal, digits: int = 1) -> str:
+    def percent(self, fraction: Decimal, digits: int | None = None) -> str:
         return format_percent(fraction, self.locale, digits)
 
     def datetime(self, moment: datetime, zone: str | None = None) -> str:
@@ -132,7 +132,12 @@ def format_number(value: Decimal | int, locale: str, digits: int | None = None) 
     return babel_numbers.format_decimal(value, format=pattern, locale=locale)
 
 
-def format_percent(fraction: Decimal, locale: str, digits: int = 1) -> str:
+def format_percent(fraction: Decimal, locale: str, digits: int | None = None) -> str:
+    """A fraction as a percentage in the locale's style. Without `digits`, with as many
+    decimals as the value needs, up to two: 20 %, 12.5 %, 3.25 %."""
+    if digits is None:
+        exponent = fraction.scaleb(2).normalize().as_tuple().exponent
+        digits = min(max(-exponent, 0), 2) if isinstance(exponent, int) else 0
     pattern = Locale.parse(locale).percent_formats[None].pattern
     # keep the locale's sign placement and spacing; set the number of decimals
     number_part = "#,##0" + ("." + "0" * digits if digits else "")

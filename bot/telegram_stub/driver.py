@@ -1,4 +1,3 @@
-# ruff: noqa: ASYNC109 — waits take timeout= and raise TimeoutError with a diagnosis of what did arrive.
 """The driver API: build a little Telegram, act as its users, read what the bot did.
 
 A test (or the demo's terminal chat) owns one :class:`BotApiStub`. The bot —

@@ -1,4 +1,3 @@
-# ruff: noqa: ASYNC109 — the notifier's timeout is the Bot API's long-poll timeout.
 """The stand-in's state: users, chats, messages, files and the update queue.
 
 Everything here is plain synchronous data manipulated on one event loop, so no

@@ -102,15 +102,6 @@ def when(_: Translator, moment: datetime, market_zone: str) -> str:
     return _("{reader} ({market})", reader=mine, market=_.datetime(moment, market_zone))
 
 
-def pct(_: Translator, fraction: Decimal) -> str:
-    """A percentage with as many decimals as it needs (20 %, 12.5 %, 3.25 %)."""
-    percent = fraction * 100
-    digits = 0
-    while digits < 2 and percent != percent.quantize(Decimal(1).scaleb(-digits)):
-        digits += 1
-    return _.percent(fraction, digits)
-
-
 def rule_text(_: Translator, rule: str) -> str:
     if rule == ReferenceRule.LOWEST_30D:
         return _("the lowest price of the 30 days before the start")
@@ -122,10 +113,10 @@ def subsidy_text(_: Translator, spec: SubsidySpec, currency: str) -> str:
         return _("the platform pays {amount} per unit", amount=_.money(spec.value, currency))
     if spec.kind is SubsidyKind.SHARE and spec.value is not None:
         if spec.cap is None:
-            return _("the platform pays {share} of the discount", share=pct(_, spec.value))
+            return _("the platform pays {share} of the discount", share=_.percent(spec.value))
         return _(
             "the platform pays {share} of the discount, at most {cap} per unit",
-            share=pct(_, spec.value),
+            share=_.percent(spec.value),
             cap=_.money(spec.cap, currency),
         )
     return _("none")
@@ -149,7 +140,7 @@ def rules_lines(
         lines.append(
             _(
                 "Minimum discount: {discount} off {reference}",
-                discount=pct(_, campaign.min_discount),
+                discount=_.percent(campaign.min_discount),
                 reference=rule_text(_, campaign.reference_rule),
             )
         )
@@ -163,7 +154,7 @@ def rules_lines(
     lines.append(
         _("Subsidy: {subsidy}", subsidy=subsidy_text(_, campaign_subsidy(campaign), currency))
     )
-    margin = pct(_, target_margin)
+    margin = _.percent(target_margin)
     lines.append(
         _("Target margin: {margin} (this campaign)", margin=margin)
         if overridden
@@ -522,7 +513,7 @@ def flow_question(
         )
         rows.append([(_("No subsidy"), encode(NEW, step, "none"))])
     elif step == "margin":
-        team = "" if team_margin is None else pct(_, team_margin)
+        team = "" if team_margin is None else _.percent(team_margin)
         text = _(
             "Which target margin should the floors use for this campaign? Write it like "
             "<code>18%</code>, or keep the team's."
@@ -552,7 +543,7 @@ def flow_confirm(
         lines.append(
             _(
                 "Minimum discount: {discount} off {reference}",
-                discount=pct(_, values.min_discount),
+                discount=_.percent(values.min_discount),
                 reference=rule_text(_, values.reference_rule),
             )
         )
@@ -566,10 +557,10 @@ def flow_confirm(
     lines.append(_("Subsidy: {subsidy}", subsidy=subsidy_text(_, values.subsidy, channel.currency)))
     if values.target_margin is not None:
         lines.append(
-            _("Target margin: {margin} (this campaign)", margin=pct(_, values.target_margin))
+            _("Target margin: {margin} (this campaign)", margin=_.percent(values.target_margin))
         )
     else:
-        lines.append(_("Target margin: {margin} (the team's)", margin=pct(_, team_margin)))
+        lines.append(_("Target margin: {margin} (the team's)", margin=_.percent(team_margin)))
     for note in warnings:
         lines.append("⚠️ " + _(note))
     return "\n".join(lines), keyboard(
@@ -616,12 +607,12 @@ def choice_text(
     if choice.mode is PriceMode.SUGGESTED:
         return _(
             "the minimum discount ({discount}) off the reference price",
-            discount=pct(_, campaign.min_discount or Decimal(0)),
+            discount=_.percent(campaign.min_discount or Decimal(0)),
         )
     if choice.mode is PriceMode.MAX:
         return _("the deepest safe discount")
     if choice.mode is PriceMode.DISCOUNT and choice.discount is not None:
-        return _("{discount} off the reference price", discount=pct(_, choice.discount))
+        return _("{discount} off the reference price", discount=_.percent(choice.discount))
     assert choice.price is not None
     return _("a fixed price of {price}", price=_.money(choice.price, currency))
 
@@ -733,7 +724,7 @@ def enrol_line(_: Translator, row: PlanRow, currency: str) -> str:
                 "• {sku} at {price}, margin {margin}",
                 sku=code,
                 price=_.money(row.planned_price, currency),
-                margin=pct(_, row.margin),
+                margin=_.percent(row.margin),
             )
         return _("• {sku} at {price}", sku=code, price=_.money(row.planned_price, currency))
     if row.planned_price is not None:
@@ -806,13 +797,13 @@ def voucher_answer(
             lines.append(
                 _(
                     "The platform funds {share} of the voucher, at most {cap} per order.",
-                    share=pct(_, question.share),
+                    share=_.percent(question.share),
                     cap=money(question.cap),
                 )
             )
         else:
             lines.append(
-                _("The platform funds {share} of the voucher.", share=pct(_, question.share))
+                _("The platform funds {share} of the voucher.", share=_.percent(question.share))
             )
     if result.status is VoucherStatus.NO_LINES:
         lines.append(
@@ -890,7 +881,7 @@ def voucher_answer(
             _(
                 "The tightest SKU is {sku}: its headroom is {headroom} of its price.",
                 sku=f"<code>{h(result.weakest.sku)}</code>",
-                headroom=pct(_, result.weakest.value.quantize(Decimal("0.0001"))),
+                headroom=_.percent(result.weakest.value.quantize(Decimal("0.0001"))),
             )
         )
     lines.append(

@@ -13,7 +13,6 @@ from bot.services.arguments import problem_hint, shown
 from bot.services.catalog import PAGE_SIZE, FloorCard, SkuCard, SkuPage, SkuSaved
 from bot.services.imports import ImportPreview, ImportResult, RowError
 from bot.views.callbacks import encode
-from bot.views.channels import percent
 from bot.views.common import Button, Rendered, h, keyboard
 
 ERRORS_SHOWN = 20
@@ -100,7 +99,7 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
         f"{_(FIELD_NAMES['packaging'])}: {_.money(sku.packaging, ccy)}",
         f"{_(FIELD_NAMES['first_mile'])}: {_.money(sku.first_mile, ccy)}",
         f"{_(FIELD_NAMES['other_cost'])}: {_.money(sku.other_cost, ccy)}",
-        f"{_(FIELD_NAMES['duty_rate'])}: {percent(_, sku.duty_rate)}",
+        f"{_(FIELD_NAMES['duty_rate'])}: {_.percent(sku.duty_rate)}",
         "",
         _("<b>Listings</b>"),
     ]
@@ -156,7 +155,7 @@ def _change_value(_: Translator, field: str, value: object, currency: str | None
     if value is None:
         return "—"
     if field == "duty_rate" and isinstance(value, Decimal):
-        return percent(_, value)
+        return _.percent(value)
     if currency is not None and isinstance(value, Decimal):
         return _.money(value, currency)
     return h(value) if str(value) else "—"
@@ -379,7 +378,7 @@ def _no_price(_: Translator, card: FloorCard) -> str:
     assert reason is not None
     channel = card.channel
     fees = [
-        f"{_(FEE_LABELS[kind])} {percent(_, getattr(channel, kind.value))}"
+        f"{_(FEE_LABELS[kind])} {_.percent(getattr(channel, kind.value))}"
         for kind, share in reason.fee_shares
         if share
     ]
@@ -388,16 +387,16 @@ def _no_price(_: Translator, card: FloorCard) -> str:
             "⚠️ No price covers the fees: {fees} take {total} of net revenue on their own. "
             "Check them with <code>/channel {channel}</code>.",
             fees=", ".join(fees),
-            total=percent(_, reason.fees_share),
+            total=_.percent(reason.fees_share),
             channel=h(channel.name),
         )
     return _(
         "⚠️ No price reaches a {margin} margin: the fees ({fees}) and the margin add up to "
         "{total} of net revenue. Lower the margin (<code>/floor {code} margin=…</code>) or "
         "the channel's fees (<code>/channel {channel}</code>).",
-        margin=percent(_, reason.target_margin),
+        margin=_.percent(reason.target_margin),
         fees=", ".join(fees) or _("none"),
-        total=percent(_, reason.total),
+        total=_.percent(reason.total),
         code=h(card.sku.code),
         channel=h(channel.name),
     )
@@ -415,7 +414,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
             "Channel {channel} ({currency}) · target margin {margin} ({note})",
             channel=f"<b>{h(channel.name)}</b>",
             currency=h(sale),
-            margin=percent(_, card.margin),
+            margin=_.percent(card.margin),
             note=margin_note,
         ),
         "",
@@ -450,7 +449,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
             _(
                 "Duty: {amount} ({rate} of {base}, {basis})",
                 amount=_.money(duty.amount.amount, duty.amount.currency),
-                rate=percent(_, duty.rate),
+                rate=_.percent(duty.rate),
                 base=_.money(duty.base.amount, duty.base.currency),
                 basis=basis,
             )
@@ -465,7 +464,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
         if card.fx_stale:
             fx_line += " " + _("⚠️ stale (older than 3 days)")
         lines.append(fx_line)
-        lines.append(_("FX buffer: {buffer}", buffer=percent(_, landed.fx.buffer)))
+        lines.append(_("FX buffer: {buffer}", buffer=_.percent(landed.fx.buffer)))
     lines.append(_("<b>Landed cost: {amount}</b>", amount=_.money(landed.amount.amount, sale)))
     lines.append("")
     at_floor = floor.at_floor
@@ -478,7 +477,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
         lines.append(_("<b>Fees</b> at the floor price (percent fees {on})", on=on))
         fee_lines = [
             f"{_(FEE_LABELS[fee.kind])}"
-            + (f" {percent(_, fee.rate)}" if fee.rate is not None else "")
+            + (f" {_.percent(fee.rate)}" if fee.rate is not None else "")
             + f": {_.money(fee.amount.amount, sale)}"
             for fee in at_floor.fees
             if fee.amount.amount or fee.rate
@@ -488,7 +487,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
             lines.append(
                 _(
                     "VAT {rate} in the price: {amount}",
-                    rate=percent(_, at_floor.vat_rate),
+                    rate=_.percent(at_floor.vat_rate),
                     amount=_.money(at_floor.vat.amount, sale),
                 )
             )
@@ -502,7 +501,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
         _(
             "<b>Floor: {amount}</b> (keeps {margin} of net revenue)",
             amount=_.money(floor.floor.amount, sale),
-            margin=percent(_, card.margin),
+            margin=_.percent(card.margin),
         )
     )
     lines.append("")
@@ -564,7 +563,7 @@ def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
         _(
             "<b>Deepest discount: {amount} ({percent})</b> → customer price at least {floor}",
             amount=_.money(result.max_discount.amount, sale),
-            percent=percent(_, pct),
+            percent=_.percent(pct),
             floor=_.money(result.customer_floor.amount, sale),
         )
     )

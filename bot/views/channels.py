@@ -54,19 +54,12 @@ KEY_FEES = ("commission", "payment_rate", "returns_rate", "ads_rate")
 FIXED_FEES = ("payment_fixed", "fulfilment_fee", "other_channel_fee")
 
 
-def percent(_: Translator, fraction: Decimal) -> str:
-    """A fraction as a percentage with as many decimals as it has (up to 2): 7.5 %, 15 %."""
-    exponent = fraction.scaleb(2).normalize().as_tuple().exponent
-    digits = min(max(-exponent, 0), 2) if isinstance(exponent, int) else 0
-    return _.percent(fraction, digits)
-
-
 def value_text(_: Translator, field: str, value: object, currency: str) -> str:
     """A channel field's value as the reader should see it."""
     if value is None:
         return "—"
     if field in PERCENT_FIELDS and isinstance(value, Decimal):
-        return percent(_, value)
+        return _.percent(value)
     if field in AMOUNT_FIELDS and isinstance(value, Decimal):
         return _.money(value, currency)
     if isinstance(value, bool):
@@ -80,7 +73,7 @@ def value_text(_: Translator, field: str, value: object, currency: str) -> str:
 
 def fees_summary(_: Translator, channel: Channel) -> str:
     parts = [
-        f"{_(FIELD_LABELS[f])} {percent(_, getattr(channel, f))}"
+        f"{_(FIELD_LABELS[f])} {_.percent(getattr(channel, f))}"
         for f in KEY_FEES
         if getattr(channel, f)
     ]
@@ -96,8 +89,8 @@ def vat_summary(_: Translator, channel: Channel) -> str:
     if not channel.vat_rate:
         return _("no VAT")
     if channel.prices_include_vat:
-        return _("VAT {rate} included", rate=percent(_, channel.vat_rate))
-    return _("VAT {rate} added", rate=percent(_, channel.vat_rate))
+        return _("VAT {rate} included", rate=_.percent(channel.vat_rate))
+    return _("VAT {rate} added", rate=_.percent(channel.vat_rate))
 
 
 def channel_line(_: Translator, channel: Channel) -> str:

@@ -29,7 +29,6 @@ from bot.views.campaigns import (
     MODE_LABELS,
     STATUS_LABELS,
     campaign_subsidy,
-    pct,
     rule_text,
     subsidy_text,
     when,
@@ -159,11 +158,11 @@ def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None
         (_("End"), when(_, campaign.ends_at, zone)),
         (
             _("Minimum discount"),
-            pct(_, campaign.min_discount) if campaign.min_discount else _("none"),
+            _.percent(campaign.min_discount) if campaign.min_discount else _("none"),
         ),
         (_("Reference price"), rule_text(_, campaign.reference_rule)),
         (_("Subsidy"), subsidy_text(_, campaign_subsidy(campaign), plan.currency)),
-        (_("Target margin"), pct(_, plan.pricing.target_margin)),
+        (_("Target margin"), _.percent(plan.pricing.target_margin)),
         (_("Computed at"), _.datetime(plan.computed_at)),
         (_("Enrolled SKUs"), str(len(plan.rows))),
     ]

@@ -11,7 +11,6 @@ from bot.views.campaigns import (
     PICK,
     VOUCHERS,
     back_button,
-    pct,
     rules_lines,
     status_counts,
     status_label,
@@ -50,7 +49,7 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
                 "• {sku} at {price}: margin {margin}",
                 sku=f"<code>{h(row.code)}</code>",
                 price=money(row.planned_price, currency),
-                margin=pct(_, row.margin),
+                margin=_.percent(row.margin),
             )
             if row.status is not PlanStatus.OK:
                 text += f" — {status_label(_, row.status)}"

@@ -256,22 +256,66 @@ async def test_floor_card_in_german_with_fx_override_and_reasons(harness: BotHar
         )
         await uow.commit()
     card = await harness.ask(hans, "/floor A1 de margin=20")
-    text = card.text.replace("\xa0", " ")  # Babel's German uses no-break spaces
-    assert "Duty: 2,92 CN¥ (7,5 % of 39,00 CN¥, CIF: unit cost + first mile)" in text
-    assert "FX: 1 CNY = 0,13 EUR (manual rate," in text and "stale" not in text
-    assert "target margin 20 % (given)" in text
+    text = card.text
+    de = Translator("de")
+
+    def line(msgid: str, **params: object) -> str:
+        return plain(de(msgid, **params))
+
+    def head(msgid: str) -> str:
+        """The German text of a message up to its first placeholder."""
+        return plain(de(msgid).split("{")[0]).strip()
+
+    def pct(value: str) -> str:
+        return de.percent(Decimal(value))
+    assert (
+        line(
+            "Duty: {amount} ({rate} of {base}, {basis})",
+            amount=de.money(Decimal("2.92"), "CNY"),
+            rate=pct("0.075"),
+            base=de.money(Decimal("39.00"), "CNY"),
+            basis=de("CIF: unit cost + first mile"),
+        )
+        in text
+    )
+    assert de("manual rate") in text and "0,13 EUR" in text
+    assert de("⚠️ stale (older than 3 days)") not in text
+    assert pct("0.2") in text and de("given") in text
     # L = 41.925 × 0.13 × 1.02 = 5.559…; floor = (0 + L) × 1.19 / (1 − 0.2 − 0.15 × 1.19)
-    assert "Landed cost: 5,56 €" in text
-    assert "Floor: 10,65 €" in text
-    assert "Deepest discount: 9,34 € (46 %)" in text
+    assert line("<b>Landed cost: {amount}</b>", amount=de.money(Decimal("5.56"), "EUR")) in text
+    assert de.money(Decimal("10.65"), "EUR") in text
+    assert (
+        line(
+            "<b>Deepest discount: {amount} ({percent})</b> → customer price at least {floor}",
+            amount=de.money(Decimal("9.34"), "EUR"),
+            percent=pct("0.46"),
+            floor=de.money(Decimal("10.65"), "EUR"),
+        )
+        in text
+    )
 
     await harness.ask(hans, "/channel de ads_rate=90")
-    no_price = (await harness.ask(hans, "/floor A1")).text.replace("\xa0", " ")
-    assert "No price covers the fees" in no_price
-    assert "Commission 15 %, Advertising 90 %" in no_price
+    no_price = (await harness.ask(hans, "/floor A1")).text
+    fees = f"{de('Commission')} {pct('0.15')}, {de('Advertising')} {pct('0.9')}"
+    assert fees in no_price
+    assert (
+        head(
+            "⚠️ No price covers the fees: {fees} take {total} of net revenue on their own. "
+            "Check them with <code>/channel {channel}</code>."
+        )
+        in no_price
+    )
     await harness.ask(hans, "/channel de ads_rate=50")
-    too_deep = (await harness.ask(hans, "/floor A1 margin=40")).text.replace("\xa0", " ")
-    assert "No price reaches a 40 % margin" in too_deep
+    too_deep = (await harness.ask(hans, "/floor A1 margin=40")).text
+    assert pct("0.4") in too_deep and de("Advertising") in too_deep
+    assert (
+        head(
+            "⚠️ No price reaches a {margin} margin: the fees ({fees}) and the margin add up to "
+            "{total} of net revenue. Lower the margin (<code>/floor {code} margin=…</code>) or "
+            "the channel's fees (<code>/channel {channel}</code>)."
+        )
+        in too_deep
+    )
 
 
 async def test_floor_needs_a_channel_name_when_there_are_several(harness: BotHarness) -> None:

@@ -14,7 +14,7 @@ from bot.services.catalog import FloorCard
 from bot.services.channels import ChannelChange, ChannelEdit
 from bot.services.pricing_inputs import channel_params, sku_cost
 from bot.views.catalog import floor_card
-from bot.views.channels import channel_edited, percent
+from bot.views.channels import channel_edited
 
 TODAY = date(2026, 11, 26)
 
@@ -138,7 +138,7 @@ def test_below_floor_list_price_cannot_join() -> None:
 
 def test_percent_shows_the_digits_it_has() -> None:
     en = Translator("en")
-    assert [percent(en, Decimal(v)) for v in ("0.15", "0.075", "0.1234", "0")] == [
+    assert [en.percent(Decimal(v)) for v in ("0.15", "0.075", "0.1234", "0")] == [
         "15%",
         "7.5%",
         "12.34%",
