@@ -11,13 +11,22 @@ from __future__ import annotations
 import asyncio
 import locale
 import os
+import re
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from aiohttp import web
+
 from bot.app import build_application, start_polling, stop_polling
 from bot.cli import configure_logging, load_settings
+from bot.context import RUNTIME_KEY, Runtime
 from bot.db.migrate import upgrade
+from bot.services import fx
 from bot.telegram_stub import BotApiStub, StubMessage, User
 from bot.telegram_stub.world import Chat
 
@@ -30,6 +39,7 @@ Type a message or a command (/start, /help …) as you would in Telegram.
   :as li|me     act as your colleague Li, or as yourself again
   :file PATH    send a file (e.g. a CSV of SKUs) to the current chat
   :help         this help          :quit   leave (Ctrl-D works too)
+Exchange rates in the demo are a bundled sample of the ECB's feed, not live rates.
 """
 
 
@@ -154,13 +164,41 @@ class TerminalChat:
         self.out.flush()
 
 
+@asynccontextmanager
+async def sample_fx_feed() -> AsyncIterator[str]:
+    """Serve the bundled ECB sample on loopback (the demo has no network), dated today
+    so it is not shown as stale."""
+    sample = resources.files("bot.demo_data").joinpath("ecb-sample.xml").read_text("utf-8")
+    today = date.today().isoformat()  # noqa: DTZ011 - the feed's date is a calendar day
+    body = re.sub(r"time='\d{4}-\d{2}-\d{2}'", f"time='{today}'", sample)
+
+    async def feed(_request: web.Request) -> web.Response:
+        return web.Response(text=body, content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_get("/eurofxref-daily.xml", feed)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/eurofxref-daily.xml"
+    finally:
+        await runner.cleanup()
+
+
 async def _demo(fresh: bool, stdin: TextIO, out: TextIO) -> None:
     settings = load_settings(bot_token=DEMO_TOKEN)
     db_path = (settings.data_dir / "demo.sqlite3").resolve()
     if fresh and db_path.exists():
         db_path.unlink()
-    async with BotApiStub(token=DEMO_TOKEN, bot_username="CampaignPlannerDemoBot") as stub:
+    async with (
+        BotApiStub(token=DEMO_TOKEN, bot_username="CampaignPlannerDemoBot") as stub,
+        sample_fx_feed() as ecb_url,
+    ):
         settings = load_settings(
+            ecb_url=ecb_url,
             bot_token=DEMO_TOKEN,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             bot_api_base_url=stub.base_url,
@@ -170,6 +208,8 @@ async def _demo(fresh: bool, stdin: TextIO, out: TextIO) -> None:
         settings.ensure_data_dir()
         await asyncio.to_thread(upgrade, settings.database_url)
         application = build_application(settings)
+        runtime: Runtime = application.bot_data[RUNTIME_KEY]
+        await fx.refresh(runtime.uow_factory, ecb_url, runtime.clock.now(), recheck=False)
         await start_polling(application, poll_timeout=5)
         terminal = TerminalChat(stub, out, settings.data_dir / "demo-downloads")
         out.write(f"Campaign planner demo — data in {db_path}\n{HELP}\nTry /start\n")
