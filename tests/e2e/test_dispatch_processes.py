@@ -240,3 +240,20 @@ def _webhook() -> dict[str, str]:
 
 async def _ready(stub: BotApiStub) -> bool:
     return len(stub.calls("getMe")) >= 4 and len(stub.calls("setWebhook")) >= 2
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_run_answers_and_stops_cleanly_on_sigterm(
+    stub: BotApiStub, database: TestDatabase, tmp_path: Path
+) -> None:
+    """`campaignbot run` migrates, answers, and shuts down gracefully on SIGTERM."""
+    async with bot_process(stub, database, tmp_path, "sigterm", LOG_LEVEL="DEBUG") as process:
+        user = stub.create_user("Term", language_code="en")
+        stub.send_message(user, "/help")
+        reply = await stub.wait_for_message(user, timeout=30)
+        assert "/newcampaign" in reply.text
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    log = (tmp_path / "sigterm.log").read_text()
+    assert "Traceback" not in log
+    assert stub.token.split(":")[1] not in log  # the token is never logged
