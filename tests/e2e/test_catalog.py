@@ -268,6 +268,7 @@ async def test_floor_card_in_german_with_fx_override_and_reasons(harness: BotHar
 
     def pct(value: str) -> str:
         return de.percent(Decimal(value))
+
     assert (
         line(
             "Duty: {amount} ({rate} of {base}, {basis})",
