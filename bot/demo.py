@@ -194,7 +194,11 @@ async def _demo(fresh: bool, stdin: TextIO, out: TextIO) -> None:
     if fresh and db_path.exists():
         db_path.unlink()
     async with (
-        BotApiStub(token=DEMO_TOKEN, bot_username="CampaignPlannerDemoBot") as stub,
+        # one person typing: no flood limits (the tests exercise those), so replies are
+        # never held back behind a retry_after while the terminal waits for them
+        BotApiStub(
+            token=DEMO_TOKEN, bot_username="CampaignPlannerDemoBot", rate_limits=False
+        ) as stub,
         sample_fx_feed() as ecb_url,
     ):
         settings = load_settings(

@@ -80,6 +80,14 @@ class FxQuote:
         return min(d for d in dates if d is not None)
 
     @property
+    def pivot(self) -> str | None:
+        """The currency a cross rate goes through (None for a direct rate)."""
+        if len(self.legs) < 2:
+            return None
+        first = self.legs[0]
+        return first.rate.from_currency if first.inverted else first.rate.to_currency
+
+    @property
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(leg.rate.source for leg in self.legs))
 

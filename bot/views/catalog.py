@@ -350,8 +350,8 @@ def _rate_text(_: Translator, quote: FxQuote) -> str:
     sources = ", ".join(_(SOURCE_LABELS.get(s, s)) for s in quote.sources)
     when = _.date(quote.as_of) if quote.as_of else _("undated")
     via = ""
-    if len(quote.legs) > 1:
-        via = " " + _("via {currency}", currency=h(quote.legs[0].rate.to_currency))
+    if quote.pivot is not None:
+        via = " " + _("via {currency}", currency=h(quote.pivot))
     return _(
         "1 {base} = {rate} {quote}{via} ({source}, {date})",
         base=h(quote.from_currency),

@@ -25,8 +25,8 @@ def _pair(_: Translator, pair: PairRate) -> str:
     as_of = quote.as_of
     source = _("ECB, {date}", date=_.date(as_of)) if as_of is not None else _("ECB")
     text += f" · {source}"
-    if len(quote.legs) > 1:
-        text += " · " + _("via {currency}", currency="EUR")
+    if quote.pivot is not None:
+        text += " · " + _("via {currency}", currency=h(quote.pivot))
     if pair.stale:
         text += " · ⚠️ " + _("stale")
     return text
