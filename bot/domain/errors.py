@@ -21,6 +21,13 @@ class Msg(str):
     __slots__ = ()
 
 
+class Count(int):
+    """A parameter that is a quantity: written with the reader's digit grouping (50,000 in
+    English, 50.000 in German). Plain ints (ids, row numbers) are left as they are."""
+
+    __slots__ = ()
+
+
 class UserFacingError(Exception):
     def __init__(self, message: str, /, **params: Any) -> None:
         super().__init__(message)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.domain.errors import Msg, UserFacingError
+from bot.domain.errors import Count, Msg, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
 
@@ -68,11 +68,14 @@ async def show(
 
 
 def render_user_error(error: UserFacingError, _: Translator) -> str:
-    params = {
-        key: _(value) if isinstance(value, Msg) else escape(str(value), quote=False)
-        for key, value in error.params.items()
-    }
-    return _(error.message, **params)
+    def render(value: object) -> str:
+        if isinstance(value, Msg):
+            return _(value)
+        if isinstance(value, Count):
+            return _.number(value)
+        return escape(str(value), quote=False)
+
+    return _(error.message, **{key: render(value) for key, value in error.params.items()})
 
 
 async def answer_user_error(update: Update, context: BotContext, error: UserFacingError) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, UserInputError
+from bot.domain.errors import N_, Conflict, Count, UserInputError
 from bot.domain.permissions import Action
 from bot.pricing import (
     InputError,
@@ -198,7 +198,7 @@ def is_catalogue_file(filename: str | None, mime_type: str | None) -> bool:
 def _too_many_rows() -> FileRefused:
     return FileRefused(
         N_("This file has more than {limit} rows; I import up to {limit} at a time. Split it."),
-        limit=f"{MAX_ROWS:,}",
+        limit=Count(MAX_ROWS),
     )
 
 

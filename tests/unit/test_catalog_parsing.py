@@ -236,6 +236,7 @@ def test_size_row_count_and_old_excel_files_are_refused() -> None:
     with pytest.raises(FileRefused) as caught:
         read_table("many.csv", too_many.encode())
     assert "50,000" in rendered(caught.value)
+    assert "50.000" in render_user_error(caught.value, Translator("de"))  # the reader's grouping
     assert len(read_table("ok.csv", ("sku,unit_cost\n" + "A,1\n" * MAX_ROWS).encode())) == (
         MAX_ROWS + 1
     )
