@@ -43,7 +43,7 @@ from bot.db import models  # noqa: E402
 from bot.db.engine import create_engine, create_session_factory  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.uow import UnitOfWorkFactory  # noqa: E402
-from bot.services.notifications import NoticeKind, Target, enqueue  # noqa: E402
+from bot.services.outbox import NoticeKind, Target, enqueue  # noqa: E402
 from bot.telegram_stub import BotApiStub  # noqa: E402
 
 CEILING = 30.0

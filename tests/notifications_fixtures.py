@@ -14,7 +14,8 @@ from sqlalchemy import insert, select
 
 from bot.db import models
 from bot.db.uow import UnitOfWork
-from bot.services.notifications import NoticeKind, Outcome, SendResult
+from bot.services.notifications import Outcome, SendResult
+from bot.services.outbox import NoticeKind
 
 _ids = itertools.count(1)
 

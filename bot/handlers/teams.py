@@ -29,7 +29,7 @@ from bot.jobs import wake_dispatcher
 from bot.services import access as access_service
 from bot.services import chats, teams, users
 from bot.services.access import team_for
-from bot.services.notifications import notify_binding_lost
+from bot.services.outbox import notify_binding_lost
 from bot.services.teams import Member
 from bot.views import teams as views
 from bot.views.callbacks import BadCallbackData, decode, pattern

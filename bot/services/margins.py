@@ -36,7 +36,7 @@ from sqlalchemy import select
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.services import plan
-from bot.services.notifications import NoticeKind, enqueue
+from bot.services.outbox import NoticeKind, enqueue
 from bot.services.pricing_inputs import load_fx_table
 from bot.services.reminders import campaign_prefix
 

@@ -13,8 +13,10 @@ from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.i18n import Translator
 from bot.services import plan
+from bot.services.claims import INTERRUPTED
 from bot.services.margins import PROBLEMS, current_problems
-from bot.services.notifications import INTERRUPTED, NoticeKind, is_late
+from bot.services.notifications import is_late
+from bot.services.outbox import NoticeKind
 from bot.views import notifications as views
 
 log = logging.getLogger(__name__)

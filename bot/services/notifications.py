@@ -61,6 +61,11 @@ makes sense; nothing is dropped without a record.
 
 **Rendering** happens at send time, in the target's language and time zone (a
 bound group's, else the member's own), from the current data.
+
+**Layout.** `bot.services.outbox` writes rows (kinds, targets, queueing, re-routing);
+`bot.services.claims` claims and leases them (worker ids, giving back a stopped
+process's rows, expiry); this module sends them (the `Dispatcher`: render, pace, send,
+record the outcome).
 """
 
 from __future__ import annotations
@@ -68,25 +73,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import Table, and_, bindparam, false, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
-from bot.db.models import ChatBinding, Membership, Notification, Team, User
+from bot.db.models import ChatBinding, Notification, Team, User
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
-from bot.db.upsert import dialect_insert
-from bot.domain.enums import BindingStatus, NotificationStatus, Role
+from bot.domain.enums import BindingStatus, NotificationStatus
 from bot.i18n import Translator, negotiate_locale
 from bot.services import chats
+from bot.services.claims import (
+    LEASE,
+    Claimed,
+    claim_due,
+    expire_overdue,
+    new_worker_id,
+    reclaim,
+    release,
+    renew,
+)
+from bot.services.outbox import (
+    TEAM_KINDS,
+    Target,
+    next_due,
+    notify_binding_lost,
+    reroute,
+    row_target,
+    team_targets,
+)
 from bot.services.pacing import Pacer, is_group_chat
 
 log = logging.getLogger(__name__)
@@ -94,395 +114,8 @@ log = logging.getLogger(__name__)
 Status = NotificationStatus
 T = TypeVar("T")
 R = TypeVar("R")
-LEASE = timedelta(seconds=30)
 LATE_AFTER = timedelta(minutes=10)  # sent later than this after it was due: say so
 MAX_ATTEMPTS = 8
-INTERRUPTED = "interrupted: in flight when its process stopped; sending again"
-NOT_ATTEMPTED = "released: its process stopped before sending it"
-
-
-class NoticeKind(StrEnum):
-    REMINDER = "reminder"  # campaign deadline / start / end / summary
-    MARGIN = "margin"  # a planned price fell under (or came back over) its floor
-    DIGEST = "digest"  # the daily list of planned prices under their floors
-    CHAT_GONE = "chat_gone"  # the team's group was unbound (to its owners, privately)
-
-
-# kinds whose rows follow the team's current targets; others keep their fixed target
-TEAM_KINDS = frozenset({NoticeKind.REMINDER, NoticeKind.MARGIN, NoticeKind.DIGEST})
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    chat_id: int
-    thread_id: int = 0
-    user_id: int | None = None  # set for a member's private chat
-
-    def suffix(self) -> str:
-        thread = f":{self.thread_id}" if self.thread_id else ""
-        return f"chat:{self.chat_id}{thread}"
-
-
-def row_target(row: Notification) -> Target:
-    return Target(row.chat_id, row.thread_id or 0, row.recipient_user_id)
-
-
-# -- targets --------------------------------------------------------------------------------
-
-
-async def team_targets(uow: UnitOfWork, team_id: int) -> list[Target]:
-    """Where the team's notices go now: its active bindings, else its members' chats."""
-    bindings = (
-        await uow.session.execute(
-            select(ChatBinding.chat_id, ChatBinding.thread_id)
-            .where(ChatBinding.team_id == team_id, ChatBinding.status == BindingStatus.ACTIVE)
-            .order_by(ChatBinding.id)
-        )
-    ).all()
-    if bindings:
-        return [Target(chat_id, thread_id or 0) for chat_id, thread_id in bindings]
-    members = (
-        await uow.session.scalars(
-            select(User.id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.team_id == team_id, User.blocked_at.is_(None))
-            .order_by(Membership.joined_at, User.id)
-        )
-    ).all()
-    return [Target(user_id, 0, user_id) for user_id in members]
-
-
-async def owner_targets(uow: UnitOfWork, team_id: int) -> list[Target]:
-    owners = (
-        await uow.session.scalars(
-            select(User.id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.team_id == team_id,
-                Membership.role == Role.OWNER,
-                User.blocked_at.is_(None),
-            )
-            .order_by(User.id)
-        )
-    ).all()
-    return [Target(user_id, 0, user_id) for user_id in owners]
-
-
-# -- writing notices ------------------------------------------------------------------------
-
-
-async def enqueue(
-    uow: UnitOfWork,
-    *,
-    base_key: str,
-    team_id: int | None,
-    kind: NoticeKind,
-    payload: dict[str, Any],
-    due_at: datetime,
-    expires_at: datetime | None,
-    now: datetime,
-    targets: Sequence[Target] | None = None,
-    revive: bool = False,
-) -> list[str]:
-    """Queue one notice for each target (default: the team's current ones), in the
-    caller's transaction. Keys are ``base_key:chat:<id>[:<thread>]``; a key that
-    exists is left alone, unless `revive`: then a pending or cancelled row takes the
-    new due time (a reminder regenerated after an edit). Returns the keys."""
-    if targets is None:
-        if team_id is None:
-            raise ValueError("a notice without a team needs explicit targets")
-        targets = await team_targets(uow, team_id)
-    if not targets:
-        return []
-    keys = [f"{base_key}:{target.suffix()}" for target in targets]
-    body = {**payload, "base": base_key}
-    values = [
-        {
-            "key": key,
-            "team_id": team_id,
-            "kind": str(kind),
-            "payload": body,
-            "chat_id": target.chat_id,
-            "thread_id": target.thread_id,
-            "recipient_user_id": target.user_id,
-            "due_at": due_at,
-            "expires_at": expires_at,
-            "status": Status.PENDING,
-            "attempts": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for key, target in zip(keys, targets, strict=True)
-    ]
-    table = Notification.__table__
-    statement = dialect_insert(uow.session, table).values(values)
-    if revive:
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "due_at": statement.excluded.due_at,
-                "expires_at": statement.excluded.expires_at,
-                "payload": statement.excluded.payload,
-                "status": Status.PENDING,
-                "attempts": 0,
-                "last_error": None,
-                "lease_until": None,
-                "leased_by": None,
-                "attempt_started_at": None,
-                "updated_at": statement.excluded.updated_at,
-            },
-            where=table.c.status.in_([Status.PENDING, Status.CANCELLED]),
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=[table.c.key])
-    await uow.session.execute(statement)
-    return keys
-
-
-async def cancel_pending(
-    uow: UnitOfWork, condition: Any, now: datetime, reason: str, *, keep: Iterable[str] = ()
-) -> int:
-    """Cancel pending rows matching `condition` (except the keys in `keep`)."""
-    kept = list(keep)
-    statement = (
-        update(Notification)
-        .where(condition, Notification.status == Status.PENDING)
-        .values(status=Status.CANCELLED, last_error=reason, updated_at=now)
-    )
-    if kept:
-        statement = statement.where(Notification.key.not_in(kept))
-    result = await uow.session.execute(statement.execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def reroute(uow: UnitOfWork, row: Notification, now: datetime) -> list[Target]:
-    """Queue the row's notice for the team's current targets (other than the row's own);
-    returns them. The caller settles the row itself."""
-    if row.team_id is None:
-        return []
-    targets = [t for t in await team_targets(uow, row.team_id) if t != row_target(row)]
-    base = str(row.payload.get("base") or row.key)
-    payload = {k: v for k, v in row.payload.items() if k != "base"}
-    if targets:
-        await enqueue(
-            uow,
-            base_key=base,
-            team_id=row.team_id,
-            kind=NoticeKind(row.kind),
-            payload=payload,
-            due_at=min(row.due_at, now),
-            expires_at=row.expires_at,
-            now=now,
-            targets=targets,
-        )
-    return targets
-
-
-async def next_due(uow: UnitOfWork) -> datetime | None:
-    result: datetime | None = await uow.session.scalar(
-        select(func.min(Notification.due_at)).where(Notification.status == Status.PENDING)
-    )
-    return result
-
-
-# -- claiming -------------------------------------------------------------------------------
-
-
-def new_worker_id() -> str:
-    """host:pid:nonce — the host and pid let a restarted process on the same host see
-    that the holder of a lease is dead (and release its rows at once)."""
-    host = socket.gethostname().replace(":", "-")[:40]
-    return f"{host}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return True
-    return True
-
-
-def holder_is_dead(leased_by: str, me: str) -> bool:
-    """True when `leased_by` is another worker of this host whose process is gone."""
-    try:
-        host, pid_text, _nonce = leased_by.rsplit(":", 2)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    my_host = me.rsplit(":", 2)[0]
-    if host != my_host or leased_by == me:
-        return False
-    return pid == os.getpid() or not _pid_alive(pid)
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    chat_id: int
-    due_at: datetime
-
-
-async def claim_due(
-    uow: UnitOfWork,
-    worker: str,
-    now: datetime,
-    limit: int,
-    *,
-    exclude_chats: Iterable[int] = (),
-    lease: timedelta = LEASE,
-) -> list[Claimed]:
-    """Lease up to `limit` due pending rows (oldest first) to `worker`; commits."""
-    excluded = list(exclude_chats)
-    due = and_(Notification.status == Status.PENDING, Notification.due_at <= now)
-    if excluded:
-        due = and_(due, Notification.chat_id.not_in(excluded))
-    values = {
-        "status": Status.SENDING,
-        "lease_until": now + lease,
-        "leased_by": worker,
-        "attempt_started_at": None,
-        "updated_at": now,
-    }
-    returning = (Notification.id, Notification.chat_id, Notification.due_at)
-    if uow.dialect == "postgresql":
-        ids = (
-            await uow.session.scalars(
-                select(Notification.id)
-                .where(due)
-                .order_by(Notification.due_at, Notification.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        if not ids:
-            await uow.commit()
-            return []
-        statement = update(Notification).where(Notification.id.in_(ids)).values(**values)
-    else:
-        chosen = (
-            select(Notification.id)
-            .where(due)
-            .order_by(Notification.due_at, Notification.id)
-            .limit(limit)
-            .scalar_subquery()
-        )
-        statement = (
-            update(Notification)
-            .where(Notification.id.in_(chosen), Notification.status == Status.PENDING)
-            .values(**values)
-        )
-    rows = (
-        await uow.session.execute(
-            statement.returning(*returning).execution_options(synchronize_session=False)
-        )
-    ).all()
-    await uow.commit()
-    claimed = [Claimed(row_id, chat_id, due_at) for row_id, chat_id, due_at in rows]
-    claimed.sort(key=lambda c: (c.due_at, c.id))
-    return claimed
-
-
-async def reclaim(uow: UnitOfWork, worker: str, now: datetime) -> tuple[int, int]:
-    """Give back rows whose holder is gone: leases expired, holders dead on this host,
-    or this worker's own leftovers (called when no pass of it is running). Returns
-    (released before any attempt, released after an interrupted attempt)."""
-    holders = (
-        await uow.session.scalars(
-            select(Notification.leased_by)
-            .where(Notification.status == Status.SENDING, Notification.leased_by.is_not(None))
-            .distinct()
-        )
-    ).all()
-    gone = [h for h in holders if h is not None and (h == worker or holder_is_dead(h, worker))]
-    stale = and_(
-        Notification.status == Status.SENDING,
-        or_(
-            Notification.lease_until.is_(None),
-            Notification.lease_until < now,
-            Notification.leased_by.in_(gone) if gone else false(),
-        ),
-    )
-    released = await uow.session.execute(
-        update(Notification)
-        .where(stale, Notification.attempt_started_at.is_(None))
-        .values(
-            status=Status.PENDING,
-            lease_until=None,
-            leased_by=None,
-            last_error=NOT_ATTEMPTED,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    interrupted = await uow.session.execute(
-        update(Notification)
-        .where(stale, Notification.attempt_started_at.is_not(None))
-        .values(
-            status=Status.PENDING,
-            lease_until=None,
-            leased_by=None,
-            attempt_started_at=None,
-            last_error=INTERRUPTED,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    counts = (
-        int(released.rowcount),  # type: ignore[attr-defined]
-        int(interrupted.rowcount),  # type: ignore[attr-defined]
-    )
-    if counts[1]:
-        log.warning("%d notice(s) in flight when their process stopped: sending again", counts[1])
-    return counts
-
-
-async def expire_overdue(uow: UnitOfWork, now: datetime) -> int:
-    """Pending rows past their expiry are recorded as expired (never silently dropped)."""
-    result = await uow.session.execute(
-        update(Notification)
-        .where(
-            Notification.status == Status.PENDING,
-            Notification.expires_at.is_not(None),
-            Notification.expires_at <= now,
-        )
-        .values(status=Status.EXPIRED, last_error="expired before it could be sent", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    count = int(result.rowcount)  # type: ignore[attr-defined]
-    if count:
-        log.warning("%d notice(s) expired before they could be sent", count)
-    return count
-
-
-async def release(uow: UnitOfWork, worker: str, ids: Sequence[int], now: datetime) -> None:
-    """Hand claimed, never attempted rows back (the pass ended before their turn)."""
-    if not ids:
-        return
-    await uow.session.execute(
-        update(Notification)
-        .where(
-            Notification.id.in_(list(ids)),
-            Notification.status == Status.SENDING,
-            Notification.leased_by == worker,
-            Notification.attempt_started_at.is_(None),
-        )
-        .values(status=Status.PENDING, lease_until=None, leased_by=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def renew(uow: UnitOfWork, worker: str, now: datetime, lease: timedelta = LEASE) -> None:
-    await uow.session.execute(
-        update(Notification)
-        .where(Notification.status == Status.SENDING, Notification.leased_by == worker)
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
 
 
 # -- sending --------------------------------------------------------------------------------
@@ -1159,25 +792,6 @@ class Dispatcher:
             await notify_binding_lost(uow, binding, now)
 
 
-async def notify_binding_lost(uow: UnitOfWork, binding: ChatBinding, now: datetime) -> None:
-    """Tell the team's owners privately that their group no longer receives notices."""
-    team = await uow.session.get(Team, binding.team_id)
-    if team is None:
-        return
-    stamp = binding.bound_at.strftime("%Y%m%dT%H%M%S") if binding.bound_at else "0"
-    await enqueue(
-        uow,
-        base_key=f"chat-gone:{binding.id}:{stamp}",
-        team_id=team.id,
-        kind=NoticeKind.CHAT_GONE,
-        payload={"title": binding.title, "team": team.name, "kind": binding.kind},
-        due_at=now,
-        expires_at=now + timedelta(days=7),
-        now=now,
-        targets=await owner_targets(uow, team.id),
-    )
-
-
 def _finished(
     tasks: set[asyncio.Task[None]], busy: set[int], chat_id: int
 ) -> Callable[[asyncio.Task[None]], None]:
@@ -1198,23 +812,12 @@ def is_late(due_at: datetime, now: datetime) -> bool:
 
 
 __all__ = [
-    "INTERRUPTED",
     "LATE_AFTER",
-    "LEASE",
-    "Claimed",
     "Dispatcher",
-    "NoticeKind",
     "Outcome",
     "PassReport",
     "SendResult",
     "Sender",
-    "Target",
-    "claim_due",
-    "enqueue",
-    "expire_overdue",
     "is_group_chat",
     "is_late",
-    "reclaim",
-    "reroute",
-    "team_targets",
 ]

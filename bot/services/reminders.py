@@ -27,7 +27,7 @@ from bot.db.models import DEFAULT_REMINDER_OFFSETS, Campaign, Notification, Team
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import NotificationStatus
 from bot.domain.errors import N_, UserInputError
-from bot.services.notifications import NoticeKind, cancel_pending, enqueue, team_targets
+from bot.services.outbox import NoticeKind, cancel_pending, enqueue, team_targets
 
 EVENTS: tuple[str, ...] = ("deadline", "start", "end", "summary")
 MAX_OFFSET_MINUTES = 30 * 24 * 60

@@ -15,7 +15,8 @@ from telegram.request import HTTPXRequest
 
 from bot.db import models
 from bot.jobs.dispatcher import TelegramSender
-from bot.services.notifications import NoticeKind, Outcome, enqueue
+from bot.services.notifications import Outcome
+from bot.services.outbox import NoticeKind, enqueue
 from bot.telegram_stub import BotApiStub
 from tests.e2e.conftest import BotHarness, eventually
 from tests.notifications_fixtures import add_team, add_user, bind

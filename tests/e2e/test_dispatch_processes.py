@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from bot.db import models
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
-from bot.services.notifications import NoticeKind, enqueue
+from bot.services.outbox import NoticeKind, enqueue
 from bot.telegram_stub import BotApiStub, Chat
 from tests.conftest import BACKENDS, TestDatabase
 from tests.e2e.conftest import eventually

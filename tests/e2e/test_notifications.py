@@ -20,7 +20,7 @@ from bot.db import models
 from bot.i18n import Translator
 from bot.jobs import TIMER_KEY
 from bot.services import margins, reminders
-from bot.services.notifications import NoticeKind, enqueue
+from bot.services.outbox import NoticeKind, enqueue
 from bot.services.pacing import VirtualTimer
 from bot.telegram_stub import BotApiStub, StubMessage
 from bot.telegram_stub.ratelimit import ManualClock

@@ -11,15 +11,10 @@ from sqlalchemy import select, update
 from bot.clock import FakeClock
 from bot.db import models
 from bot.db.uow import UnitOfWorkFactory
-from bot.services import notifications as outbox
-from bot.services.notifications import (
-    INTERRUPTED,
-    Dispatcher,
-    NoticeKind,
-    Outcome,
-    SendResult,
-    Target,
-)
+from bot.services import claims, outbox
+from bot.services.claims import INTERRUPTED
+from bot.services.notifications import Dispatcher, Outcome, SendResult
+from bot.services.outbox import NoticeKind, Target
 from bot.services.pacing import Pacer
 from tests.notifications_fixtures import (
     FakeSender,
@@ -106,7 +101,7 @@ async def test_two_claimers_never_share_a_row(uow_factory: UnitOfWorkFactory) ->
         got: list[int] = []
         while True:
             async with uow_factory() as uow:
-                batch = await outbox.claim_due(uow, name, NOW, 7)
+                batch = await claims.claim_due(uow, name, NOW, 7)
             if not batch:
                 return got
             got += [c.id for c in batch]
@@ -196,7 +191,7 @@ async def test_a_dead_process_rows_come_back_and_in_flight_ones_say_so(
 async def test_same_host_dead_worker_is_released_without_waiting_for_its_lease(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    me = outbox.new_worker_id()
+    me = claims.new_worker_id()
     host = me.rsplit(":", 2)[0]
     dead = f"{host}:999999:dead00"  # no such pid
     async with uow_factory() as uow:
