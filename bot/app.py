@@ -17,9 +17,11 @@ from bot.db.uow import UnitOfWorkFactory
 from bot.handlers import calendar as calendar_handlers
 from bot.handlers import campaigns as campaign_handlers
 from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
+from bot.handlers import enrolment as enrolment_handlers
 from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
 from bot.handlers import reminders as reminder_handlers
+from bot.handlers import vouchers as voucher_handlers
 from bot.i18n import compile_catalogs
 from bot.jobs import schedule_jobs, shutdown_jobs
 
@@ -66,6 +68,8 @@ def _register_handlers(app: BotApplication) -> None:
     channels.register(app)
     catalog.register(app)
     campaign_handlers.register(app)
+    enrolment_handlers.register(app)
+    voucher_handlers.register(app)
     plan_handlers.register(app)
     calendar_handlers.register(app)
     fx_handlers.register(app)

@@ -1,11 +1,13 @@
-"""/newcampaign (guided or one line), /campaigns, /campaign, /enroll, /unenroll, /voucher and
-the campaign card's buttons. Every command and every button press resolves the team and
-checks the role again, and re-loads the campaign by id inside that team."""
+"""/newcampaign (guided or one line), /campaigns, /campaign and the campaign card's buttons
+(card, reminders, edit, delete, the creation flow's). Every command and every button press
+resolves the team and checks the role again, and re-loads the campaign by id inside that team.
+
+Enrolment (/enroll, /unenroll, the picker) lives in bot/handlers/enrolment.py and vouchers
+(/voucher, the voucher buttons) in bot/handlers/vouchers.py; both use the helpers below."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,19 +19,15 @@ from bot.context import BotContext
 from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.domain.campaigns import (
-    Args,
     Bound,
     check_deadline,
-    check_keys,
     check_order,
     command_tail,
-    parse_amount,
     parse_campaign_ref,
     parse_margin,
     parse_min_discount,
     parse_moment,
     parse_name,
-    parse_percentage,
     parse_reference_rule,
     parse_subsidy,
     split_args,
@@ -43,7 +41,6 @@ from bot.services import campaigns, flows, reminders
 from bot.services.access import TeamAccess, team_for
 from bot.services.actor import Actor
 from bot.services.flows import Flow
-from bot.services.plan import PriceChoice, PriceMode, VoucherQuestion, answer_voucher, save_voucher
 from bot.views import calendar as calendar_views
 from bot.views import campaigns as views
 from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
@@ -64,42 +61,44 @@ STEPS = (
     "margin",
     "confirm",
 )
-VOUCHER_KEYS = ("value", "threshold", "share", "cap")
-ENROL_KEYS = ("price", "discount")
 
 
-def _now(context: BotContext) -> datetime:
+# -- shared by the campaign features (this module, enrolment, vouchers) ------------------------
+
+
+def clock_now(context: BotContext) -> datetime:
     return context.runtime.clock.now()
 
 
-def _message_text(update: Update) -> str:
+def message_text(update: Update) -> str:
     message = update.effective_message
     return "" if message is None or message.text is None else message.text
 
 
-def _query_data(update: Update) -> Callback:
+def query_data(update: Update) -> Callback:
     query = update.callback_query
     assert query is not None
     return decode(query.data)
 
 
-async def _answer_query(update: Update, text: str | None = None) -> None:
+async def answer_query(update: Update, text: str | None = None) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(text)
 
 
-async def _campaign(
+async def load_campaign(
     uow: UnitOfWork, actor: Actor, now: datetime, campaign_id: int, action: Action
 ) -> tuple[TeamAccess, models.Campaign]:
+    """The actor's team (checked for `action`) and the campaign with this id inside it."""
     access = await team_for(uow, actor, now, action)
     return access, await campaigns.get_campaign(uow, access.team_id, campaign_id)
 
 
 async def _card(update: Update, context: BotContext, campaign_id: int) -> Rendered:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.READ)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
     return views.campaign_card(context.t, card)
@@ -109,7 +108,7 @@ async def _card(update: Update, context: BotContext, campaign_id: int) -> Render
 
 
 async def campaigns_command(update: Update, context: BotContext) -> None:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.READ)
         summaries = await campaigns.list_campaigns(uow, access.team_id, now)
@@ -118,7 +117,7 @@ async def campaigns_command(update: Update, context: BotContext) -> None:
 
 
 async def campaign_command(update: Update, context: BotContext) -> None:
-    args = split_args(command_tail(_message_text(update)))
+    args = split_args(command_tail(message_text(update)))
     if not args.positional:
         await campaigns_command(update, context)
         return
@@ -144,9 +143,9 @@ async def campaign_command(update: Update, context: BotContext) -> None:
 async def _edit(
     update: Update, context: BotContext, campaign_id: int, options: dict[str, str]
 ) -> Rendered:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         result = await campaigns.edit_campaign(uow, access, campaign, options, now)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
@@ -154,21 +153,21 @@ async def _edit(
 
 
 async def card_button(update: Update, context: BotContext) -> None:
-    campaign_id = _query_data(update).int_arg(0)
+    campaign_id = query_data(update).int_arg(0)
     rendered = await _card(update, context, campaign_id)
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *rendered)
 
 
 async def reminders_button(update: Update, context: BotContext) -> None:
-    campaign_id = _query_data(update).int_arg(0)
-    actor, now = actor_from(update), _now(context)
+    campaign_id = query_data(update).int_arg(0)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.READ)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
         planned = reminders.plan_reminders(campaign, reminders.team_offsets(access.team))
         await uow.commit()
     due = [(r.due_at, r.event) for r in planned if r.due_at > now]
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.reminders_text(context.t, campaign, due))
 
 
@@ -176,23 +175,23 @@ async def reminders_button(update: Update, context: BotContext) -> None:
 
 
 async def edit_button(update: Update, context: BotContext) -> None:
-    campaign_id = _query_data(update).int_arg(0)
-    actor, now = actor_from(update), _now(context)
+    campaign_id = query_data(update).int_arg(0)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        _access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.edit_menu(context.t, campaign))
 
 
 async def edit_field_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
+    callback = query_data(update)
     campaign_id, field = callback.int_arg(0), callback.arg(1)
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        _access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         await flows.set_flow(
             uow,
             actor.user_id,
@@ -201,25 +200,25 @@ async def edit_field_button(update: Update, context: BotContext) -> None:
             now,
         )
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.edit_prompt(context.t, campaign, field))
 
 
 async def edit_value_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
+    callback = query_data(update)
     campaign_id, field, value = callback.int_arg(0), callback.arg(1), callback.arg(2)
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
     rendered = await _edit(update, context, campaign_id, {field: value})
     await _clear_edit_flow(update, context)
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *rendered)
 
 
 async def _clear_edit_flow(update: Update, context: BotContext) -> None:
     actor = actor_from(update)
     async with context.uow() as uow:
-        flow = await flows.get_flow(uow, actor.user_id, actor.chat_id, _now(context))
+        flow = await flows.get_flow(uow, actor.user_id, actor.chat_id, clock_now(context))
         if flow is not None and flow.name == EDIT_FLOW:
             await flows.clear_flow(uow, actor.user_id, actor.chat_id)
             await uow.commit()
@@ -228,34 +227,34 @@ async def _clear_edit_flow(update: Update, context: BotContext) -> None:
 @text_step(EDIT_FLOW)
 async def edit_text(update: Update, context: BotContext, flow: Flow) -> None:
     campaign_id, field = int(flow.data["campaign_id"]), str(flow.data["field"])
-    rendered = await _edit(update, context, campaign_id, {field: _message_text(update)})
+    rendered = await _edit(update, context, campaign_id, {field: message_text(update)})
     await _clear_edit_flow(update, context)
     await reply(update, *rendered)
 
 
 async def _delete_screen(update: Update, context: BotContext, campaign_id: int) -> None:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.delete_confirm(context.t, campaign, card.enrolled))
 
 
 async def delete_button(update: Update, context: BotContext) -> None:
-    await _delete_screen(update, context, _query_data(update).int_arg(0))
+    await _delete_screen(update, context, query_data(update).int_arg(0))
 
 
 async def delete_yes_button(update: Update, context: BotContext) -> None:
-    campaign_id = _query_data(update).int_arg(0)
-    actor, now = actor_from(update), _now(context)
+    campaign_id = query_data(update).int_arg(0)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
         name = campaign.name
         await campaigns.delete_campaign(uow, access, campaign, now)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.deleted(context.t, name))
 
 
@@ -263,8 +262,8 @@ async def delete_yes_button(update: Update, context: BotContext) -> None:
 
 
 async def newcampaign_command(update: Update, context: BotContext) -> None:
-    tail = command_tail(_message_text(update))
-    actor, now = actor_from(update), _now(context)
+    tail = command_tail(message_text(update))
+    actor, now = actor_from(update), clock_now(context)
     if tail.strip():
         args = split_args(tail)
         if args.positional:
@@ -302,7 +301,7 @@ async def start_from_festival(
     update: Update, context: BotContext, item: Occurrence, market: str | None
 ) -> None:
     """A calendar button: /newcampaign prefilled with the festival's name and dates."""
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     _ = context.t
     name = _(FESTIVAL_NAMES.get(item.festival.key, item.festival.key))
     defaults: dict[str, str] = {"name": f"{name} {item.year}"}
@@ -319,7 +318,7 @@ async def start_from_festival(
             await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         rendered = await _question(uow, access, flow, _, now)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *rendered)
 
 
@@ -352,7 +351,7 @@ async def _question(
 
 async def _advance(update: Update, context: BotContext, flow: Flow, answer: str | None) -> None:
     """Record the answer to the current step (None: skip it), then ask the next question."""
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     _ = context.t
     step = flow.step
     answers: dict[str, str] = dict(flow.data.get("answers", {}))
@@ -373,7 +372,7 @@ async def _advance(update: Update, context: BotContext, flow: Flow, answer: str 
         rendered = await _question(uow, access, flow, _, now)
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     if update.callback_query is not None:
         await show(update, *rendered)
     else:
@@ -419,26 +418,26 @@ def _check_answer(
 @text_step(NEW_FLOW)
 async def newcampaign_text(update: Update, context: BotContext, flow: Flow) -> None:
     if flow.step in ("template", "confirm"):
-        actor, now = actor_from(update), _now(context)
+        actor, now = actor_from(update), clock_now(context)
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
             rendered = await _question(uow, access, flow, context.t, now)
         await reply(update, *rendered)  # these steps are answered with the buttons
         return
-    await _advance(update, context, flow, _message_text(update))
+    await _advance(update, context, flow, message_text(update))
 
 
 async def new_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
+    callback = query_data(update)
     step, choice = callback.arg(0), callback.arg(1)
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         flow = await flows.get_flow(uow, actor.user_id, actor.chat_id, now)
     if flow is None or flow.name != NEW_FLOW or flow.step != step:
         raise BadCallbackData(f"no /newcampaign flow at step {step!r}")
     if step == "template":
         if choice == "cal":
-            await _answer_query(update)
+            await answer_query(update)
             await _show_festivals(update, context)
             return
         if choice != "blank":
@@ -449,7 +448,7 @@ async def new_button(update: Update, context: BotContext) -> None:
             await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
             rendered = await _question(uow, access, flow, context.t, now)
             await uow.commit()
-        await _answer_query(update)
+        await answer_query(update)
         await show(update, *rendered)
         return
     if step == "confirm":
@@ -478,7 +477,7 @@ async def new_button(update: Update, context: BotContext) -> None:
 
 
 async def _show_festivals(update: Update, context: BotContext) -> None:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
     today = now.astimezone(ZoneInfo(context.t.timezone)).date()
@@ -486,12 +485,12 @@ async def _show_festivals(update: Update, context: BotContext) -> None:
 
 
 async def _confirm(update: Update, context: BotContext, flow: Flow, choice: str) -> None:
-    actor, now = actor_from(update), _now(context)
+    actor, now = actor_from(update), clock_now(context)
     if choice == "cancel":
         async with context.uow() as uow:
             await flows.clear_flow(uow, actor.user_id, actor.chat_id)
             await uow.commit()
-        await _answer_query(update)
+        await answer_query(update)
         await show(update, *views.flow_cancelled(context.t))
         return
     if choice != "create":
@@ -505,266 +504,14 @@ async def _confirm(update: Update, context: BotContext, flow: Flow, choice: str)
         await flows.clear_flow(uow, actor.user_id, actor.chat_id)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
-    await _answer_query(update)
+    await answer_query(update)
     await show(update, *views.created(context.t, card, warnings))
-
-
-# -- enrolment -------------------------------------------------------------------------------
-
-
-def parse_choice(options: dict[str, str], digits: int) -> PriceChoice | None:
-    check_keys(options, ENROL_KEYS)
-    if "price" in options and "discount" in options:
-        raise UserInputError(N_("Give either a price or a discount, not both."))
-    if "price" in options:
-        return PriceChoice(PriceMode.PRICE, price=parse_amount(options["price"], digits))
-    if "discount" in options:
-        raw = options["discount"].strip().lower()
-        if raw in ("max", "deepest"):
-            return PriceChoice(PriceMode.MAX)
-        return PriceChoice(
-            PriceMode.DISCOUNT,
-            discount=parse_percentage(raw, example="15%", maximum=Decimal(99)),
-        )
-    return None
-
-
-async def enroll_command(update: Update, context: BotContext) -> None:
-    args = split_args(command_tail(_message_text(update)))
-    if len(args.positional) < 2:
-        raise UserInputError(
-            N_(
-                "Name the campaign and the SKUs, like <code>/enroll 3 A1 A2</code>, "
-                "<code>/enroll 3 A1 discount=max</code> or <code>/enroll 3 all</code> (every "
-                "eligible SKU)."
-            )
-        )
-    campaign_id = parse_campaign_ref(args.positional[0])
-    codes: list[str] | None = list(args.positional[1:])
-    if codes is not None and [c.lower() for c in codes] == ["all"]:
-        codes = None
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        channel = await uow.session.get(models.Channel, campaign.channel_id)
-        assert channel is not None
-        choice = parse_choice(args.options, currency_digits(channel.currency))
-        result = await campaigns.enrol(uow, access, campaign, codes, choice, now)
-        await uow.commit()
-    await reply(update, *views.enrol_result(context.t, campaign, result, channel.currency))
-
-
-async def unenroll_command(update: Update, context: BotContext) -> None:
-    args = split_args(command_tail(_message_text(update)))
-    if len(args.positional) < 2 or args.options:
-        raise UserInputError(
-            N_("Name the campaign and the SKUs to take out, like <code>/unenroll 3 A1 A2</code>.")
-        )
-    campaign_id = parse_campaign_ref(args.positional[0])
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        removed = await campaigns.unenrol(uow, access, campaign, args.positional[1:], now)
-        await uow.commit()
-    await reply(update, *views.unenrolled(context.t, campaign, removed))
-
-
-def _picker_choice(code: str, campaign: models.Campaign) -> PriceChoice | None:
-    """The picker's mode from callback data (None: ask the seller to choose)."""
-    if code == views.NO_MODE:
-        return PriceChoice(PriceMode.SUGGESTED) if campaign.min_discount else None
-    if code == "s":
-        return PriceChoice(PriceMode.SUGGESTED) if campaign.min_discount else None
-    if code == "m":
-        return PriceChoice(PriceMode.MAX)
-    if code.startswith("d"):
-        try:
-            discount = parse_percentage(code[1:], maximum=Decimal(99))
-        except UserInputError:
-            raise BadCallbackData(f"bad discount {code!r}") from None
-        return PriceChoice(PriceMode.DISCOUNT, discount=discount)
-    raise BadCallbackData(f"unknown picker mode {code!r}")
-
-
-async def _show_picker(
-    update: Update, context: BotContext, campaign_id: int, page: int, mode: str
-) -> None:
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
-        if choice is None:
-            await uow.commit()
-            rendered = views.pick_mode(context.t, campaign)
-        else:
-            picker = await campaigns.picker_page(uow, access.team, campaign, choice, page)
-            channel = await uow.session.get(models.Channel, campaign.channel_id)
-            assert channel is not None
-            await uow.commit()
-            rendered = views.picker(context.t, picker, channel.currency)
-    await _answer_query(update)
-    await show(update, *rendered)
-
-
-async def pick_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
-    await _show_picker(update, context, callback.int_arg(0), callback.int_arg(1), callback.arg(2))
-
-
-async def toggle_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
-    campaign_id, sku_id, page, mode = (
-        callback.int_arg(0),
-        callback.int_arg(1),
-        callback.int_arg(2),
-        callback.arg(3),
-    )
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
-        if choice is None:
-            raise BadCallbackData("the picker's mode is not set")
-        await campaigns.toggle_enrolment(uow, access, campaign, sku_id, choice, now)
-        await uow.commit()
-    await _show_picker(update, context, campaign_id, page, mode)
-
-
-async def enrol_all_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
-    campaign_id, mode = callback.int_arg(0), callback.arg(1)
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
-        if choice is None:
-            raise BadCallbackData("the picker's mode is not set")
-        result = await campaigns.enrol(uow, access, campaign, None, choice, now)
-        channel = await uow.session.get(models.Channel, campaign.channel_id)
-        assert channel is not None
-        await uow.commit()
-    await _answer_query(update)
-    await show(update, *views.enrol_result(context.t, campaign, result, channel.currency))
-
-
-# -- vouchers --------------------------------------------------------------------------------
-
-
-def parse_voucher_question(args: Args, digits: int) -> VoucherQuestion:
-    check_keys(args.options, VOUCHER_KEYS)
-    options = args.options
-    if "value" not in options and "threshold" not in options:
-        raise UserInputError(
-            N_(
-                "Say the voucher or the threshold, like <code>/voucher 3 value=5</code> or "
-                "<code>/voucher 3 threshold=50</code>."
-            )
-        )
-    share = (
-        parse_percentage(options["share"], example="50%", allow_zero=True)
-        if "share" in options
-        else Decimal(0)
-    )
-    return VoucherQuestion(
-        value=parse_amount(options["value"], digits) if "value" in options else None,
-        threshold=parse_amount(options["threshold"], digits) if "threshold" in options else None,
-        share=share,
-        cap=parse_amount(options["cap"], digits, allow_zero=True) if "cap" in options else None,
-    )
-
-
-async def voucher_command(update: Update, context: BotContext) -> None:
-    args = split_args(command_tail(_message_text(update)))
-    if not args.positional:
-        raise UserInputError(
-            N_(
-                "Name the campaign, like <code>/voucher 3 value=5</code> or "
-                "<code>/voucher 3 threshold=50</code>."
-            )
-        )
-    campaign_id = parse_campaign_ref(args.positional[0])
-    flags = [word.lower() for word in args.positional[1:]]
-    if any(flag != "save" for flag in flags):
-        raise UserInputError(
-            N_("Write the voucher as key=value, like <code>/voucher {id} value=5 save</code>."),
-            id=campaign_id,
-        )
-    saving = "save" in flags
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        access, campaign = await _campaign(
-            uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN if saving else Action.READ
-        )
-        channel = await uow.session.get(models.Channel, campaign.channel_id)
-        assert channel is not None
-        question = parse_voucher_question(args, currency_digits(channel.currency))
-        answer = await answer_voucher(uow, access.team, campaign, question)
-        if saving:
-            pair = answer.pair
-            if pair is None or answer.verdict is False:
-                raise UserInputError(
-                    N_(
-                        "That voucher is not safe, so I did not save it. See the answer without "
-                        "<code>save</code>."
-                    )
-                )
-            await save_voucher(uow, campaign, *pair, question.share, question.cap, now)
-        await uow.commit()
-    await reply(
-        update, *views.voucher_answer(context.t, campaign, answer, channel.currency, saved=saving)
-    )
-
-
-async def vouchers_button(update: Update, context: BotContext) -> None:
-    campaign_id = _query_data(update).int_arg(0)
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        _access, campaign = await _campaign(uow, actor, now, campaign_id, Action.READ)
-        saved = await campaigns.saved_vouchers(uow, campaign.id)
-        channel = await uow.session.get(models.Channel, campaign.channel_id)
-        assert channel is not None
-        await uow.commit()
-    await _answer_query(update)
-    await show(update, *views.vouchers_screen(context.t, campaign, saved, channel.currency))
-
-
-async def save_voucher_button(update: Update, context: BotContext) -> None:
-    callback = _query_data(update)
-    campaign_id = callback.int_arg(0)
-    actor, now = actor_from(update), _now(context)
-    async with context.uow() as uow:
-        _access, campaign = await _campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        channel = await uow.session.get(models.Channel, campaign.channel_id)
-        assert channel is not None
-        digits = currency_digits(channel.currency)
-        try:
-            threshold = parse_amount(callback.arg(1), digits)
-            value = parse_amount(callback.arg(2), digits)
-            share = Decimal(callback.arg(3))
-            cap = (
-                None
-                if callback.arg(4) == "-"
-                else parse_amount(callback.arg(4), digits, allow_zero=True)
-            )
-        except (UserInputError, ArithmeticError):
-            raise BadCallbackData("malformed voucher") from None
-        if not (Decimal(0) <= share <= 1) or value > threshold:
-            raise BadCallbackData("impossible voucher")
-        await save_voucher(uow, campaign, threshold, value, share, cap, now)
-        saved = await campaigns.saved_vouchers(uow, campaign.id)
-        await uow.commit()
-    _ = context.t
-    await _answer_query(update, _("Saved."))
-    await show(update, *views.vouchers_screen(_, campaign, saved, channel.currency))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("newcampaign", newcampaign_command))
     app.add_handler(CommandHandler("campaigns", campaigns_command))
     app.add_handler(CommandHandler("campaign", campaign_command))
-    app.add_handler(CommandHandler(["enroll", "enrol"], enroll_command))
-    app.add_handler(CommandHandler(["unenroll", "unenrol"], unenroll_command))
-    app.add_handler(CommandHandler("voucher", voucher_command))
     for action, callback in (
         (views.CARD, card_button),
         (views.REMINDERS, reminders_button),
@@ -774,10 +521,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (views.DELETE, delete_button),
         (views.DELETE_YES, delete_yes_button),
         (views.NEW, new_button),
-        (views.PICK, pick_button),
-        (views.TOGGLE, toggle_button),
-        (views.ENROL_ALL, enrol_all_button),
-        (views.VOUCHERS, vouchers_button),
-        (views.SAVE_VOUCHER, save_voucher_button),
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))
