@@ -25,6 +25,8 @@ COMMANDS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("floor", N_("Floor price of a SKU"), frozenset({PRIVATE, GROUP})),
     ("skus", N_("Your SKU catalogue"), frozenset({PRIVATE, GROUP})),
     ("channels", N_("Your sales channels"), frozenset({PRIVATE, GROUP})),
+    ("import", N_("How to import SKUs from a CSV or XLSX file"), frozenset({PRIVATE, GROUP})),
+    ("export", N_("Your catalogue as XLSX and CSV"), frozenset({PRIVATE, GROUP})),
     ("calendar", N_("Upcoming shopping festivals"), frozenset({PRIVATE, GROUP})),
     ("fx", N_("Exchange rates in use"), frozenset({PRIVATE, GROUP})),
     ("reminders", N_("What I will remind you of"), frozenset({PRIVATE, GROUP})),
