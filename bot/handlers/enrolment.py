@@ -92,9 +92,7 @@ async def unenroll_command(update: Update, context: BotContext) -> None:
 
 def _picker_choice(code: str, campaign: models.Campaign) -> PriceChoice | None:
     """The picker's mode from callback data (None: ask the seller to choose)."""
-    if code == campaign_views.NO_MODE:
-        return PriceChoice(PriceMode.SUGGESTED) if campaign.min_discount else None
-    if code == "s":
+    if code in (campaign_views.NO_MODE, "s"):
         return PriceChoice(PriceMode.SUGGESTED) if campaign.min_discount else None
     if code == "m":
         return PriceChoice(PriceMode.MAX)
@@ -105,6 +103,14 @@ def _picker_choice(code: str, campaign: models.Campaign) -> PriceChoice | None:
             raise BadCallbackData(f"bad discount {code!r}") from None
         return PriceChoice(PriceMode.DISCOUNT, discount=discount)
     raise BadCallbackData(f"unknown picker mode {code!r}")
+
+
+def _chosen_mode(code: str, campaign: models.Campaign) -> PriceChoice:
+    """The picker's mode for a press that enrols: a mode must have been chosen."""
+    choice = _picker_choice(code, campaign)
+    if choice is None:
+        raise BadCallbackData("the picker's mode is not set")
+    return choice
 
 
 async def _show_picker(
@@ -143,9 +149,7 @@ async def toggle_button(update: Update, context: BotContext) -> None:
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
-        if choice is None:
-            raise BadCallbackData("the picker's mode is not set")
+        choice = _chosen_mode(mode, campaign)
         await campaigns.toggle_enrolment(uow, access, campaign, sku_id, choice, now)
         await uow.commit()
     await _show_picker(update, context, campaign_id, page, mode)
@@ -157,9 +161,7 @@ async def enrol_all_button(update: Update, context: BotContext) -> None:
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
-        if choice is None:
-            raise BadCallbackData("the picker's mode is not set")
+        choice = _chosen_mode(mode, campaign)
         result = await campaigns.enrol(uow, access, campaign, None, choice, now)
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
