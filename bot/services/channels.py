@@ -28,7 +28,7 @@ from bot.pricing import (
     get_preset,
     parse_channel_value,
 )
-from bot.services import margins
+from bot.services import margins, pricing_inputs
 from bot.services.access import TeamAccess
 from bot.services.arguments import Arguments, field_error, shown, unknown_key
 from bot.services.pricing_inputs import channel_params
@@ -190,30 +190,17 @@ async def add_channel(
             example=f"/channel add {preset.name} name={preset.name}-2",
         )
     await _require_free_name(uow, access.team_id, name)
-    params = preset.channel
+    columns = pricing_inputs.channel_columns(preset.channel)
+    for field in ("platform", "market"):  # the columns' lengths
+        columns[field] = columns[field][: MAX_LENGTHS[field]]
     channel = Channel(
         team_id=access.team_id,
         name=name,
         preset=preset.name,
-        platform=params.platform[: MAX_LENGTHS["platform"]],
-        market=params.market[: MAX_LENGTHS["market"]],
-        mode=params.mode.value,
-        currency=params.currency,
-        vat_rate=params.vat_rate,
-        prices_include_vat=bool(params.prices_include_vat),
-        fees_on=params.fees_on.value,
-        commission=params.commission,
-        payment_rate=params.payment_rate,
-        returns_rate=params.returns_rate,
-        ads_rate=params.ads_rate,
-        payment_fixed=params.payment_fixed,
-        fulfilment_fee=params.fulfilment_fee,
-        other_channel_fee=params.other_channel_fee,
-        duty_basis=params.duty_basis.value if params.duty_basis else "fob",
-        discount_step=params.discount_step,
-        timezone=market_timezone(params.market),
+        timezone=market_timezone(preset.channel.market),
         created_at=now,
         updated_at=now,
+        **columns,
     )
     uow.session.add(channel)
     try:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
@@ -86,6 +86,29 @@ def channel_params(row: models.Channel) -> ChannelParams:
         duty_basis=row.duty_basis,  # type: ignore[arg-type]
         discount_step=row.discount_step,
     )
+
+
+def channel_columns(params: ChannelParams) -> dict[str, Any]:
+    """The `Channel` row's pricing columns for engine parameters (a preset's, say):
+    the inverse of `channel_params`."""
+    return {
+        "platform": params.platform,
+        "market": params.market,
+        "mode": params.mode.value,
+        "currency": params.currency,
+        "vat_rate": params.vat_rate,
+        "prices_include_vat": bool(params.prices_include_vat),
+        "fees_on": params.fees_on.value,
+        "commission": params.commission,
+        "payment_rate": params.payment_rate,
+        "returns_rate": params.returns_rate,
+        "ads_rate": params.ads_rate,
+        "payment_fixed": params.payment_fixed,
+        "fulfilment_fee": params.fulfilment_fee,
+        "other_channel_fee": params.other_channel_fee,
+        "duty_basis": params.duty_basis.value if params.duty_basis else "fob",
+        "discount_step": params.discount_step,
+    }
 
 
 def run_settings(team: models.Team, margin_override: Decimal | None = None) -> RunSettings:

@@ -21,6 +21,7 @@ from bot.db.models import User as UserRow
 from bot.db.uow import UnitOfWorkFactory
 from bot.domain.enums import Role
 from bot.pricing import get_preset
+from bot.services.pricing_inputs import channel_columns
 from bot.telegram_stub import User
 
 SEEDED_AT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -131,28 +132,12 @@ async def seed_channel(
     timezone: str = "America/New_York",
 ) -> int:
     """A channel with the preset's values (percent fields are fractions)."""
-    params = get_preset(preset).channel
     async with uow_factory() as uow:
         row = ChannelRow(
             team_id=team_id,
             name=name,
             preset=preset,
-            platform=params.platform,
-            market=params.market,
-            mode=params.mode.value,
-            currency=params.currency,
-            vat_rate=params.vat_rate,
-            prices_include_vat=bool(params.prices_include_vat),
-            fees_on=params.fees_on.value,
-            commission=params.commission,
-            payment_rate=params.payment_rate,
-            returns_rate=params.returns_rate,
-            ads_rate=params.ads_rate,
-            payment_fixed=params.payment_fixed,
-            fulfilment_fee=params.fulfilment_fee,
-            other_channel_fee=params.other_channel_fee,
-            duty_basis=params.duty_basis.value if params.duty_basis else "fob",
-            discount_step=params.discount_step,
+            **channel_columns(get_preset(preset).channel),
             timezone=timezone,
             created_at=SEEDED_AT,
             updated_at=SEEDED_AT,
