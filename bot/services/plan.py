@@ -311,20 +311,7 @@ async def listings(
     wanted = [row[1] for row in rows if row[3] is None] if need_history else []
     for chunk in _chunks(wanted):
         assert chunk is not None
-        changes = await uow.session.execute(
-            select(
-                models.PriceHistory.listing_id,
-                models.PriceHistory.effective_at,
-                models.PriceHistory.price,
-            )
-            .where(
-                models.PriceHistory.listing_id.in_(chunk),
-                models.PriceHistory.effective_at < campaign.starts_at,
-            )
-            .order_by(models.PriceHistory.listing_id, models.PriceHistory.effective_at)
-        )
-        for listing_id, moment, price in changes:
-            history.setdefault(listing_id, []).append((moment, price))
+        history.update(await pricing_inputs.price_changes(uow, chunk, campaign.starts_at))
     found: dict[int, ListingPrices] = {}
     for sku_id, listing_id, list_price, lowest in rows:
         if need_history and lowest is None:

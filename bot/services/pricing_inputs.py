@@ -201,6 +201,29 @@ def lowest_in_window(
     return min(candidates) if candidates else None
 
 
+async def price_changes(
+    uow: UnitOfWork, listing_ids: Sequence[int], before: datetime
+) -> dict[int, list[tuple[datetime, Decimal]]]:
+    """Each listing's list-price changes before `before`, oldest first (for
+    `lowest_in_window`). One query; callers with very many ids pass them in chunks."""
+    changes = await uow.session.execute(
+        select(
+            models.PriceHistory.listing_id,
+            models.PriceHistory.effective_at,
+            models.PriceHistory.price,
+        )
+        .where(
+            models.PriceHistory.listing_id.in_(listing_ids),
+            models.PriceHistory.effective_at < before,
+        )
+        .order_by(models.PriceHistory.listing_id, models.PriceHistory.effective_at)
+    )
+    history: dict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for listing_id, moment, price in changes:
+        history[listing_id].append((moment, price))
+    return history
+
+
 async def listings_for(
     uow: UnitOfWork, channel_id: int, sku_ids: Iterable[int], as_of: datetime
 ) -> dict[int, Listing]:
@@ -219,22 +242,7 @@ async def listings_for(
         )
     ).all()
     by_listing = {row.id: row for row in rows}
-    history: dict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
-    if by_listing:
-        changes = await uow.session.execute(
-            select(
-                models.PriceHistory.listing_id,
-                models.PriceHistory.effective_at,
-                models.PriceHistory.price,
-            )
-            .where(
-                models.PriceHistory.listing_id.in_(list(by_listing)),
-                models.PriceHistory.effective_at < as_of,
-            )
-            .order_by(models.PriceHistory.listing_id, models.PriceHistory.effective_at)
-        )
-        for listing_id, moment, price in changes:
-            history[listing_id].append((moment, price))
+    history = await price_changes(uow, list(by_listing), as_of) if by_listing else {}
     result: dict[int, Listing] = {}
     for row in rows:
         lowest = row.lowest_30d
