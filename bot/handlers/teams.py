@@ -29,7 +29,6 @@ from bot.jobs import wake_dispatcher
 from bot.services import access as access_service
 from bot.services import chats, teams, users
 from bot.services.access import team_for
-from bot.services.outbox import notify_binding_lost
 from bot.services.teams import Member
 from bot.views import teams as views
 from bot.views.callbacks import BadCallbackData, decode, pattern
@@ -445,8 +444,7 @@ async def _chat_gone(context: BotContext, chat_id: int) -> None:
     """Unbind the chat; the owners of each bound team are told privately (via the outbox)."""
     now = context.runtime.clock.now()
     async with context.uow() as uow:
-        for binding in await chats.mark_chat_gone(uow, chat_id):
-            await notify_binding_lost(uow, binding, now)
+        await chats.chat_gone(uow, chat_id, now)
         await uow.commit()
     wake_dispatcher(context.application)
 

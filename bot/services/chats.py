@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 
 from bot.db.models import ChatBinding, Notification
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingStatus, NotificationStatus
+from bot.services.outbox import notify_binding_lost
 
 
 async def migrate_chat(uow: UnitOfWork, old_chat_id: int, new_chat_id: int) -> int:
@@ -28,16 +31,19 @@ async def migrate_chat(uow: UnitOfWork, old_chat_id: int, new_chat_id: int) -> i
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def mark_chat_gone(uow: UnitOfWork, chat_id: int) -> list[ChatBinding]:
-    """The bot was removed from (or blocked in) a chat: its bindings stop receiving
-    notices. Returns the bindings that were active, so their owners can be told."""
-    rows = (
-        await uow.session.scalars(
-            select(ChatBinding).where(
-                ChatBinding.chat_id == chat_id, ChatBinding.status == BindingStatus.ACTIVE
-            )
-        )
-    ).all()
+async def chat_gone(
+    uow: UnitOfWork, chat_id: int, now: datetime, *, thread_id: int | None = None
+) -> list[ChatBinding]:
+    """The bot was removed from (or blocked in) a chat, or a forum topic is gone: its
+    active bindings stop receiving notices and each bound team's owners are told once,
+    privately (through the outbox). Returns the bindings that were active."""
+    query = select(ChatBinding).where(
+        ChatBinding.chat_id == chat_id, ChatBinding.status == BindingStatus.ACTIVE
+    )
+    if thread_id is not None:
+        query = query.where(ChatBinding.thread_id == thread_id)
+    rows = list((await uow.session.scalars(query)).all())
     for row in rows:
         row.status = BindingStatus.REMOVED
-    return list(rows)
+        await notify_binding_lost(uow, row, now)
+    return rows

@@ -85,7 +85,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.clock import Clock
 from bot.db.models import ChatBinding, Notification, Team, User
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
-from bot.domain.enums import BindingStatus, NotificationStatus
+from bot.domain.enums import NotificationStatus
 from bot.i18n import Translator, negotiate_locale
 from bot.services import chats
 from bot.services.claims import (
@@ -102,7 +102,6 @@ from bot.services.outbox import (
     TEAM_KINDS,
     Target,
     next_due,
-    notify_binding_lost,
     reroute,
     row_target,
     team_targets,
@@ -772,24 +771,8 @@ class Dispatcher:
         self, uow: UnitOfWork, row: Notification, outcome: Outcome, now: datetime
     ) -> None:
         """Unbind the chat (or topic) and tell the bound teams' owners, once."""
-        if outcome is Outcome.THREAD_GONE:
-            bindings = list(
-                (
-                    await uow.session.scalars(
-                        select(ChatBinding).where(
-                            ChatBinding.chat_id == row.chat_id,
-                            ChatBinding.thread_id == (row.thread_id or 0),
-                            ChatBinding.status == BindingStatus.ACTIVE,
-                        )
-                    )
-                ).all()
-            )
-            for binding in bindings:
-                binding.status = BindingStatus.REMOVED
-        else:
-            bindings = await chats.mark_chat_gone(uow, row.chat_id)
-        for binding in bindings:
-            await notify_binding_lost(uow, binding, now)
+        thread = (row.thread_id or 0) if outcome is Outcome.THREAD_GONE else None
+        await chats.chat_gone(uow, row.chat_id, now, thread_id=thread)
 
 
 def _finished(
