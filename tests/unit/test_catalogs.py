@@ -120,6 +120,7 @@ def test_plural_forms_fit_the_language(locale: str) -> None:
     catalog = load(locale)
     expected = get_plural(Locale.parse(locale))
     assert catalog.num_plurals == expected.num_plurals
+    assert catalog.plural_expr == expected.plural_expr
     for message in messages(catalog):
         if message.pluralizable:
             assert len(strings(message)) == expected.num_plurals, ids(message)[0]
@@ -145,3 +146,18 @@ def test_translator_uses_the_catalogs() -> None:
     assert Translator("de")("Cancelled.") != "Cancelled."
     assert Translator("zh_CN")("Cancelled.") != Translator("ko")("Cancelled.")
     assert Translator("en")("Cancelled.") == "Cancelled."
+
+
+@pytest.mark.parametrize(
+    ("locale", "n", "expected"),
+    [
+        ("es", 1, "1 SKU"),
+        ("es", 2, "2 SKU"),
+        ("es", 1_000_000, "1000000 de SKU"),  # CLDR's "many": un millón de SKU
+        ("pt_BR", 0, "0 SKU"),
+        ("pt_BR", 2_000_000, "2000000 de SKUs"),
+        ("pt_BR", 7, "7 SKUs"),
+    ],
+)
+def test_compiled_catalogs_pick_every_plural_form(locale: str, n: int, expected: str) -> None:
+    assert Translator(locale).ngettext("{n} SKU", "{n} SKUs", n) == expected
