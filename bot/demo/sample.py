@@ -188,6 +188,8 @@ class SampleLoader:
         if state.complete:
             return self._report(state, already_there=True)
         if state.team_id is None or not state.active:
+            # the personal team first: made later (at /start), it would become the active one
+            await self._step(self.owner, "/team")
             await self._step(self.owner, f"/team new {SAMPLE_TEAM}")
             state = await self._expect(lambda s: s.team_id is not None and s.active, "team")
         if not state.channel:

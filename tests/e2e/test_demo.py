@@ -184,6 +184,19 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat = demo("--fresh", "--sample")
     chat.expect("Sample team “Sample shop” loaded: channel temu-us-semi, 20 SKUs, campaign #1", 120)
     chat.expect(r"Try /floor TM-001, /plan 1")
+    chat.send(":sample")  # idempotent: nothing is added twice
+    chat.expect("The sample team “Sample shop” is already there: campaign #1 “Black Friday”")
+    # onboarding afterwards keeps the sample team active
+    chat.send("/start")
+    chat.expect(r"\[#1 ✅ English\]")
+    chat.send("#1")
+    chat.expect(r"\[#12 UTC\]")
+    chat.send("#12")
+    chat.expect(r"\[#1 CNY\]")
+    chat.send("#1")
+    chat.expect(r"\[#3 20 %\]")
+    chat.send("20")  # text, not button #20
+    chat.expect("Target margin: 20%")
 
     chat.send("/floor TM-001")
     card = chat.expect("Deepest discount")
