@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 GROUP_TITLE = "Demo team"
 PRESS = re.compile(r"#\s*(\d{1,4})")
 DEMO_COMMAND = re.compile(r":([A-Za-z]+)\b\s*(.*)", re.DOTALL)
+USAGE = {"as": ":as li | :as me", "file": ":file skus.csv"}
 DEMO_WORDS = (":group", ":private", ":as li", ":as me", ":file ", ":sample", ":help", ":quit")
 HELP = N_(
     "Type messages and commands (/start, /help …) as you would in Telegram.\n"
@@ -147,15 +148,20 @@ class TerminalChat:
             )
         elif name == "private":
             self.in_group = False
-            self.say(_("Now in {name}'s private chat with the bot.", name=self.actor.first_name))
+            self.say(_("Now in the private chat with the bot."))
         elif name == "as" and rest.strip().lower() in ("li", "me", "you"):
             self.actor = self.li if rest.strip().lower() == "li" else self.me
-            self.say(_("You are now {name}.", name=self.actor.first_name))
+            if self.actor is self.me:
+                self.say(_("You are yourself again."))
+            else:
+                self.say(_("You are now {name}.", name=self.actor.first_name))
             self._show_held()
         elif name == "file" and rest.strip():
             await self._send_file(rest.strip())
         elif name == "sample":
             await self.load_sample()
+        elif name in USAGE:
+            self.say(_("Write it like this: {usage}", usage=USAGE[name]))
         else:
             self.say(_("Unknown demo command “:{name}”. :help lists them.", name=name))
         return True
@@ -231,6 +237,9 @@ class TerminalChat:
             report = await loader.load()
         except SampleError as exc:
             self.say(_("The sample team could not be loaded: {reason}", reason=exc))
+            return None
+        except Exception as exc:
+            self.report(exc)
             return None
         finally:
             self.flush()  # what the loader's commands answered is not shown

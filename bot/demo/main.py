@@ -38,12 +38,14 @@ DATABASE_FILE = "demo.sqlite3"
 LOG_FILE = "demo.log"
 HISTORY_FILE = "demo-history"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MAX_READ_FAILURES = 3
 
 
 def client_language() -> str:
     """The terminal's language, the way a Telegram client would report it."""
-    raw = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "en")
-    return raw.split(".")[0].replace("_", "-").lower() or "en"
+    raw = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+    tag = raw.split(".")[0].split("@")[0].replace("_", "-").lower()
+    return tag if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", tag) else "en"  # not C or POSIX
 
 
 def log_to_file(path: Path, level: str) -> None:
@@ -92,6 +94,28 @@ def _console(stdin: TextIO, out: TextIO, history: Path) -> Console:
     if stdin.isatty() and out.isatty() and stdin is sys.stdin and out is sys.stdout:
         return PromptConsole(history=history, ansi=ansi)
     return PlainConsole(stdin, out, ansi=ansi)
+
+
+async def _converse(chat: TerminalChat, console: Console) -> None:
+    """Read and act until the person leaves. Nothing raised here ends the demo: it is
+    reported in one line (a terminal that keeps failing to read ends it after a few)."""
+    failures = 0
+    while failures < MAX_READ_FAILURES:
+        try:
+            line = await console.read(chat.prompt())
+        except Exception as exc:
+            failures += 1
+            chat.report(exc)
+            await asyncio.sleep(0.2)
+            continue
+        failures = 0
+        if line is None or not await chat.handle(line):
+            return
+        if not console.interactive:
+            try:
+                await chat.settle()
+            except Exception as exc:
+                chat.report(exc)
 
 
 async def _demo(settings: Settings, *, sample: bool, stdin: TextIO, out: TextIO) -> None:
@@ -151,12 +175,7 @@ async def _demo(settings: Settings, *, sample: bool, stdin: TextIO, out: TextIO)
                     await chat.load_sample()
                 else:
                     console.show(_("Try /start"))
-                while True:
-                    line = await console.read(chat.prompt())
-                    if line is None or not await chat.handle(line):
-                        break
-                    if not console.interactive:
-                        await chat.settle()
+                await _converse(chat, console)
             finally:
                 watcher.cancel()
                 await stop_polling(application)

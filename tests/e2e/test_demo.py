@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo.chat import HELP
 from bot.i18n import Translator
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>]")
@@ -160,7 +161,8 @@ def no_logs_in(text: str) -> None:
 def test_demo_talks_to_the_real_bot_in_the_terminal(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     de = Translator("de")
     chat = demo("--fresh", lang="de_DE.UTF-8")
-    chat.expect(re.escape(de("Try /start")), 90)
+    banner = chat.expect(re.escape(de("Try /start")), 90)
+    assert de(HELP, log="").splitlines()[1] in banner  # "#N … [#1 English]", in German
     chat.send("/start")
     chat.expect("Willkommen")  # the terminal's language (de) reached the bot
     chat.expect(r"\[#1 English\] \[#2 简体中文\]")  # buttons show their number
@@ -170,7 +172,14 @@ def test_demo_talks_to_the_real_bot_in_the_terminal(demo, tmp_path: Path) -> Non
     chat.send("/fx")
     chat.expect("1 CNY = .* ECB")  # the bundled sample feed, served locally
     chat.send(":group")
-    chat.expect(re.escape(de("Now in the group chat “{title}”", title="Demo team")[:20]))
+    joined = de(
+        "Now in the group chat “{title}” (you are its admin; Li is a member). "
+        "Write commands as /help or /help@{bot}.",
+        title="Demo team",
+        bot="CampaignPlannerDemoBot",
+    )
+    assert joined.startswith("Jetzt im Gruppenchat")  # the demo speaks the terminal's language
+    chat.expect(re.escape(joined))
     chat.send("/help@CampaignPlannerDemoBot")
     shown = chat.expect("/newcampaign")
     assert de("group “{title}”", title="Demo team") in shown  # which chat it is in
@@ -264,6 +273,10 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.expect("This button is no longer available.")
     chat.send(":file no-such-file.csv")
     chat.expect("Cannot read no-such-file.csv")
+    chat.send(":file")
+    chat.expect("Write it like this: :file skus.csv")
+    chat.send(":bogus")
+    chat.expect("Unknown demo command “:bogus”")
     chat.send("/help")
     chat.expect("/cancel leaves any guided step")  # still talking to the bot
     assert chat.quit() == 0
