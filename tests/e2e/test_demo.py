@@ -305,13 +305,15 @@ def test_a_notice_prints_while_nobody_types(demo, tty: bool) -> None:  # type: i
     if tty:
         chat.expect("private chat >")
         chat.type("/hel")  # half a line typed when the notice arrives
-    sent_at = len(chat.raw)
+    before_notice = len(chat.raw)
     notice = chat.expect(r"🚀 Flash \(temu-us-semi\) has started", 60)
     assert datetime.now(UTC) >= start  # it came when due, with no input in between
     assert "🤖 private chat · You" in notice
-    if tty:
-        assert "\x1b[" in chat.raw[sent_at:]  # styled for the terminal
+    if tty:  # styled for the terminal: the header in bold magenta
+        assert "\x1b[1;35m🤖 private chat · You" in chat.raw[before_notice:]
         chat.send("p")  # the half-typed line was kept: this sends "/help"
         chat.expect("/cancel leaves any guided step")
+    else:  # plain text for a pipe
+        assert "\x1b[" not in chat.raw
     assert chat.quit() == 0
     no_logs_in(chat.text)
