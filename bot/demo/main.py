@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -32,6 +32,8 @@ from bot.demo.console import Console, PlainConsole, PromptConsole
 from bot.i18n import Translator, negotiate_locale
 from bot.services import fx
 from bot.telegram_stub import BotApiStub
+
+log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "1000001:DEMO-TOKEN-NOT-FOR-TELEGRAM"
 DATABASE_FILE = "demo.sqlite3"
@@ -193,12 +195,28 @@ def run_demo(
     """Run the demo with ``settings`` (its data directory and log level; the rest is
     the demo's own). ``fresh``: start from an empty database. ``sample``: load the
     sample team (idempotent; see :mod:`bot.demo.sample`)."""
+    _ = Translator(negotiate_locale(client_language()), "UTC")
     data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_to_file(data_dir / LOG_FILE, settings.log_level)
-    db_path = data_dir / DATABASE_FILE
-    if fresh and db_path.exists():
-        db_path.unlink()
-    with suppress(KeyboardInterrupt):  # Ctrl-C in a pipe: the finally blocks have run
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        log_to_file(data_dir / LOG_FILE, settings.log_level)
+        if fresh:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (data_dir / f"{DATABASE_FILE}{suffix}").unlink(missing_ok=True)
+    except OSError as exc:
+        print(_("The demo could not go on: {error}", error=exc), file=sys.stderr)
+        return 1
+    try:
         asyncio.run(_demo(settings, sample=sample, stdin=stdin or sys.stdin, out=out or sys.stdout))
+    except KeyboardInterrupt:  # Ctrl-C outside the line editor: the finally blocks have run
+        pass
+    except Exception as exc:  # the demo could not start (the chat itself never raises)
+        log.exception("the demo stopped")
+        message = _(
+            "The demo could not go on ({error}). Details: {log}",
+            error=f"{type(exc).__name__}: {exc}",
+            log=(data_dir / LOG_FILE).resolve(),
+        )
+        print(message, file=sys.stderr)
+        return 1
     return 0
