@@ -81,9 +81,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo.main import DEMO_TOKEN, run_demo
 
-    return run_demo(fresh=args.fresh)
+    return run_demo(load_settings(bot_token=DEMO_TOKEN), fresh=args.fresh, sample=args.sample)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="try the bot in the terminal: no token, no network (local Bot API stand-in)"
     )
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument(
+        "--sample",
+        action="store_true",
+        help="load a sample team (a Temu US channel, 20 SKUs, a Black Friday campaign) unless "
+        "it is already there; with --fresh it is campaign #1",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     db = commands.add_parser("db", help="database schema (Alembic migrations)")
