@@ -18,11 +18,9 @@ Empty listing cells leave the listing as it is; empty cost cells mean 0.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -31,7 +29,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, Count, UserInputError
+from bot.domain.errors import N_, Conflict, Count
 from bot.domain.permissions import Action
 from bot.pricing import (
     InputError,
@@ -40,10 +38,11 @@ from bot.pricing import (
     minor_unit,
     parse_decimal,
 )
-from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS, cell_text
-from bot.services import margins
+from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS
+from bot.services import margins, tables
 from bot.services.access import TeamAccess
 from bot.services.arguments import TOO_LONG, UNKNOWN_CHANNEL
+from bot.services.tables import FileRefused as FileRefused  # re-exported for callers
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -56,6 +55,16 @@ FORMAT_VERSION = 1
 COST_FIELDS = SKU_COST_FIELDS
 VALUE_FIELDS = COST_FIELDS[1:]  # what an import may set on a SKU
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_FIELDS = frozenset({"duty_rate"})  # read in percent: 7.5 is 7.5 %
+# Codes and names must not carry control characters: a NUL or a bell cannot be typed back
+# in a command, and no spreadsheet can hold them (XML 1.0 forbids them).
+CONTROL_CHARACTER = "control_character"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
 
 # Header names accepted besides the field names, per shipped locale. Compared after
 # `header_key` (lower case, without spaces, '_' and '-').
@@ -165,10 +174,6 @@ class RowError:
     value: str = ""
 
 
-class FileRefused(UserInputError):
-    """The file as a whole cannot be read (size, rows, type, encoding)."""
-
-
 def refuse_size(size: int) -> FileRefused:
     return FileRefused(
         N_(
@@ -180,10 +185,6 @@ def refuse_size(size: int) -> FileRefused:
 
 
 # --- reading tables -------------------------------------------------------------------------
-def is_xlsx(filename: str, content: bytes) -> bool:
-    return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
-
-
 def is_catalogue_file(filename: str | None, mime_type: str | None) -> bool:
     name = (filename or "").lower()
     if name.endswith((".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")):
@@ -202,69 +203,98 @@ def _too_many_rows() -> FileRefused:
     )
 
 
-def read_table(filename: str, content: bytes) -> list[list[str]]:
-    """All rows (header first) as lists of cell texts; refuses more than MAX_ROWS data rows."""
+def _field_of(header_text: str) -> str | None:
+    base = header_text.strip().lstrip("\ufeff").partition("@")[0]
+    return ALIASES.get(header_key(base))
+
+
+def header_score(cells: list[str]) -> int:
+    """How many cells of a candidate header row name a column the import reads."""
+    return sum(1 for cell in cells if _field_of(cell) is not None)
+
+
+def open_file(filename: str, content: bytes, locale: str | None = None) -> tables.Table:
+    """The file as a `tables.Table`, after the checks every upload gets."""
     if len(content) > MAX_FILE_BYTES:
         raise refuse_size(len(content))
-    if filename.lower().endswith(".xls"):
+    if filename.lower().endswith(".xls") or content[:4] == b"\xd0\xcf\x11\xe0":
         raise FileRefused(
-            N_("I cannot read old .xls files. Save it as XLSX or as CSV (UTF-8) and send it again.")
+            N_(
+                "I cannot read old .xls files (or password-protected workbooks). Save it as "
+                "XLSX or as CSV (UTF-8) and send it again."
+            )
         )
-    rows = _xlsx_rows(content) if is_xlsx(filename, content) else _csv_rows(content)
-    table: list[list[str]] = []
-    for row in rows:
-        table.append(row)
-        if len(table) > MAX_ROWS + 1:
-            raise _too_many_rows()
-    while table and not any(cell.strip() for cell in table[-1]):
-        table.pop()
-    return table
+    return tables.open_table(filename, content, locale=locale, header_score=header_score)
 
 
-def _decode_text(content: bytes) -> str:
+def read_table(filename: str, content: bytes, locale: str | None = None) -> list[list[str]]:
+    """All rows (header first, then one list per file row up to the last with cells) as
+    cell texts, as wide as the header; refuses more than MAX_ROWS data rows."""
+    table = open_file(filename, content, locale)
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:  # Excel on a Chinese Windows saves "CSV" in GB18030/GBK
-        return content.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FileRefused(
-            N_("I cannot read this file's text. Save it as “CSV UTF-8” or as XLSX.")
-        ) from None
-
-
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
-    text = _decode_text(content)
-    first = text[: text.find("\n")] if "\n" in text else text
-    delimiter = max((",", ";", "\t"), key=first.count)
-    if not first.count(delimiter):
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise FileRefused(
-            N_("Row {row} of this CSV file cannot be read ({detail}). Check its quotes."),
-            row=reader.line_num,
-            detail=str(exc),
-        ) from None
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    import openpyxl  # only XLSX pays for the import
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise FileRefused(
-            N_("I cannot open this file as an XLSX workbook. Save it again from Excel.")
-        ) from None
-    try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [cell_text(value) for value in values]
+        header = table.header
+        percent = [_field_of(text) in PERCENT_FIELDS for text in header]
+        rows: list[list[str]] = [header]
+        for number, cells in table.rows(range(len(header))):
+            if number > MAX_ROWS + 1:
+                raise _too_many_rows()
+            while len(rows) < number - 1:
+                rows.append([])
+            rows.append(
+                [
+                    tables.cell_text(cell, percent_field=is_percent)
+                    for cell, is_percent in zip(cells, percent, strict=True)
+                ]
+            )
     finally:
-        workbook.close()
+        table.close()
+    while len(rows) > 1 and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def read_catalogue(
+    filename: str,
+    content: bytes,
+    channels: Mapping[str, str],
+    default_cost_currency: str,
+    locale: str | None = None,
+) -> ParsedFile:
+    """Read and parse an uploaded file (the worker process's job): resolve the header
+    first, then read only the columns it names. `channels`: the team's channel name →
+    sale currency."""
+    table = open_file(filename, content, locale)
+    try:
+        if not any(cell.strip() for cell in table.header):
+            return ParsedFile((), [], [], [RowError(1, "sku", "no_header")], [])
+        full = resolve_header(table.header, channels)
+        if full.errors:
+            return ParsedFile((), full.listings, [], full.errors, full.ignored)
+        keep = sorted({*full.columns.values(), *(c.index for c in full.listings)})
+        position = {index: i for i, index in enumerate(keep)}
+        header = Header(
+            {name: position[index] for name, index in full.columns.items()},
+            full.names,
+            [replace(c, index=position[c.index]) for c in full.listings],
+            full.ignored,
+            [],
+        )
+        percent = [False] * len(keep)
+        for name in PERCENT_FIELDS & header.columns.keys():
+            percent[header.columns[name]] = True
+        rows = (
+            (
+                number,
+                [
+                    tables.cell_text(cell, percent_field=is_percent)
+                    for cell, is_percent in zip(cells, percent, strict=True)
+                ],
+            )
+            for number, cells in table.rows(keep)
+        )
+        return _parse_rows(header, rows, default_cost_currency)
+    finally:
+        table.close()
 
 
 # --- header --------------------------------------------------------------------------------
@@ -450,13 +480,19 @@ class RowParser:
         code = _unescape(cells[self.header.columns["sku"]].strip())
         if len(code) > MAX_CODE_LENGTH:
             errors.append(RowError(number, self.header.names["sku"], TOO_LONG, code))
+        elif not code.isprintable():  # as `/sku add` refuses it
+            errors.append(RowError(number, self.header.names["sku"], CONTROL_CHARACTER, code))
+        name: str | None = None
+        if "name" in self.header.columns:
+            name = _unescape(cells[self.header.columns["name"]].strip())
+            if len(name) > MAX_NAME_LENGTH:
+                errors.append(RowError(number, self.header.names["name"], TOO_LONG, name))
+            elif has_control_characters(name):
+                errors.append(RowError(number, self.header.names["name"], CONTROL_CHARACTER, name))
         if parsed is None or errors:
             return None, errors
         values = tuple(parsed[i] for i in self._field_getters)
-        if "name" in self.header.columns:
-            name = _unescape(parsed.name or "")
-            if len(name) > MAX_NAME_LENGTH:
-                return None, [RowError(number, self.header.names["name"], TOO_LONG, name)]
+        if name is not None:
             values = tuple(
                 name if f == "name" else v for f, v in zip(self.fields, values, strict=True)
             )
@@ -490,23 +526,31 @@ _PARSED_INDEX = {
 def parse_table(
     table: Sequence[list[str]], channels: Mapping[str, str], default_cost_currency: str
 ) -> ParsedFile:
-    """Parse a whole table; every error by row and column, duplicates included."""
+    """Parse a whole table of texts (header first); every error by row and column,
+    duplicates included."""
     if not table or not any(cell.strip() for cell in table[0]):
         return ParsedFile((), [], [], [RowError(1, "sku", "no_header")], [])
     header = resolve_header(table[0], channels)
     if header.errors:
         return ParsedFile((), header.listings, [], header.errors, header.ignored)
+    return _parse_rows(header, enumerate(table[1:], start=2), default_cost_currency)
+
+
+def _parse_rows(
+    header: Header, table: Iterable[tuple[int, list[str]]], default_cost_currency: str
+) -> ParsedFile:
     parser = RowParser(header, default_cost_currency)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
     data_rows = 0
     sku_column = header.names["sku"]
-    for offset, cells in enumerate(table[1:]):
-        number = offset + 2
+    for number, cells in table:
         if not any(cell.strip() for cell in cells):
             continue
         data_rows += 1
+        if data_rows > MAX_ROWS:
+            raise _too_many_rows()
         row, row_errors = parser.parse(number, cells)
         if row_errors:
             errors.extend(row_errors)
@@ -528,46 +572,9 @@ def export_header(channel_names: Sequence[str]) -> list[str]:
     return columns
 
 
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
 def escape_formula(text: str) -> str:
     """Spreadsheets run a cell starting with = + - @ (or tab/CR) as a formula."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def export_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(
-        [escape_formula(cell) if isinstance(cell, str) else _plain(cell) for cell in row]  # type: ignore[arg-type]
-        for row in rows
-    )
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
-
-
-def export_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("SKUs")
-    sheet.append(list(header))
-    for row in rows:
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def percent_value(fraction: Decimal) -> Decimal:
@@ -578,13 +585,14 @@ def percent_value(fraction: Decimal) -> Decimal:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportFiles:
-    rows: int
-    csv: bytes
-    xlsx: bytes
+class CatalogueTable:
+    """The catalogue as the export writes it (bot/views/exports.py builds the files)."""
+
+    header: list[str]
+    rows: list[list[Decimal | str | None]]
 
 
-async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
+async def catalogue_table(uow: UnitOfWork, access: TeamAccess) -> CatalogueTable:
     """The team's catalogue in the import format (cost fields, then listings per channel)."""
     access.require(Action.READ)
     channels = list(
@@ -627,7 +635,7 @@ async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
         cells[2 * position[channel_id]] = list_price
         cells[2 * position[channel_id] + 1] = lowest
     empty = [None] * (2 * len(channels))
-    rows: list[list[object]] = [
+    rows: list[list[Decimal | str | None]] = [
         [
             code,
             name,
@@ -641,8 +649,7 @@ async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
         ]
         for sku_id, code, name, unit_cost, currency, packaging, first_mile, other_cost, duty in skus
     ]
-    header = export_header([name for _, name in channels])
-    return ExportFiles(len(rows), export_csv(header, rows), export_xlsx(header, rows))
+    return CatalogueTable(export_header([name for _, name in channels]), rows)
 
 
 # --- preview and apply ------------------------------------------------------------------------
@@ -657,6 +664,27 @@ class ImportPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One value a changed row would change: a SKU field, or `list_price@channel` /
+    `lowest_30d@channel`; amounts carry their currency."""
+
+    field: str
+    before: Any
+    after: Any
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    code: str
+    changes: tuple[FieldChange, ...]
+
+
+PREVIEW_CHANGES = 5  # changed rows the preview spells out
+_AMOUNT_FIELDS = frozenset({"unit_cost", "packaging", "first_mile", "other_cost"})
+
+
+@dataclass(frozen=True, slots=True)
 class ImportPreview:
     pending_id: int | None  # None when there are errors (nothing to confirm)
     filename: str
@@ -666,6 +694,7 @@ class ImportPreview:
     unchanged: int
     errors: list[RowError]
     ignored: list[str]
+    changes: list[RowChange] = field(default_factory=list)  # the first few changed rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -793,19 +822,39 @@ def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
     return ParsedFile(fields, listings, rows, [], [], data.get("data_rows", len(rows)))
 
 
+async def import_context(uow: UnitOfWork, access: TeamAccess) -> tuple[dict[str, str], str]:
+    """What reading a file needs from the database (for `read_catalogue`): the team's
+    channel name → sale currency, and its default cost currency."""
+    access.require(Action.EDIT_CATALOG)
+    channels = await _channels_by_name(uow, access.team_id)
+    return {name: currency for name, (_, currency) in channels.items()}, access.team.cost_currency
+
+
 async def preview_import(
     uow: UnitOfWork,
     access: TeamAccess,
     filename: str,
-    table: Sequence[list[str]],
+    source: Sequence[list[str]] | ParsedFile,
     now: datetime,
 ) -> ImportPreview:
-    """Parse the file's table (`read_table`) and compare it with the catalogue; keep the
-    rows for confirmation only when there are no errors."""
+    """Compare a parsed file (`read_catalogue`, or a table of texts from `read_table`) with
+    the catalogue; keep the rows for confirmation only when there are no errors."""
     access.require(Action.EDIT_CATALOG)
     channels = await _channels_by_name(uow, access.team_id)
     currencies = {name: currency for name, (_, currency) in channels.items()}
-    parsed = parse_table(table, currencies, access.team.cost_currency)
+    if isinstance(source, ParsedFile):
+        parsed = source
+        for column in parsed.listings:
+            if currencies.get(column.channel) != column.currency:
+                raise Conflict(
+                    N_(
+                        "Channel “{name}” was deleted or changed since the preview. Send the "
+                        "file again."
+                    ),
+                    name=column.channel,
+                )
+    else:
+        parsed = parse_table(source, currencies, access.team.cost_currency)
     channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
     existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
     plan = plan_import(parsed, existing)
@@ -827,6 +876,7 @@ async def preview_import(
         uow.session.add(pending)
         await uow.session.flush()
         pending_id = pending.id
+    changes = [] if errors else await _row_changes(uow, parsed, plan, existing)
     return ImportPreview(
         pending_id=pending_id,
         filename=filename,
@@ -836,7 +886,50 @@ async def preview_import(
         unchanged=plan.unchanged,
         errors=errors,
         ignored=parsed.ignored,
+        changes=changes,
     )
+
+
+async def _row_changes(
+    uow: UnitOfWork, parsed: ParsedFile, plan: ImportPlan, existing: _Existing
+) -> list[RowChange]:
+    """What the first few changed rows change, old and new value (with the currency)."""
+    shown = plan.changed[:PREVIEW_CHANGES]
+    if not shown:
+        return []
+    stored_currency = dict(
+        (
+            await uow.session.execute(
+                select(Sku.id, Sku.cost_currency).where(Sku.id.in_([i for i, _ in shown]))
+            )
+        ).all()
+    )
+    result = []
+    for sku_id, row in shown:
+        values = dict(zip(parsed.fields, row.values, strict=True))
+        before = dict(zip(parsed.fields, existing.skus[row.code][1], strict=True))
+        currency = values.get("cost_currency") or stored_currency.get(sku_id)
+        changes = [
+            FieldChange(
+                name,
+                before[name],
+                values[name],
+                currency if name in _AMOUNT_FIELDS else None,
+            )
+            for name in parsed.fields
+            if not _same(before[name], values[name])
+        ]
+        for column, value in zip(parsed.listings, row.listing_values, strict=True):
+            if value is None:
+                continue
+            current = existing.listings.get((sku_id, existing.channel_ids[column.channel]))
+            old = None if current is None else current[1 if column.field == "list_price" else 2]
+            if old != value:
+                changes.append(
+                    FieldChange(f"{column.field}@{column.channel}", old, value, column.currency)
+                )
+        result.append(RowChange(row.code, tuple(changes)))
+    return result
 
 
 async def pending_import(

@@ -17,13 +17,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.pricing import currency_digits
+from bot.services.imports import CatalogueTable, escape_formula
 from bot.services.plan import Plan, PlanRow, PlanStatus
 from bot.views.campaigns import (
     MODE_LABELS,
@@ -108,43 +110,103 @@ def _value(row: PlanRow, key: str, _: Translator) -> Any:
     return getattr(row, key)
 
 
-# -- XLSX ----------------------------------------------------------------------------------
+# -- the files, built in a worker process -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherRow:
+    threshold: Decimal
+    value: Decimal
+    share: Decimal
+    cap: Decimal | None
+    minimum: Decimal | None  # the smallest safe threshold for this voucher now
+    safe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDocument:
+    """What the plan's files show, without database objects: small to send to a worker
+    process (bot/runtime/workers.py), which builds the bytes with `plan_files`."""
+
+    translator: Translator
+    title: str  # the campaign's name
+    currency: str
+    summary: list[tuple[str, str]]  # (label, value), already in the reader's language
+    rows: list[PlanRow]
+    others: list[PlanRow]
+    vouchers: list[VoucherRow]
+
+
+def plan_document(plan: Plan, _: Translator) -> PlanDocument:
+    vouchers = [
+        VoucherRow(
+            check.threshold,
+            check.value,
+            check.share,
+            check.cap,
+            None if check.result.threshold is None else check.result.threshold.amount,
+            check.safe,
+        )
+        for check in plan.vouchers
+    ]
+    return PlanDocument(
+        _, plan.campaign.name, plan.currency, _summary(plan, _), plan.rows, plan.others, vouchers
+    )
+
+
+def plan_files(document: PlanDocument) -> tuple[bytes, bytes]:
+    """(XLSX, CSV) — CPU work for a worker process."""
+    return document_xlsx(document), document_csv(document)
 
 
 def plan_xlsx(plan: Plan, _: Translator) -> bytes:
+    return document_xlsx(plan_document(plan, _))
+
+
+def plan_csv(plan: Plan) -> bytes:
+    return document_csv(plan_document(plan, Translator("en")))
+
+
+# -- XLSX ----------------------------------------------------------------------------------
+
+
+def document_xlsx(document: PlanDocument) -> bytes:
     """The workbook: summary, one sheet per status present (ok first), the listed SKUs not
     enrolled, and the saved vouchers."""
+    _ = document.translator
     book = Workbook()
     bold = book.style(bold=True)
-    money = book.style(number_format=money_format(plan.currency))
+    money = book.style(number_format=money_format(document.currency))
     percent = book.style(number_format=PERCENT_FORMAT)
     kinds = {"text": 0, "money": money, "percent": percent}
     column_styles = [kinds[kind] for _key, _label, kind in COLUMNS]
     widths = [WIDTHS[kind] for _key, _label, kind in COLUMNS]
     header: list[str | None] = [_(label) for _key, label, _kind in COLUMNS]
     header_styles = [bold] * len(COLUMNS)
-    _summary_sheet(book, plan, _, bold)
+    summary = book.add_sheet(_(SUMMARY), widths=[28, 60], styles=[bold, 0])
+    summary.append([_("Plan"), document.title], [bold, bold])
+    for label, value in document.summary:
+        summary.append([label, value])
     groups: dict[PlanStatus, list[PlanRow]] = {}
-    for row in plan.rows:
+    for row in document.rows:
         groups.setdefault(row.status, []).append(row)
     tables = [
         (_(STATUS_LABELS[status]), groups[status]) for status in PlanStatus if status in groups
     ]
-    if plan.others:
-        tables.append((_(NOT_ENROLLED), plan.others))
+    if document.others:
+        tables.append((_(NOT_ENROLLED), document.others))
     keys = [key for key, _label, _kind in COLUMNS]
     for title, rows in tables:
         sheet = book.add_sheet(title, widths=widths, styles=column_styles)
         sheet.append(header, header_styles)
         for row in rows:
             sheet.append([_value(row, key, _) for key in keys])
-    if plan.vouchers:
-        _voucher_sheet(book, plan, _, bold, money, percent)
+    if document.vouchers:
+        _voucher_sheet(book, document, bold, money, percent)
     return book.to_bytes()
 
 
-def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None:
-    sheet = book.add_sheet(_(SUMMARY), widths=[28, 60], styles=[bold, 0])
+def _summary(plan: Plan, _: Translator) -> list[tuple[str, str]]:
     campaign, channel = plan.campaign, plan.channel
     zone = campaign.timezone
     pairs: list[tuple[str, str]] = [
@@ -171,14 +233,13 @@ def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None
         for status in PlanStatus
         if plan.counts.get(status)
     ]
-    sheet.append([_("Plan"), plan.campaign.name], [bold, bold])
-    for label, value in pairs:
-        sheet.append([label, value])
+    return pairs
 
 
 def _voucher_sheet(
-    book: Workbook, plan: Plan, _: Translator, bold: int, money: int, percent: int
+    book: Workbook, document: PlanDocument, bold: int, money: int, percent: int
 ) -> None:
+    _ = document.translator
     labels = [
         _("Threshold"),
         _("Voucher"),
@@ -191,16 +252,15 @@ def _voucher_sheet(
         _(VOUCHERS), widths=[18] * len(labels), styles=[money, money, percent, money, money, 0]
     )
     sheet.append(labels, [bold] * len(labels))
-    for check in plan.vouchers:
-        minimum = check.result.threshold
+    for voucher in document.vouchers:
         sheet.append(
             [
-                check.threshold,
-                check.value,
-                check.share,
-                check.cap,
-                None if minimum is None else minimum.amount,
-                _("yes") if check.safe else _("no"),
+                voucher.threshold,
+                voucher.value,
+                voucher.share,
+                voucher.cap,
+                voucher.minimum,
+                _("yes") if voucher.safe else _("no"),
             ]
         )
 
@@ -230,10 +290,10 @@ def _amount(value: Decimal | None, digits: int) -> str:
     return f"{whole}.{fraction}" if fraction else whole
 
 
-def csv_rows(plan: Plan) -> Iterable[list[str]]:
+def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
     yield list(CSV_COLUMNS)
-    digits = currency_digits(plan.currency)
-    for row in [*plan.rows, *plan.others]:
+    digits = currency_digits(document.currency)
+    for row in [*document.rows, *document.others]:
         yield [
             safe_text(row.code),
             safe_text(row.name),
@@ -250,12 +310,59 @@ def csv_rows(plan: Plan) -> Iterable[list[str]]:
             _amount(row.floor, digits),
             _amount(row.customer_floor, digits),
             _percent(row.margin),
-            plan.currency,
+            document.currency,
         ]
 
 
-def plan_csv(plan: Plan) -> bytes:
+def document_csv(document: PlanDocument) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(csv_rows(plan))
+    writer.writerows(csv_rows(document))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+
+
+# -- the catalogue (/export): the import's format, so a round trip changes nothing ----------
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFiles:
+    rows: int
+    csv: bytes
+    xlsx: bytes
+
+
+def catalogue_files(table: CatalogueTable) -> CatalogueFiles:
+    """CSV and XLSX of the catalogue — CPU work for a worker process."""
+    return CatalogueFiles(
+        len(table.rows),
+        catalogue_csv(table.header, table.rows),
+        catalogue_xlsx(table.header, table.rows),
+    )
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_formula(value)
+    return format(value, "f")
+
+
+def catalogue_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Text cells escaped against formula injection; numbers as plain digits."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_plain(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def catalogue_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """One sheet "SKUs": text cells are text (never formulas), numbers exact."""
+    book = Workbook()
+    bold = book.style(bold=True)
+    sheet = book.add_sheet("SKUs", widths=[16, 28, *[14] * (len(header) - 2)])
+    sheet.append(list(header), [bold] * len(header))
+    for row in rows:
+        sheet.append(row)  # type: ignore[arg-type]
+    return book.to_bytes()
