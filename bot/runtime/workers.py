@@ -319,10 +319,11 @@ def reading_refused(limit: WorkerLimit) -> UserInputError:
     if limit.kind == "time":
         return UserInputError(
             N_(
-                "This file is too large or complex to read: I stopped after {seconds} seconds. "
-                "Split it into smaller files, or save it as “CSV UTF-8”, and send it again."
+                "This file is too large or complex to read: I stopped at the time limit "
+                "({seconds} s). Split it into smaller files, or save it as “CSV UTF-8”, and "
+                "send it again."
             ),
-            seconds=Count(round(limit.seconds)),
+            seconds=f"{limit.seconds:g}",
         )
     if limit.kind == "memory":
         return UserInputError(
@@ -345,8 +346,11 @@ def building_refused(limit: WorkerLimit) -> Conflict:
     """Why an export was not built, for whoever asked."""
     if limit.kind == "time":
         return Conflict(
-            N_("I could not build this file within {seconds} seconds. Try again in a minute."),
-            seconds=Count(round(limit.seconds)),
+            N_(
+                "I could not build this file within the time limit ({seconds} s). Try again in "
+                "a minute."
+            ),
+            seconds=f"{limit.seconds:g}",
         )
     return Conflict(
         N_(

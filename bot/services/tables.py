@@ -113,11 +113,6 @@ def denoise(value: Decimal) -> Decimal:
         return value
 
 
-def float_cell(value: float) -> Decimal:
-    """A float as the decimal a person typed: the shortest repr, then 15 digits."""
-    return denoise(Decimal(repr(value)))
-
-
 # --- a table -----------------------------------------------------------------------------------
 class Table:
     """The header row (row 1) as texts, then the data rows: `rows(columns)` yields
@@ -212,6 +207,8 @@ def _is_common(char: str, encoding: str) -> bool:
         if encoding == "gb18030":
             char.encode("gb2312")
         elif encoding == "cp949":
+            if "\u4e00" <= char <= "\u9fff":
+                return False  # Hanja: rare in Korean product names, common in mojibake
             char.encode("euc_kr")
         elif encoding == "cp932":
             if "\uff61" <= char <= "\uff9f":
