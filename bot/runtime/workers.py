@@ -16,25 +16,31 @@ refusal raised inside the worker (`UserFacingError`) is raised again, as itself,
 the caller. Anything else the task raises comes back as `WorkerError` with its
 traceback text.
 
-Processes start with the "forkserver" method where the platform has it (a clean
-server process forks workers that already imported the file code) and "spawn"
-elsewhere; never plain "fork" from a process running an event loop and threads.
-Workers start lazily, on the first task. `claim(owner)` lets a caller hold at most
-one piece of work per owner (one upload per user at a time).
+A worker is a fresh interpreter (`python -m bot.runtime.workers`, the pipe's end
+passed as a file descriptor): never a fork of a process running an event loop and
+threads, and unlike multiprocessing's spawn and forkserver it does not re-run the
+parent's main script. It imports the file code before it reports ready, so neither
+that nor the memory limit counts against a task. Workers start lazily, on the first
+task, and live on for the next ones. `claim(owner)` lets a caller hold at most one
+piece of work per owner (one upload per user at a time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,8 +53,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Modules the forkserver imports once, so a forked worker starts with them loaded.
-PRELOAD = ["bot.services.imports", "bot.services.tables", "bot.views.exports", "openpyxl"]
+# Modules a worker imports before it reports ready (the code its tasks run).
+PRELOAD = ("bot.services.catalogue_file", "bot.views.spreadsheets", "openpyxl.styles.numbers")
 STARTUP_SECONDS = 60.0
 TASKS_PER_WORKER = 200  # then the worker is replaced, returning its memory to the system
 _STOP = None
@@ -91,7 +97,11 @@ def _limit_memory(memory_mb: int) -> None:
 
 def _worker_main(connection: Connection, memory_mb: int) -> None:
     """The worker's loop: receive (function, args), send back the outcome."""
+    with contextlib.suppress(ValueError, AttributeError):  # Ctrl-C is for the bot, not us
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_mb)
+    for module in PRELOAD:
+        importlib.import_module(module)
     connection.send(("ready", None))
     while True:
         try:
@@ -101,6 +111,9 @@ def _worker_main(connection: Connection, memory_mb: int) -> None:
         except MemoryError:
             connection.send(("memory", None))
             return
+        except Exception:  # a task that cannot be unpickled here (a function in __main__ …)
+            connection.send(("error", traceback.format_exc()))
+            continue
         if task is _STOP:
             return
         function, args = task
@@ -124,9 +137,13 @@ def _worker_main(connection: Connection, memory_mb: int) -> None:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
+    process: subprocess.Popen[bytes] | BaseProcess
     connection: Connection
     tasks: int = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
 
     def call(self, task: tuple[Callable[..., Any], tuple[Any, ...]]) -> tuple[str, Any]:
         """Send a task and wait for its outcome (in a thread: both may block)."""
@@ -136,30 +153,47 @@ class _Worker:
         except (EOFError, OSError):
             return ("crash", None)
 
+    def _wait(self, seconds: float) -> None:
+        if isinstance(self.process, subprocess.Popen):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(seconds)
+        else:
+            self.process.join(seconds)
+
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
-        self.process.join(5)
+        self._wait(5)
         with contextlib.suppress(Exception):
             self.connection.close()
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.connection.send(_STOP)
-        self.process.join(2)
-        if self.process.is_alive():
-            self.kill()
-        with contextlib.suppress(Exception):
-            self.connection.close()
+        self._wait(2)
+        self.kill()
 
 
-def _context() -> BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
+def _launch(memory_mb: int) -> _Worker:
+    """A fresh interpreter running `_worker_main` on one end of a pipe."""
+    parent, child = multiprocessing.Pipe()
+    process: subprocess.Popen[bytes] | BaseProcess
+    if os.name == "posix":
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        fd = child.fileno()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.runtime.workers", str(fd), str(memory_mb)],
+            pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    else:  # no descriptor passing: multiprocessing's spawn (re-runs the main module)
+        process = multiprocessing.get_context("spawn").Process(
+            target=_worker_main, args=(child, memory_mb), daemon=True
+        )
+        process.start()
+    child.close()
+    return _Worker(process, parent)
 
 
 @dataclass
@@ -243,26 +277,18 @@ class WorkerPool:
         raise WorkerLimit(kind, self.seconds, self.memory_mb)
 
     def _start(self) -> _Worker:
-        context = _context()
-        parent, child = context.Pipe()
-        process = context.Process(  # type: ignore[attr-defined]
-            target=_worker_main,
-            args=(child, self.memory_mb),
-            name="campaignbot-file-worker",
-            daemon=True,
-        )
-        process.start()
-        child.close()
+        worker = _launch(self.memory_mb)
         # the start-up (imports) must not count against the first task's time limit
         try:
-            ready = parent.poll(STARTUP_SECONDS) and parent.recv() == ("ready", None)
+            ready = worker.connection.poll(STARTUP_SECONDS)
+            ready = ready and worker.connection.recv() == ("ready", None)
         except (EOFError, OSError):
             ready = False
         if not ready:
-            _Worker(process, parent).kill()
+            worker.kill()
             raise WorkerLimit("crash", self.seconds, self.memory_mb)
-        log.debug("file worker %s started", process.pid)
-        return _Worker(process, parent)
+        log.debug("file worker %s started", worker.pid)
+        return worker
 
     async def close(self) -> None:
         """Stop every worker (a running task is killed); later `run` calls fail."""
@@ -281,11 +307,7 @@ class WorkerPool:
     @property
     def pids(self) -> list[int]:
         """The live workers' process ids."""
-        return [
-            w.process.pid
-            for w in [*self._idle, *self._running.values()]
-            if w.process.pid is not None
-        ]
+        return [w.pid for w in [*self._idle, *self._running.values()] if w.pid is not None]
 
 
 # -- the bot's pool ---------------------------------------------------------------------------
@@ -362,3 +384,7 @@ def building_refused(limit: WorkerLimit) -> Conflict:
 
 
 BUSY = N_("I am still reading your previous file. Send this one again when I have answered.")
+
+
+if __name__ == "__main__":  # a worker: python -m bot.runtime.workers FD MEMORY_MB
+    _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))
