@@ -7,9 +7,10 @@ Linux only (reads /proc). Runs the real Application (polling) against the Bot AP
 stand-in on a temporary SQLite database, file workers limited to 2 s. One user sends,
 one after the other: the security review's dimension bomb (a sheet declaring
 A1:XFD1048576 with one row, the last), a zip bomb in sharedStrings.xml (512 MB of XML
-packed into 1.3 MB), a workbook with a DTD, and a valid but slow 30 MB sheet; right after each upload another user sends /help. Prints, per file,
-the bot's answer, the seconds until /help was answered and until the file was, and at
-the end the peak resident memory of the bot process and of its file workers.
+packed into 1.3 MB), a workbook with a DTD, and a valid but slow 30 MB sheet; right
+after each upload another user sends /help. Prints, per file, the bot's answer, the
+seconds until /help was answered and until the file was, and at the end the peak
+resident memory of the bot process and of its file workers.
 (Before the worker pool and the streaming reader, the dimension bomb alone took the
 bot from 105 MB to 6.5 GB and held another user's command for 40 s.)
 """
