@@ -286,6 +286,10 @@ class WorkerPool:
             ready = False
         if not ready:
             worker.kill()
+            log.error(
+                "a file worker did not start (is FILE_WORKER_MEMORY_MB=%s too low for it?)",
+                self.memory_mb,
+            )
             raise WorkerLimit("crash", self.seconds, self.memory_mb)
         log.debug("file worker %s started", worker.pid)
         return worker
