@@ -24,6 +24,7 @@ from bot.handlers import reminders as reminder_handlers
 from bot.handlers import vouchers as voucher_handlers
 from bot.i18n import compile_catalogs
 from bot.jobs import schedule_jobs, shutdown_jobs
+from bot.runtime.workers import close_file_workers
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ async def _post_init(app: BotApplication) -> None:
 
 async def _post_shutdown(app: BotApplication) -> None:
     await shutdown_jobs(app)
+    await close_file_workers(app.bot_data[RUNTIME_KEY])
     engine = app.bot_data.get(ENGINE_KEY)
     if engine is not None:
         await engine.dispose()

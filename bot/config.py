@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # notices per second this process may send (Telegram: about 30/s per bot in total;
     # with N processes sharing one token give each 30/N)
     dispatch_rate_per_second: float = Field(default=29.0, gt=0, le=1000)
+    # file work (reading uploads, building exports) runs in worker processes, each task
+    # under a time limit and each worker under a memory limit (bot/runtime/workers.py)
+    file_workers: int = Field(default=2, ge=1, le=32)
+    file_worker_seconds: float = Field(default=20.0, gt=0, le=600)
+    file_worker_memory_mb: int = Field(default=512, ge=256, le=65536)
 
     @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
     @classmethod

@@ -43,7 +43,6 @@ from bot.pricing import (
     parse_decimal,
     parse_percent,
 )
-from bot.pricing.fields import cell_text
 from bot.pricing.floors import CostRow, GcPause
 
 __all__ = ["COLUMNS", "add_floors_parser", "build_parser", "main", "run_floors"]
@@ -236,23 +235,39 @@ def _csv_table(path: Path) -> Iterator[_Table]:
 
 @contextmanager
 def _xlsx_table(path: Path) -> Iterator[_Table]:
-    import openpyxl  # only XLSX input pays for the import
+    """The bot's own streaming reader (bot/services/tables.py): the same checks against
+    hostile workbooks, cells by type (a 0% -formatted duty of 0.25 is 25 %)."""
+    from bot.services.tables import FileRefused, XlsxTable, cell_text
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FloorsError(f"cannot read {path} as an XLSX workbook: {exc}") from None
-    position = [0]
+        table = XlsxTable(str(path))
+    except FileRefused as exc:
+        raise FloorsError(f"cannot read {path} as an XLSX workbook: {_english(exc)}") from None
+    percent = [cell.strip().lower() == "duty_rate" for cell in table.header]
+    position = [1]
 
     def rows() -> Iterator[list[str]]:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            position[0] += 1  # read-only sheets yield empty rows too, so this is the row
-            yield [cell_text(value) for value in values]
+        yield table.header
+        try:
+            for number, cells in table.rows(range(len(percent))):
+                position[0] = number
+                yield [
+                    cell_text(cell, percent_field=is_percent)
+                    for cell, is_percent in zip(cells, percent, strict=True)
+                ]
+        except FileRefused as exc:
+            raise FloorsError(f"cannot read {path}: {_english(exc)}") from None
 
     try:
         yield _Table(rows(), lambda: position[0])
     finally:
-        workbook.close()
+        table.close()
+
+
+def _english(error: Exception) -> str:
+    message = getattr(error, "message", str(error))
+    params = getattr(error, "params", {})
+    return str(message).format(**params)
 
 
 def _open_table(path: Path) -> AbstractContextManager[_Table]:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.domain.errors import UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
 from bot.handlers.common import actor_from, reply, show
+from bot.runtime.workers import (
+    BUSY,
+    WorkerBusy,
+    WorkerLimit,
+    building_refused,
+    file_workers,
+    reading_refused,
+)
 from bot.services import catalog as service
 from bot.services import imports
 from bot.services.access import team_for
 from bot.services.arguments import Arguments, command_text, parse_arguments
 from bot.services.channels import list_channels
 from bot.views import catalog as views
+from bot.views import exports
 from bot.views.callbacks import BadCallbackData, decode, pattern
 
 DELETE_WORDS = frozenset({"del", "delete"})
@@ -141,7 +149,11 @@ async def export_command(update: Update, context: BotContext) -> None:
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.READ)
-        files = await imports.export_catalogue(uow, access)
+        table = await imports.catalogue_table(uow, access)
+    try:  # building the files is CPU work: in a worker process, off the event loop
+        files = await file_workers(context.runtime).run(exports.catalogue_files, table)
+    except WorkerLimit as limit:
+        raise building_refused(limit) from None
     message = update.effective_message
     assert message is not None
     stem = f"catalogue-{now:%Y-%m-%d}"
@@ -161,7 +173,10 @@ async def export_command(update: Update, context: BotContext) -> None:
 
 
 async def document_received(update: Update, context: BotContext) -> None:
-    """A CSV/XLSX file: preview the import (nothing is written to the catalogue yet)."""
+    """A CSV/XLSX file: preview the import (nothing is written to the catalogue yet).
+
+    Registered non-blocking: while a worker process reads the file (up to the time
+    limit), the bot goes on answering everyone else. One file per user at a time."""
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
@@ -173,16 +188,30 @@ async def document_received(update: Update, context: BotContext) -> None:
     if document.file_size is not None and document.file_size > imports.MAX_FILE_BYTES:
         raise imports.refuse_size(document.file_size)
     now = context.runtime.clock.now()
-    async with context.uow() as uow:  # check before downloading anything
-        await team_for(uow, actor, now, Action.EDIT_CATALOG)
-    file = await context.bot.get_file(document.file_id)
-    content = bytes(await file.download_as_bytearray())
     filename = document.file_name or "catalogue.csv"
-    # reading a big workbook takes a moment: keep the event loop serving other chats
-    table = await asyncio.to_thread(imports.read_table, filename, content)
+    pool = file_workers(context.runtime)
+    try:
+        with pool.claim(("upload", actor.user_id)):
+            async with context.uow() as uow:  # check before downloading anything
+                access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+                channels, cost_currency = await imports.import_context(uow, access)
+            file = await context.bot.get_file(document.file_id)
+            content = bytes(await file.download_as_bytearray())
+            parsed = await pool.run(
+                imports.read_catalogue,
+                filename,
+                content,
+                channels,
+                cost_currency,
+                context.t.locale,
+            )
+    except WorkerBusy:
+        raise UserInputError(BUSY) from None
+    except WorkerLimit as limit:
+        raise reading_refused(limit) from None
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
-        preview = await imports.preview_import(uow, access, filename, table, now)
+        preview = await imports.preview_import(uow, access, filename, parsed, now)
         await uow.commit()
     await reply(update, *views.import_preview(context.t, preview))
 
@@ -220,7 +249,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("floor", floor_command))
     app.add_handler(CommandHandler("import", import_command))
     app.add_handler(CommandHandler("export", export_command))
-    app.add_handler(MessageHandler(filters.Document.ALL, document_received))
+    app.add_handler(MessageHandler(filters.Document.ALL, document_received, block=False))
     app.add_handler(CallbackQueryHandler(skus_button, pattern=pattern("skus")))
     app.add_handler(CallbackQueryHandler(sku_delete_button, pattern=pattern("skudel")))
     app.add_handler(CallbackQueryHandler(sku_keep_button, pattern=pattern("skukeep")))

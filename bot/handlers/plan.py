@@ -3,7 +3,6 @@ card's Plan and Export buttons."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 
 from telegram import InputFile, Update
@@ -14,6 +13,7 @@ from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
+from bot.runtime.workers import WorkerLimit, building_refused, file_workers
 from bot.services import campaigns
 from bot.services.access import team_for
 from bot.services.plan import Plan, build_plan
@@ -38,14 +38,17 @@ async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
     if message is None:
         return
     _ = context.t
-    # CPU-bound: off the event loop, so other updates are not held up
-    xlsx = await asyncio.to_thread(exports.plan_xlsx, plan, _)
+    try:  # CPU work: in a worker process, so other updates are not held up
+        xlsx, csv_bytes = await file_workers(context.runtime).run(
+            exports.plan_files, exports.plan_document(plan, _)
+        )
+    except WorkerLimit as limit:
+        raise building_refused(limit) from None
     await message.reply_document(
         InputFile(io.BytesIO(xlsx), filename=exports.filename(plan, "xlsx")),
         caption=views.files_caption(_, plan, "XLSX"),
         do_quote=False,
     )
-    csv_bytes = await asyncio.to_thread(exports.plan_csv, plan)
     await message.reply_document(
         InputFile(io.BytesIO(csv_bytes), filename=exports.filename(plan, "csv")),
         caption=views.files_caption(_, plan, "CSV"),

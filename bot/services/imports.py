@@ -1,27 +1,16 @@
 """Catalogue files: CSV/XLSX import (preview, then all-or-nothing apply) and export.
 
-The first half is pure: bytes → table → header → parsed rows with every error
-by row and column, and the export writers. The second half holds the use cases
-over the unit of work: the preview (stores the parsed rows in `PendingImport`)
-and the confirmation (bulk inserts and updates in one transaction).
-
-File format (the export writes exactly this, so a round trip works):
-
-    sku, name, unit_cost, cost_currency, packaging, first_mile, other_cost, duty_rate,
-    list_price@<channel>, lowest_30d@<channel>, …
-
-Header names are matched case-insensitively, ignoring spaces, '_' and '-', and the
-translated names of `HEADER_ALIASES` are accepted too. Percentages are in percent.
-A plain `list_price` column is allowed when the team has exactly one channel.
-Empty listing cells leave the listing as it is; empty cost cells mean 0.
+The file format itself — reading, header, rows, errors by row and column — is pure
+and lives in bot/services/catalogue_file.py (the worker processes run it); its names
+are re-exported here for the callers. This module holds the use cases over the unit
+of work: the preview (stores the parsed rows in `PendingImport`, and spells out what
+the first changed rows would change), the confirmation (bulk inserts and updates in
+one transaction) and the catalogue table the export writes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,560 +20,102 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, Count, UserInputError
+from bot.domain.errors import N_, Conflict
 from bot.domain.permissions import Action
-from bot.pricing import (
-    InputError,
-    InputProblem,
-    SkuRowParser,
-    minor_unit,
-    parse_decimal,
-)
-from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS, cell_text
 from bot.services import margins
 from bot.services.access import TeamAccess
-from bot.services.arguments import TOO_LONG, UNKNOWN_CHANNEL
+from bot.services.catalogue_file import (
+    ALIASES,
+    CONTROL_CHARACTER,
+    COST_FIELDS,
+    FORMULA_PREFIXES,
+    HEADER_ALIASES,
+    MAX_CODE_LENGTH,
+    MAX_FILE_BYTES,
+    MAX_NAME_LENGTH,
+    MAX_ROWS,
+    PERCENT_FIELDS,
+    VALUE_FIELDS,
+    CatalogueTable,
+    Header,
+    ImportRow,
+    ListingColumn,
+    ParsedFile,
+    RowError,
+    RowParser,
+    escape_formula,
+    export_header,
+    has_control_characters,
+    header_key,
+    header_score,
+    is_catalogue_file,
+    open_file,
+    parse_price,
+    parse_table,
+    percent_value,
+    read_catalogue,
+    read_table,
+    refuse_size,
+    resolve_header,
+)
+from bot.services.tables import FileRefused
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 50_000
+# The file format's names are re-exported: callers import them from here.
+__all__ = [
+    "ALIASES",
+    "CONTROL_CHARACTER",
+    "COST_FIELDS",
+    "FORMULA_PREFIXES",
+    "HEADER_ALIASES",
+    "MAX_CODE_LENGTH",
+    "MAX_FILE_BYTES",
+    "MAX_NAME_LENGTH",
+    "MAX_ROWS",
+    "PENDING_TTL",
+    "PERCENT_FIELDS",
+    "PREVIEW_CHANGES",
+    "VALUE_FIELDS",
+    "CatalogueTable",
+    "FieldChange",
+    "FileRefused",
+    "Header",
+    "ImportPlan",
+    "ImportPreview",
+    "ImportResult",
+    "ImportRow",
+    "ListingColumn",
+    "ParsedFile",
+    "RowChange",
+    "RowError",
+    "RowParser",
+    "apply_import",
+    "cancel_import",
+    "catalogue_table",
+    "escape_formula",
+    "export_header",
+    "has_control_characters",
+    "header_key",
+    "header_score",
+    "import_context",
+    "is_catalogue_file",
+    "open_file",
+    "parse_price",
+    "parse_table",
+    "pending_import",
+    "percent_value",
+    "plan_import",
+    "preview_import",
+    "read_catalogue",
+    "read_table",
+    "refuse_size",
+    "resolve_header",
+]
+
 PENDING_TTL = timedelta(hours=24)
-MAX_CODE_LENGTH = 64
-MAX_NAME_LENGTH = 256
 FORMAT_VERSION = 1
 
-# SKU fields of a catalogue file, in export order; listing fields come per channel.
-COST_FIELDS = SKU_COST_FIELDS
-VALUE_FIELDS = COST_FIELDS[1:]  # what an import may set on a SKU
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-# Header names accepted besides the field names, per shipped locale. Compared after
-# `header_key` (lower case, without spaces, '_' and '-').
-HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "sku": ("sku", "code", "sku code", "item code", "seller sku"),
-        "name": ("name", "title", "product name"),
-        "unit_cost": ("unit cost", "cost", "purchase cost"),
-        "cost_currency": ("cost currency",),
-        "packaging": ("packaging", "packaging cost"),
-        "first_mile": ("first mile", "first mile cost", "freight"),
-        "other_cost": ("other cost", "other costs"),
-        "duty_rate": ("duty rate", "duty", "tariff"),
-        "list_price": ("list price", "price", "regular price"),
-        "lowest_30d": ("lowest 30d", "lowest price 30 days", "lowest 30 days"),
-    },
-    "zh_CN": {
-        "sku": ("货号", "sku编码", "商品编码", "编码"),
-        "name": ("名称", "商品名称", "品名"),
-        "unit_cost": ("单位成本", "采购成本", "采购价", "成本", "进价"),
-        "cost_currency": ("成本币种", "成本货币", "币种"),
-        "packaging": ("包装", "包装费", "包装成本"),
-        "first_mile": ("头程", "头程运费", "头程费用"),
-        "other_cost": ("其他成本", "其他费用"),
-        "duty_rate": ("关税率", "关税"),
-        "list_price": ("售价", "标价", "原价", "定价"),
-        "lowest_30d": ("30天最低价", "近30天最低价"),
-    },
-    "ko": {
-        "sku": ("상품코드", "품번"),
-        "name": ("상품명", "이름"),
-        "unit_cost": ("단가", "원가", "매입가"),
-        "cost_currency": ("원가 통화", "통화"),
-        "packaging": ("포장비",),
-        "first_mile": ("초기 운송비", "퍼스트 마일"),
-        "other_cost": ("기타 비용",),
-        "duty_rate": ("관세율",),
-        "list_price": ("정가", "판매가"),
-        "lowest_30d": ("30일 최저가",),
-    },
-    "es": {
-        "sku": ("código", "referencia"),
-        "name": ("nombre",),
-        "unit_cost": ("costo unitario", "coste unitario", "costo", "coste"),
-        "cost_currency": ("moneda del costo", "moneda de coste", "moneda"),
-        "packaging": ("embalaje",),
-        "first_mile": ("primera milla", "flete"),
-        "other_cost": ("otros costos", "otros costes"),
-        "duty_rate": ("arancel", "tasa arancelaria"),
-        "list_price": ("precio de lista", "precio"),
-        "lowest_30d": ("precio mínimo 30 días", "mínimo 30 días"),
-    },
-    "de": {
-        "sku": ("artikelnummer", "artikel-nr"),
-        "name": ("bezeichnung",),
-        "unit_cost": ("stückkosten", "einkaufspreis", "einstandspreis"),
-        "cost_currency": ("kostenwährung", "währung"),
-        "packaging": ("verpackung",),
-        "first_mile": ("vorlauffracht", "erste meile", "vorlauf"),
-        "other_cost": ("sonstige kosten",),
-        "duty_rate": ("zollsatz", "zoll"),
-        "list_price": ("listenpreis", "preis"),
-        "lowest_30d": ("tiefstpreis 30 tage", "niedrigster preis 30 tage"),
-    },
-    "pt_BR": {
-        "sku": ("código",),
-        "name": ("nome",),
-        "unit_cost": ("custo unitário", "custo"),
-        "cost_currency": ("moeda do custo", "moeda"),
-        "packaging": ("embalagem",),
-        "first_mile": ("primeira milha", "frete"),
-        "other_cost": ("outros custos",),
-        "duty_rate": ("imposto de importação", "alíquota de importação", "tarifa"),
-        "list_price": ("preço de tabela", "preço de lista", "preço"),
-        "lowest_30d": ("menor preço 30 dias",),
-    },
-}
-_HEADER_NOISE = re.compile(r"[\s_\-]+")
-
-
-def header_key(text: str) -> str:
-    return _HEADER_NOISE.sub("", text.strip().lstrip("\ufeff").lower())
-
-
-def _alias_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for aliases in HEADER_ALIASES.values():
-        for field_name, names in aliases.items():
-            for name in (field_name, *names):
-                key = header_key(name)
-                if index.setdefault(key, field_name) != field_name:
-                    raise ValueError(f"header alias {name!r} names two fields")
-    return index
-
-
-ALIASES = _alias_index()
-
-
-# --- errors -------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One refused cell: file row (header = 1), the column as the file names it, why."""
-
-    row: int
-    column: str
-    problem: str  # an InputProblem value, or the chat layer's own (arguments.PROBLEM_HINTS)
-    value: str = ""
-
-
-class FileRefused(UserInputError):
-    """The file as a whole cannot be read (size, rows, type, encoding)."""
-
-
-def refuse_size(size: int) -> FileRefused:
-    return FileRefused(
-        N_(
-            "This file is {size} MB; I import files up to 5 MB. Split it, or leave out "
-            "columns I do not need."
-        ),
-        size=f"{size / 1024 / 1024:.1f}",
-    )
-
-
-# --- reading tables -------------------------------------------------------------------------
-def is_xlsx(filename: str, content: bytes) -> bool:
-    return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
-
-
-def is_catalogue_file(filename: str | None, mime_type: str | None) -> bool:
-    name = (filename or "").lower()
-    if name.endswith((".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")):
-        return True  # .xls is refused with a hint to save it as XLSX or CSV
-    return (mime_type or "") in {
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-excel",
-    }
-
-
-def _too_many_rows() -> FileRefused:
-    return FileRefused(
-        N_("This file has more than {limit} rows; I import up to {limit} at a time. Split it."),
-        limit=Count(MAX_ROWS),
-    )
-
-
-def read_table(filename: str, content: bytes) -> list[list[str]]:
-    """All rows (header first) as lists of cell texts; refuses more than MAX_ROWS data rows."""
-    if len(content) > MAX_FILE_BYTES:
-        raise refuse_size(len(content))
-    if filename.lower().endswith(".xls"):
-        raise FileRefused(
-            N_("I cannot read old .xls files. Save it as XLSX or as CSV (UTF-8) and send it again.")
-        )
-    rows = _xlsx_rows(content) if is_xlsx(filename, content) else _csv_rows(content)
-    table: list[list[str]] = []
-    for row in rows:
-        table.append(row)
-        if len(table) > MAX_ROWS + 1:
-            raise _too_many_rows()
-    while table and not any(cell.strip() for cell in table[-1]):
-        table.pop()
-    return table
-
-
-def _decode_text(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:  # Excel on a Chinese Windows saves "CSV" in GB18030/GBK
-        return content.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FileRefused(
-            N_("I cannot read this file's text. Save it as “CSV UTF-8” or as XLSX.")
-        ) from None
-
-
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
-    text = _decode_text(content)
-    first = text[: text.find("\n")] if "\n" in text else text
-    delimiter = max((",", ";", "\t"), key=first.count)
-    if not first.count(delimiter):
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise FileRefused(
-            N_("Row {row} of this CSV file cannot be read ({detail}). Check its quotes."),
-            row=reader.line_num,
-            detail=str(exc),
-        ) from None
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    import openpyxl  # only XLSX pays for the import
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise FileRefused(
-            N_("I cannot open this file as an XLSX workbook. Save it again from Excel.")
-        ) from None
-    try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [cell_text(value) for value in values]
-    finally:
-        workbook.close()
-
-
-# --- header --------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ListingColumn:
-    index: int
-    field: str  # list_price | lowest_30d
-    channel: str
-    currency: str
-    header: str
-
-
-@dataclass(slots=True)
-class Header:
-    columns: dict[str, int]  # SKU field → column index
-    names: dict[str, str]  # SKU field → the header text the file uses
-    listings: list[ListingColumn]
-    ignored: list[str]
-    errors: list[RowError]
-
-
-def _unknown_listing_channel(header: str, channels: Mapping[str, str]) -> RowError:
-    return RowError(1, header, UNKNOWN_CHANNEL, header)
-
-
-def resolve_header(cells: Sequence[str], channels: Mapping[str, str]) -> Header:
-    """Map header cells to fields; `channels` is the team's channel name → sale currency."""
-    header = Header({}, {}, [], [], [])
-    seen_listings: set[tuple[str, str]] = set()
-    for index, raw in enumerate(cells):
-        text = raw.strip().lstrip("\ufeff")
-        if not text:
-            continue
-        base, at, channel_part = text.partition("@")
-        field_name = ALIASES.get(header_key(base))
-        if field_name is None:
-            header.ignored.append(text)
-            continue
-        if field_name in LISTING_FIELDS:
-            if at:
-                channel = channel_part.strip().lower()
-            elif len(channels) == 1:
-                channel = next(iter(channels))
-            else:
-                header.errors.append(RowError(1, text, "listing_needs_channel", text))
-                continue
-            if channel not in channels:
-                header.errors.append(_unknown_listing_channel(text, channels))
-                continue
-            if (field_name, channel) in seen_listings:
-                header.errors.append(RowError(1, text, InputProblem.DUPLICATE, text))
-                continue
-            seen_listings.add((field_name, channel))
-            header.listings.append(
-                ListingColumn(index, field_name, channel, channels[channel], text)
-            )
-            continue
-        if at:
-            header.errors.append(RowError(1, text, InputProblem.MALFORMED, text))
-        elif field_name in header.columns:
-            header.errors.append(RowError(1, text, InputProblem.DUPLICATE, text))
-        else:
-            header.columns[field_name] = index
-            header.names[field_name] = text
-    if "sku" not in header.columns:
-        header.errors.append(RowError(1, "sku", InputProblem.REQUIRED))
-    return header
-
-
-# --- rows ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ImportRow:
-    """One SKU of the file: values of the SKU fields the file has (in `ParsedFile.fields`
-    order) and of its listing columns (None: leave the listing's value as it is)."""
-
-    row: int
-    code: str
-    values: tuple[Any, ...]
-    listing_values: tuple[Decimal | None, ...]
-
-
-@dataclass(slots=True)
-class ParsedFile:
-    fields: tuple[str, ...]  # SKU fields present (without "sku")
-    listings: list[ListingColumn]
-    rows: list[ImportRow]
-    errors: list[RowError]
-    ignored: list[str]
-    data_rows: int = 0
-
-    @property
-    def has_unit_cost(self) -> bool:
-        return "unit_cost" in self.fields
-
-
-def _unescape(text: str) -> str:
-    """Undo the export's formula-injection escape ("'=x" → "=x")."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
-        return text[1:]
-    return text
-
-
-class _PriceParser:
-    """List prices for one currency: > 0, on the currency's minor unit; memoised."""
-
-    __slots__ = ("_memo", "_unit", "currency")
-
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
-        self._unit = minor_unit(currency)
-        self._memo: dict[str, Decimal] = {}
-
-    def __call__(self, text: str, field_name: str) -> Decimal | None:
-        price = self._memo.get(text)
-        if price is not None:
-            return price
-        stripped = text.strip()
-        if not stripped:
-            return None
-        try:
-            price = parse_decimal(stripped)
-        except InputError as exc:
-            raise exc.with_field(field_name) from None
-        if price <= 0:
-            raise InputError(InputProblem.NOT_POSITIVE, text, field_name)
-        if price % self._unit:
-            raise InputError(InputProblem.TOO_MANY_DECIMALS, text, field_name, limit=self.currency)
-        price = price.quantize(self._unit)
-        if len(self._memo) < 10_000:
-            self._memo[text] = price
-        return price
-
-
-def parse_price(text: str, currency: str, field_name: str = "list_price") -> Decimal | None:
-    """A shelf price in `currency` (None for an empty text); raises `InputError`."""
-    return _PriceParser(currency)(text, field_name)
-
-
-_PROBE_DEFAULTS = {"sku": "X", "unit_cost": "0"}
-
-
-class RowParser:
-    """Parses data rows against a resolved header, collecting every error."""
-
-    def __init__(self, header: Header, default_cost_currency: str) -> None:
-        self.header = header
-        columns = header.columns
-        self.fields = tuple(f for f in VALUE_FIELDS if f in columns)
-        width = max([*columns.values(), *(c.index for c in header.listings), 0]) + 1
-        self._synthetic_unit_cost = "unit_cost" not in columns
-        names = [""] * (width + (1 if self._synthetic_unit_cost else 0))
-        for name, index in columns.items():
-            names[index] = name
-        if self._synthetic_unit_cost:  # an update-only file: costs stay as they are
-            names[width] = "unit_cost"
-        self._width = width
-        self._parser = SkuRowParser(names, "USD", default_cost_currency)
-        self._probe_names = names
-        self._default_currency = default_cost_currency
-        self._prices = {c.currency: _PriceParser(c.currency) for c in header.listings}
-        self._field_getters = [_PARSED_INDEX[f] for f in self.fields]
-
-    def parse(self, number: int, cells: list[str]) -> tuple[ImportRow | None, list[RowError]]:
-        if len(cells) < self._width:
-            cells = [*cells, *[""] * (self._width - len(cells))]
-        if self._synthetic_unit_cost:
-            cells = [*cells[: self._width], "0"]
-        errors: list[RowError] = []
-        parsed = None
-        try:
-            parsed = self._parser.parse(cells)
-        except InputError as exc:
-            errors = self._all_errors(number, cells) or [
-                RowError(number, exc.field or "?", exc.problem, str(exc.value or ""))
-            ]
-        listing_values: list[Decimal | None] = []
-        for column in self.header.listings:
-            text = cells[column.index]
-            try:
-                listing_values.append(self._prices[column.currency](text, column.field))
-            except InputError as exc:
-                errors.append(RowError(number, column.header, exc.problem, text))
-        code = _unescape(cells[self.header.columns["sku"]].strip())
-        if len(code) > MAX_CODE_LENGTH:
-            errors.append(RowError(number, self.header.names["sku"], TOO_LONG, code))
-        if parsed is None or errors:
-            return None, errors
-        values = tuple(parsed[i] for i in self._field_getters)
-        if "name" in self.header.columns:
-            name = _unescape(parsed.name or "")
-            if len(name) > MAX_NAME_LENGTH:
-                return None, [RowError(number, self.header.names["name"], TOO_LONG, name)]
-            values = tuple(
-                name if f == "name" else v for f, v in zip(self.fields, values, strict=True)
-            )
-        return ImportRow(number, code, values, tuple(listing_values)), []
-
-    def _all_errors(self, number: int, cells: list[str]) -> list[RowError]:
-        """The slow path for a bad row: probe each SKU field alone, so every bad cell of
-        the row is reported (the fast parser stops at the first)."""
-        errors = []
-        for name, index in self.header.columns.items():
-            probe = [_PROBE_DEFAULTS.get(n, "") for n in self._probe_names]
-            probe[index] = cells[index]
-            try:
-                self._parser.parse(probe)
-            except InputError as exc:
-                errors.append(RowError(number, self.header.names[name], exc.problem, cells[index]))
-        return errors
-
-
-_PARSED_INDEX = {
-    "name": 1,
-    "unit_cost": 2,
-    "cost_currency": 3,
-    "packaging": 4,
-    "first_mile": 5,
-    "other_cost": 6,
-    "duty_rate": 7,
-}
-
-
-def parse_table(
-    table: Sequence[list[str]], channels: Mapping[str, str], default_cost_currency: str
-) -> ParsedFile:
-    """Parse a whole table; every error by row and column, duplicates included."""
-    if not table or not any(cell.strip() for cell in table[0]):
-        return ParsedFile((), [], [], [RowError(1, "sku", "no_header")], [])
-    header = resolve_header(table[0], channels)
-    if header.errors:
-        return ParsedFile((), header.listings, [], header.errors, header.ignored)
-    parser = RowParser(header, default_cost_currency)
-    rows: list[ImportRow] = []
-    errors: list[RowError] = []
-    first_row: dict[str, int] = {}
-    data_rows = 0
-    sku_column = header.names["sku"]
-    for offset, cells in enumerate(table[1:]):
-        number = offset + 2
-        if not any(cell.strip() for cell in cells):
-            continue
-        data_rows += 1
-        row, row_errors = parser.parse(number, cells)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        assert row is not None
-        first = first_row.setdefault(row.code, number)
-        if first != number:
-            errors.append(RowError(number, sku_column, InputProblem.DUPLICATE, row.code))
-            continue
-        rows.append(row)
-    return ParsedFile(parser.fields, header.listings, rows, errors, header.ignored, data_rows)
-
-
-# --- export ---------------------------------------------------------------------------------
-def export_header(channel_names: Sequence[str]) -> list[str]:
-    columns = list(COST_FIELDS)
-    for name in channel_names:
-        columns += [f"list_price@{name}", f"lowest_30d@{name}"]
-    return columns
-
-
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
-def escape_formula(text: str) -> str:
-    """Spreadsheets run a cell starting with = + - @ (or tab/CR) as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def export_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(
-        [escape_formula(cell) if isinstance(cell, str) else _plain(cell) for cell in row]  # type: ignore[arg-type]
-        for row in rows
-    )
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
-
-
-def export_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("SKUs")
-    sheet.append(list(header))
-    for row in rows:
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def percent_value(fraction: Decimal) -> Decimal:
-    """A stored fraction as the percent a file carries: 0.075 → 7.5, 0.15 → 15."""
-    percent = fraction.scaleb(2)
-    integral = percent.to_integral_value()
-    return integral.quantize(Decimal(1)) if percent == integral else percent.normalize()
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFiles:
-    rows: int
-    csv: bytes
-    xlsx: bytes
-
-
-async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
+async def catalogue_table(uow: UnitOfWork, access: TeamAccess) -> CatalogueTable:
     """The team's catalogue in the import format (cost fields, then listings per channel)."""
     access.require(Action.READ)
     channels = list(
@@ -627,7 +158,7 @@ async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
         cells[2 * position[channel_id]] = list_price
         cells[2 * position[channel_id] + 1] = lowest
     empty = [None] * (2 * len(channels))
-    rows: list[list[object]] = [
+    rows: list[list[Decimal | str | None]] = [
         [
             code,
             name,
@@ -641,8 +172,7 @@ async def export_catalogue(uow: UnitOfWork, access: TeamAccess) -> ExportFiles:
         ]
         for sku_id, code, name, unit_cost, currency, packaging, first_mile, other_cost, duty in skus
     ]
-    header = export_header([name for _, name in channels])
-    return ExportFiles(len(rows), export_csv(header, rows), export_xlsx(header, rows))
+    return CatalogueTable(export_header([name for _, name in channels]), rows)
 
 
 # --- preview and apply ------------------------------------------------------------------------
@@ -657,6 +187,27 @@ class ImportPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One value a changed row would change: a SKU field, or `list_price@channel` /
+    `lowest_30d@channel`; amounts carry their currency."""
+
+    field: str
+    before: Any
+    after: Any
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    code: str
+    changes: tuple[FieldChange, ...]
+
+
+PREVIEW_CHANGES = 5  # changed rows the preview spells out
+_AMOUNT_FIELDS = frozenset({"unit_cost", "packaging", "first_mile", "other_cost"})
+
+
+@dataclass(frozen=True, slots=True)
 class ImportPreview:
     pending_id: int | None  # None when there are errors (nothing to confirm)
     filename: str
@@ -666,6 +217,7 @@ class ImportPreview:
     unchanged: int
     errors: list[RowError]
     ignored: list[str]
+    changes: list[RowChange] = field(default_factory=list)  # the first few changed rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -793,19 +345,39 @@ def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
     return ParsedFile(fields, listings, rows, [], [], data.get("data_rows", len(rows)))
 
 
+async def import_context(uow: UnitOfWork, access: TeamAccess) -> tuple[dict[str, str], str]:
+    """What reading a file needs from the database (for `read_catalogue`): the team's
+    channel name → sale currency, and its default cost currency."""
+    access.require(Action.EDIT_CATALOG)
+    channels = await _channels_by_name(uow, access.team_id)
+    return {name: currency for name, (_, currency) in channels.items()}, access.team.cost_currency
+
+
 async def preview_import(
     uow: UnitOfWork,
     access: TeamAccess,
     filename: str,
-    table: Sequence[list[str]],
+    source: Sequence[list[str]] | ParsedFile,
     now: datetime,
 ) -> ImportPreview:
-    """Parse the file's table (`read_table`) and compare it with the catalogue; keep the
-    rows for confirmation only when there are no errors."""
+    """Compare a parsed file (`read_catalogue`, or a table of texts from `read_table`) with
+    the catalogue; keep the rows for confirmation only when there are no errors."""
     access.require(Action.EDIT_CATALOG)
     channels = await _channels_by_name(uow, access.team_id)
     currencies = {name: currency for name, (_, currency) in channels.items()}
-    parsed = parse_table(table, currencies, access.team.cost_currency)
+    if isinstance(source, ParsedFile):
+        parsed = source
+        for column in parsed.listings:
+            if currencies.get(column.channel) != column.currency:
+                raise Conflict(
+                    N_(
+                        "Channel “{name}” was deleted or changed since the preview. Send the "
+                        "file again."
+                    ),
+                    name=column.channel,
+                )
+    else:
+        parsed = parse_table(source, currencies, access.team.cost_currency)
     channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
     existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
     plan = plan_import(parsed, existing)
@@ -827,6 +399,7 @@ async def preview_import(
         uow.session.add(pending)
         await uow.session.flush()
         pending_id = pending.id
+    changes = [] if errors else await _row_changes(uow, parsed, plan, existing)
     return ImportPreview(
         pending_id=pending_id,
         filename=filename,
@@ -836,7 +409,50 @@ async def preview_import(
         unchanged=plan.unchanged,
         errors=errors,
         ignored=parsed.ignored,
+        changes=changes,
     )
+
+
+async def _row_changes(
+    uow: UnitOfWork, parsed: ParsedFile, plan: ImportPlan, existing: _Existing
+) -> list[RowChange]:
+    """What the first few changed rows change, old and new value (with the currency)."""
+    shown = plan.changed[:PREVIEW_CHANGES]
+    if not shown:
+        return []
+    stored_currency = dict(
+        (
+            await uow.session.execute(
+                select(Sku.id, Sku.cost_currency).where(Sku.id.in_([i for i, _ in shown]))
+            )
+        ).all()
+    )
+    result = []
+    for sku_id, row in shown:
+        values = dict(zip(parsed.fields, row.values, strict=True))
+        before = dict(zip(parsed.fields, existing.skus[row.code][1], strict=True))
+        currency = values.get("cost_currency") or stored_currency.get(sku_id)
+        changes = [
+            FieldChange(
+                name,
+                before[name],
+                values[name],
+                currency if name in _AMOUNT_FIELDS else None,
+            )
+            for name in parsed.fields
+            if not _same(before[name], values[name])
+        ]
+        for column, value in zip(parsed.listings, row.listing_values, strict=True):
+            if value is None:
+                continue
+            current = existing.listings.get((sku_id, existing.channel_ids[column.channel]))
+            old = None if current is None else current[1 if column.field == "list_price" else 2]
+            if old != value:
+                changes.append(
+                    FieldChange(f"{column.field}@{column.channel}", old, value, column.currency)
+                )
+        result.append(RowChange(row.code, tuple(changes)))
+    return result
 
 
 async def pending_import(

@@ -11,11 +11,20 @@ from bot.pricing import FeeKind, FxQuote, Status
 from bot.pricing.landed import CostKind
 from bot.services.arguments import problem_hint, shown
 from bot.services.catalog import PAGE_SIZE, FloorCard, SkuCard, SkuPage, SkuSaved
-from bot.services.imports import ImportPreview, ImportResult, RowError
+from bot.services.imports import (
+    CONTROL_CHARACTER,
+    FieldChange,
+    ImportPreview,
+    ImportResult,
+    RowChange,
+    RowError,
+)
 from bot.views.callbacks import encode
 from bot.views.common import Button, Rendered, h, keyboard
 
 ERRORS_SHOWN = 20
+IGNORED_SHOWN = 10
+PREVIEW_CHARACTERS = 3800  # Telegram's limit is 4096; file texts quoted back stay short
 FIELD_NAMES = {
     "name": N_("Name"),
     "unit_cost": N_("Unit cost"),
@@ -237,8 +246,24 @@ def import_help(_: Translator, channel_names: list[str]) -> Rendered:
     return text, None
 
 
+_INVISIBLE = {c: chr(0x2400 + c) for c in range(0x20)} | {0x7F: "\u2421"}
+
+
+def visible(text: str) -> str:
+    """Control characters as their visible pictures (NUL → ␀, BEL → ␇), the rest as is."""
+    return "".join(
+        _INVISIBLE.get(ord(c), "\ufffd" if "\x80" <= c <= "\x9f" or c in "\ufffe\uffff" else c)
+        for c in text
+    )
+
+
+def quoted(value: object) -> str:
+    """A file's text quoted back: shortened, control characters visible, HTML-escaped."""
+    return h(shown(visible("" if value is None else str(value))))
+
+
 def row_error(_: Translator, error: RowError) -> str:
-    column = h(error.column)
+    column = quoted(error.column)
     if error.problem == "no_header":
         return _("row 1: the file has no header row (sku, unit_cost, …).")
     if error.problem == "listing_needs_channel":
@@ -257,18 +282,67 @@ def row_error(_: Translator, error: RowError) -> str:
         return _("row 1: the required column {column} is missing.", column=column)
     if error.problem == "required":
         return _("row {row}, {column}: a value is required.", row=error.row, column=column)
+    if error.problem == CONTROL_CHARACTER:
+        return _(
+            "row {row}, {column}: “{value}” contains control characters (shown as ␀, ␇ …), "
+            "which a code or name cannot hold. Remove them.",
+            row=error.row,
+            column=column,
+            value=quoted(error.value),
+        )
     return _(
         "row {row}, {column}: “{value}” {problem}",
         row=error.row,
         column=column,
-        value=h(shown(error.value)),
+        value=quoted(error.value),
         problem=_(problem_hint(error.problem)),
     )
 
 
+def _value_text(_: Translator, change: FieldChange) -> tuple[str, str]:
+    def one(value: object) -> str:
+        if isinstance(value, str):
+            return quoted(value) if value else "—"
+        return _change_value(_, change.field.partition("@")[0], value, change.currency)
+
+    return one(change.before), one(change.after)
+
+
+def row_change(_: Translator, change: RowChange) -> str:
+    """'TM-003: Unit cost CN¥35.00 → CN¥36.50; List price (temu-us) US$19.99 → US$18.99'."""
+    parts = []
+    for field_change in change.changes:
+        before, after = _value_text(_, field_change)
+        parts.append(f"{_field_label(_, field_change.field)} {before} → {after}")
+    return f"<code>{quoted(change.code)}</code>: " + "; ".join(parts)
+
+
+def _capped(lines: list[str], extra: list[str], hidden: int, _: Translator) -> list[str]:
+    """`lines` plus as many of `extra` as fit in a message, then "… and N more errors"."""
+    size = sum(len(line) + 1 for line in lines) + 120  # room for the last line and buttons
+    kept = 0
+    for line in extra:
+        if size + len(line) + 1 > PREVIEW_CHARACTERS:
+            break
+        lines.append(line)
+        size += len(line) + 1
+        kept += 1
+    hidden += len(extra) - kept
+    if hidden > 0:
+        lines.append(
+            _.ngettext(
+                "… and {count} more error.",
+                "… and {count} more errors.",
+                hidden,
+                count=_.number(hidden),
+            )
+        )
+    return lines
+
+
 def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     lines = [
-        _("📄 <b>{file}</b>", file=h(preview.filename)),
+        _("📄 <b>{file}</b>", file=quoted(preview.filename)),
         _.ngettext(
             "{count} row read.",
             "{count} rows read.",
@@ -284,29 +358,30 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
         ),
     ]
     if preview.ignored:
+        more = len(preview.ignored) - IGNORED_SHOWN
+        columns = ", ".join(quoted(c) for c in preview.ignored[:IGNORED_SHOWN])
         lines.append(
-            _(
-                "Columns I do not use: {columns}",
-                columns=", ".join(h(shown(c)) for c in preview.ignored[:10]),
-            )
+            _("Columns I do not use: {columns}", columns=columns + (" …" if more > 0 else ""))
         )
     if preview.errors:
         lines += ["", _("<b>Nothing was imported.</b> Fix these and send the file again:")]
-        lines += [row_error(_, e) for e in preview.errors[:ERRORS_SHOWN]]
-        hidden = len(preview.errors) - ERRORS_SHOWN
-        if hidden > 0:
-            lines.append(
-                _.ngettext(
-                    "… and {count} more error.",
-                    "… and {count} more errors.",
-                    hidden,
-                    count=_.number(hidden),
-                )
-            )
-        return "\n".join(lines), None
+        shown_errors = [row_error(_, e) for e in preview.errors[:ERRORS_SHOWN]]
+        hidden = len(preview.errors) - len(shown_errors)
+        return "\n".join(_capped(lines, shown_errors, hidden, _)), None
     if preview.pending_id is None:
         lines += ["", _("Nothing to import: the catalogue already matches this file.")]
         return "\n".join(lines), None
+    if preview.changes:
+        changes = [row_change(_, change) for change in preview.changes]
+        size = sum(len(line) + 1 for line in lines)
+        lines += ["", _("What changes:")]
+        for line in changes:
+            if size + len(line) > PREVIEW_CHARACTERS - 400:
+                break
+            lines.append(line)
+            size += len(line) + 1
+        if preview.changed > len(preview.changes):
+            lines.append("…")
     lines += ["", _("Import these changes?")]
     buttons = [
         [

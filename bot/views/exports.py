@@ -1,29 +1,15 @@
-"""The plan as files: XLSX for people (localized, formatted) and CSV for tools.
-
-XLSX (bot/views/xlsx.py, so 5,000 rows stay fast): a summary sheet, one sheet per
-plan status present (eligible first), a sheet of listed SKUs not enrolled, and the
-saved vouchers. Header rows are bold, frozen and in the reader's language; amounts
-are numbers with the currency's digits, percentages are numbers in % format; text
-cells are always text (a SKU named "=1+1" is not a formula).
-
-CSV: one header row of stable English keys, every SKU (enrolled or listed), amounts
-as plain numbers ('.' decimal point), percentages in percent with two decimals;
-text cells that start with = + - @ (or a tab / carriage return) are prefixed with
-an apostrophe against formula injection.
+"""The plan's files, from the bot's side: a `Plan` (database objects, the reader's
+translator) becomes a `PlanDocument` of plain data with every label translated; a
+worker process builds the XLSX and CSV from it (bot/views/spreadsheets.py, which also
+describes the files). `plan_xlsx` / `plan_csv` build them in-process (tests, benches).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from bot.domain.errors import N_
 from bot.i18n import Translator
-from bot.pricing import currency_digits
 from bot.services.plan import Plan, PlanRow, PlanStatus
 from bot.views.campaigns import (
     MODE_LABELS,
@@ -33,48 +19,65 @@ from bot.views.campaigns import (
     subsidy_text,
     when,
 )
-from bot.views.xlsx import Workbook
+from bot.views.spreadsheets import (
+    CSV_COLUMNS,
+    PERCENT_FORMAT,
+    PLAN_COLUMNS,
+    CatalogueFiles,
+    PlanDocument,
+    PlanLine,
+    VoucherLine,
+    catalogue_csv,
+    catalogue_files,
+    catalogue_xlsx,
+    document_csv,
+    document_xlsx,
+    money_format,
+    plan_files,
+    safe_text,
+)
+
+# re-exported: the builders live with the worker's code
+__all__ = [
+    "COLUMNS",
+    "CSV_COLUMNS",
+    "CSV_MIME",
+    "PERCENT_FORMAT",
+    "XLSX_MIME",
+    "CatalogueFiles",
+    "PlanDocument",
+    "catalogue_csv",
+    "catalogue_files",
+    "catalogue_xlsx",
+    "filename",
+    "money_format",
+    "plan_csv",
+    "plan_document",
+    "plan_files",
+    "plan_xlsx",
+    "safe_text",
+]
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
-_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
-# (key, header, kind); kind: text | money | percent
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("sku", N_("SKU"), "text"),
-    ("name", N_("Name"), "text"),
-    ("status", N_("Status"), "text"),
-    ("eligible", N_("Eligible"), "text"),
-    ("price_mode", N_("Priced by"), "text"),
-    ("list_price", N_("List price"), "money"),
-    ("reference_price", N_("Reference price"), "money"),
-    ("planned_price", N_("Campaign price"), "money"),
-    ("discount", N_("Discount"), "percent"),
-    ("subsidy", N_("Platform subsidy"), "money"),
-    ("seller_price", N_("Seller price"), "money"),
-    ("floor", N_("Floor"), "money"),
-    ("customer_floor", N_("Lowest safe price"), "money"),
-    ("margin", N_("Margin"), "percent"),
-)
-CSV_COLUMNS = (
-    "sku",
-    "name",
-    "enrolled",
-    "status",
-    "eligible",
-    "price_mode",
-    "list_price",
-    "reference_price",
-    "planned_price",
-    "discount_pct",
-    "subsidy",
-    "seller_price",
-    "floor_price",
-    "customer_floor",
-    "margin_pct",
-    "currency",
-)
-WIDTHS = {"text": 16, "money": 14, "percent": 11}
+# The headers of the plan sheets' columns (bot/views/spreadsheets.py PLAN_COLUMNS)
+COLUMNS: dict[str, str] = {
+    "sku": N_("SKU"),
+    "name": N_("Name"),
+    "status": N_("Status"),
+    "eligible": N_("Eligible"),
+    "price_mode": N_("Priced by"),
+    "list_price": N_("List price"),
+    "reference_price": N_("Reference price"),
+    "planned_price": N_("Campaign price"),
+    "discount": N_("Discount"),
+    "subsidy": N_("Platform subsidy"),
+    "seller_price": N_("Seller price"),
+    "floor": N_("Floor"),
+    "customer_floor": N_("Lowest safe price"),
+    "margin": N_("Margin"),
+}
 NOT_ENROLLED = N_("Not enrolled")
 SUMMARY = N_("Summary")
 VOUCHERS = N_("Vouchers")
@@ -85,66 +88,86 @@ def filename(plan: Plan, extension: str) -> str:
     return f"plan-{plan.campaign.id}-{slug[:40]}.{extension}"
 
 
-def money_format(currency: str) -> str:
-    """An Excel number format with the currency's digits: '#,##0.00 "USD"', '#,##0 "KRW"'."""
-    digits = currency_digits(currency)
-    return ("#,##0." + "0" * digits if digits else "#,##0") + f' "{currency}"'
+def plan_document(plan: Plan, _: Translator) -> PlanDocument:
+    """The plan as plain data in the reader's language, for `plan_files`."""
+    status_labels = {status: _(label) for status, label in STATUS_LABELS.items()}
+    mode_labels = {mode: _(label) for mode, label in MODE_LABELS.items()}
 
+    def line(row: PlanRow) -> PlanLine:
+        return PlanLine(
+            row.code,
+            row.name,
+            row.enrolled,
+            row.status.value,
+            status_labels[row.status],
+            row.eligible,
+            None if row.mode is None else row.mode.value,
+            "" if row.mode is None else mode_labels[row.mode],
+            row.list_price,
+            row.reference_price,
+            row.planned_price,
+            row.discount,
+            row.subsidy,
+            row.seller_price,
+            row.floor,
+            row.customer_floor,
+            row.margin,
+        )
 
-PERCENT_FORMAT = "0.00%"
-
-
-def _value(row: PlanRow, key: str, _: Translator) -> Any:
-    if key == "sku":
-        return row.code
-    if key == "name":
-        return row.name
-    if key == "status":
-        return _(STATUS_LABELS[row.status])
-    if key == "eligible":
-        return _("yes") if row.eligible else _("no")
-    if key == "price_mode":
-        return "" if row.mode is None else _(MODE_LABELS[row.mode])
-    return getattr(row, key)
-
-
-# -- XLSX ----------------------------------------------------------------------------------
+    enrolled = [line(row) for row in plan.rows]
+    others = [line(row) for row in plan.others]
+    groups: dict[str, list[PlanLine]] = {}
+    for item in enrolled:
+        groups.setdefault(item.status, []).append(item)
+    sheets = [(status_labels[s], groups[s.value]) for s in PlanStatus if s.value in groups]
+    if others:
+        sheets.append((_(NOT_ENROLLED), others))
+    vouchers = [
+        VoucherLine(
+            check.threshold,
+            check.value,
+            check.share,
+            check.cap,
+            None if check.result.threshold is None else check.result.threshold.amount,
+            check.safe,
+        )
+        for check in plan.vouchers
+    ]
+    return PlanDocument(
+        title=plan.campaign.name,
+        currency=plan.currency,
+        labels={
+            "plan": _("Plan"),
+            "summary": _(SUMMARY),
+            "vouchers": _(VOUCHERS),
+            "yes": _("yes"),
+            "no": _("no"),
+        },
+        header=[_(COLUMNS[key]) for key, _kind in PLAN_COLUMNS],
+        voucher_header=[
+            _("Threshold"),
+            _("Voucher"),
+            _("Platform share"),
+            _("Platform cap"),
+            _("Smallest safe threshold now"),
+            _("Safe now"),
+        ],
+        summary=_summary(plan, _),
+        sheets=sheets,
+        lines=[*enrolled, *others],
+        vouchers=vouchers,
+    )
 
 
 def plan_xlsx(plan: Plan, _: Translator) -> bytes:
-    """The workbook: summary, one sheet per status present (ok first), the listed SKUs not
-    enrolled, and the saved vouchers."""
-    book = Workbook()
-    bold = book.style(bold=True)
-    money = book.style(number_format=money_format(plan.currency))
-    percent = book.style(number_format=PERCENT_FORMAT)
-    kinds = {"text": 0, "money": money, "percent": percent}
-    column_styles = [kinds[kind] for _key, _label, kind in COLUMNS]
-    widths = [WIDTHS[kind] for _key, _label, kind in COLUMNS]
-    header: list[str | None] = [_(label) for _key, label, _kind in COLUMNS]
-    header_styles = [bold] * len(COLUMNS)
-    _summary_sheet(book, plan, _, bold)
-    groups: dict[PlanStatus, list[PlanRow]] = {}
-    for row in plan.rows:
-        groups.setdefault(row.status, []).append(row)
-    tables = [
-        (_(STATUS_LABELS[status]), groups[status]) for status in PlanStatus if status in groups
-    ]
-    if plan.others:
-        tables.append((_(NOT_ENROLLED), plan.others))
-    keys = [key for key, _label, _kind in COLUMNS]
-    for title, rows in tables:
-        sheet = book.add_sheet(title, widths=widths, styles=column_styles)
-        sheet.append(header, header_styles)
-        for row in rows:
-            sheet.append([_value(row, key, _) for key in keys])
-    if plan.vouchers:
-        _voucher_sheet(book, plan, _, bold, money, percent)
-    return book.to_bytes()
+    return document_xlsx(plan_document(plan, _))
 
 
-def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None:
-    sheet = book.add_sheet(_(SUMMARY), widths=[28, 60], styles=[bold, 0])
+def plan_csv(plan: Plan) -> bytes:
+    return document_csv(plan_document(plan, Translator("en")))
+
+
+def _summary(plan: Plan, _: Translator) -> list[tuple[str, str]]:
     campaign, channel = plan.campaign, plan.channel
     zone = campaign.timezone
     pairs: list[tuple[str, str]] = [
@@ -171,91 +194,4 @@ def _summary_sheet(book: Workbook, plan: Plan, _: Translator, bold: int) -> None
         for status in PlanStatus
         if plan.counts.get(status)
     ]
-    sheet.append([_("Plan"), plan.campaign.name], [bold, bold])
-    for label, value in pairs:
-        sheet.append([label, value])
-
-
-def _voucher_sheet(
-    book: Workbook, plan: Plan, _: Translator, bold: int, money: int, percent: int
-) -> None:
-    labels = [
-        _("Threshold"),
-        _("Voucher"),
-        _("Platform share"),
-        _("Platform cap"),
-        _("Smallest safe threshold now"),
-        _("Safe now"),
-    ]
-    sheet = book.add_sheet(
-        _(VOUCHERS), widths=[18] * len(labels), styles=[money, money, percent, money, money, 0]
-    )
-    sheet.append(labels, [bold] * len(labels))
-    for check in plan.vouchers:
-        minimum = check.result.threshold
-        sheet.append(
-            [
-                check.threshold,
-                check.value,
-                check.share,
-                check.cap,
-                None if minimum is None else minimum.amount,
-                _("yes") if check.safe else _("no"),
-            ]
-        )
-
-
-# -- CSV -----------------------------------------------------------------------------------
-
-
-def safe_text(value: str) -> str:
-    """Escape a text cell a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(_UNSAFE_START) else value
-
-
-def _percent(value: Decimal | None, rounding: str = ROUND_HALF_UP) -> str:
-    if value is None:
-        return ""
-    return format((value * 100).quantize(Decimal("0.01"), rounding=rounding), "f")
-
-
-def _amount(value: Decimal | None, digits: int) -> str:
-    """Plain digits: at least the currency's decimals, more only where the value has them
-    (a 30 % subsidy on 2.41 is 0.723, not 0.72)."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    whole, _dot, fraction = text.partition(".")
-    fraction = fraction.ljust(digits, "0")
-    return f"{whole}.{fraction}" if fraction else whole
-
-
-def csv_rows(plan: Plan) -> Iterable[list[str]]:
-    yield list(CSV_COLUMNS)
-    digits = currency_digits(plan.currency)
-    for row in [*plan.rows, *plan.others]:
-        yield [
-            safe_text(row.code),
-            safe_text(row.name),
-            "yes" if row.enrolled else "no",
-            row.status.value,
-            "yes" if row.eligible else "no",
-            "" if row.mode is None else row.mode.value,
-            _amount(row.list_price, digits),
-            _amount(row.reference_price, digits),
-            _amount(row.planned_price, digits),
-            _percent(row.discount),
-            _amount(row.subsidy, digits),
-            _amount(row.seller_price, digits),
-            _amount(row.floor, digits),
-            _amount(row.customer_floor, digits),
-            _percent(row.margin),
-            plan.currency,
-        ]
-
-
-def plan_csv(plan: Plan) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(csv_rows(plan))
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+    return pairs

@@ -23,11 +23,17 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # characters XML 1.0 does not allow (a SKU name pasted from somewhere may carry them)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _FORBIDDEN_TITLE = re.compile(r"[\[\]:*?/\\]")
 MAX_TITLE = 31
 
 Value = str | Decimal | int | None
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids (NUL, BEL, ESC …): every text a
+    workbook carries goes through here, so no stored value can make an export fail."""
+    return _ILLEGAL.sub("", text)
 
 
 def column_letter(index: int) -> str:
@@ -65,7 +71,7 @@ class Sheet:
             style = column_styles[index] if index < len(column_styles) else 0
             s = f' s="{style}"' if style else ""
             if isinstance(value, str):
-                text = escape(_ILLEGAL.sub("", value))
+                text = escape(xml_text(value))
                 parts.append(
                     f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )
@@ -139,7 +145,7 @@ class Workbook:
 
     def _unique_title(self, text: str) -> str:
         """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
-        base = _FORBIDDEN_TITLE.sub(" ", _ILLEGAL.sub("", text)).strip().strip("'")
+        base = _FORBIDDEN_TITLE.sub(" ", xml_text(text)).strip().strip("'")
         base = base[:MAX_TITLE] or "Sheet"
         title, n = base, 2
         while title.lower() in self._titles:

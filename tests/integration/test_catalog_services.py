@@ -20,6 +20,7 @@ from bot.services.access import TeamAccess, team_for
 from bot.services.actor import Actor
 from bot.services.arguments import parse_arguments
 from bot.services.pricing_inputs import listings_for
+from bot.views.exports import catalogue_files
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 USER = 501
@@ -195,7 +196,7 @@ async def test_import_preview_then_apply_then_round_trip(uow_factory: UnitOfWork
     assert await count(uow_factory, PriceHistory) == 4
 
     async with uow_factory() as uow:
-        exported = await imports.export_catalogue(uow, await access_for(uow))
+        exported = catalogue_files(await imports.catalogue_table(uow, await access_for(uow)))
     assert exported.rows == 3
     for name, content in (("back.csv", exported.csv), ("back.xlsx", exported.xlsx)):
         async with uow_factory() as uow:

@@ -22,15 +22,15 @@ from bot.services.imports import (
     FileRefused,
     RowError,
     escape_formula,
-    export_csv,
     export_header,
-    export_xlsx,
     header_key,
     parse_table,
     percent_value,
     read_table,
     resolve_header,
 )
+from bot.views.exports import catalogue_csv as export_csv
+from bot.views.exports import catalogue_xlsx as export_xlsx
 
 CHANNELS = {"temu-us": "USD", "aliexpress-kr": "KRW"}
 EN = Translator("en")

@@ -1,0 +1,287 @@
+"""The files the bot sends, built from plain data: the plan and the catalogue as XLSX
+and CSV. This is CPU work, so the bot runs it in a worker process
+(bot/runtime/workers.py); everything here pickles and the module imports nothing heavy
+(no database, no Telegram). bot/views/exports.py turns a plan into a `PlanDocument`,
+with every label already in the reader's language.
+
+Plan XLSX (bot/views/xlsx.py, so 5,000 rows stay fast): a summary sheet, one sheet per
+plan status present (eligible first), a sheet of listed SKUs not enrolled, and the
+saved vouchers. Header rows are bold, frozen and in the reader's language; amounts are
+numbers with the currency's digits, percentages are numbers in % format; text cells are
+always text (a SKU named "=1+1" is not a formula).
+
+Plan CSV: one header row of stable English keys, every SKU (enrolled or listed),
+amounts as plain numbers ('.' decimal point), percentages in percent with two
+decimals; text cells that start with = + - @ (or a tab / carriage return) are prefixed
+with an apostrophe against formula injection.
+
+Catalogue: the import's own format (bot/services/catalogue_file.py), so an exported
+file imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from bot.pricing import currency_digits
+from bot.services.catalogue_file import CatalogueTable, escape_formula
+from bot.views.xlsx import Value, Workbook
+
+_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_FORMAT = "0.00%"
+
+# The plan sheets' columns: (key, kind); kind: text | money | percent
+PLAN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sku", "text"),
+    ("name", "text"),
+    ("status", "text"),
+    ("eligible", "text"),
+    ("price_mode", "text"),
+    ("list_price", "money"),
+    ("reference_price", "money"),
+    ("planned_price", "money"),
+    ("discount", "percent"),
+    ("subsidy", "money"),
+    ("seller_price", "money"),
+    ("floor", "money"),
+    ("customer_floor", "money"),
+    ("margin", "percent"),
+)
+CSV_COLUMNS = (
+    "sku",
+    "name",
+    "enrolled",
+    "status",
+    "eligible",
+    "price_mode",
+    "list_price",
+    "reference_price",
+    "planned_price",
+    "discount_pct",
+    "subsidy",
+    "seller_price",
+    "floor_price",
+    "customer_floor",
+    "margin_pct",
+    "currency",
+)
+WIDTHS = {"text": 16, "money": 14, "percent": 11}
+
+
+def money_format(currency: str) -> str:
+    """An Excel number format with the currency's digits: '#,##0.00 "USD"', '#,##0 "KRW"'."""
+    digits = currency_digits(currency)
+    return ("#,##0." + "0" * digits if digits else "#,##0") + f' "{currency}"'
+
+
+class PlanLine(NamedTuple):
+    """One SKU of the plan as the files show it: the labels in the reader's language, the
+    codes for the CSV."""
+
+    code: str
+    name: str
+    enrolled: bool
+    status: str  # PlanStatus value
+    status_label: str
+    eligible: bool
+    mode: str | None  # PriceMode value
+    mode_label: str
+    list_price: Decimal | None
+    reference_price: Decimal | None
+    planned_price: Decimal | None
+    discount: Decimal | None
+    subsidy: Decimal | None
+    seller_price: Decimal | None
+    floor: Decimal | None
+    customer_floor: Decimal | None
+    margin: Decimal | None
+
+
+class VoucherLine(NamedTuple):
+    threshold: Decimal
+    value: Decimal
+    share: Decimal
+    cap: Decimal | None
+    minimum: Decimal | None  # the smallest safe threshold for this voucher now
+    safe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDocument:
+    """What the plan's files show, in the reader's language, without database objects."""
+
+    title: str  # the campaign's name
+    currency: str
+    labels: dict[str, str]  # "plan", "summary", "yes", "no", "vouchers"
+    header: list[str]  # PLAN_COLUMNS' labels
+    voucher_header: list[str]
+    summary: list[tuple[str, str]]  # (label, value)
+    sheets: list[tuple[str, list[PlanLine]]]  # (title, lines): per status, then not enrolled
+    lines: list[PlanLine]  # every line, in the CSV's order
+    vouchers: list[VoucherLine]
+
+
+def plan_files(document: PlanDocument) -> tuple[bytes, bytes]:
+    """(XLSX, CSV) of the plan."""
+    return document_xlsx(document), document_csv(document)
+
+
+def _cell(line: PlanLine, key: str, labels: dict[str, str]) -> Value:
+    if key == "sku":
+        return line.code
+    if key == "status":
+        return line.status_label
+    if key == "eligible":
+        return labels["yes"] if line.eligible else labels["no"]
+    if key == "price_mode":
+        return line.mode_label
+    value: Any = getattr(line, key)
+    return value  # type: ignore[no-any-return]
+
+
+def document_xlsx(document: PlanDocument) -> bytes:
+    """The workbook: summary, one sheet per status present (ok first), the listed SKUs not
+    enrolled, and the saved vouchers."""
+    labels = document.labels
+    book = Workbook()
+    bold = book.style(bold=True)
+    money = book.style(number_format=money_format(document.currency))
+    percent = book.style(number_format=PERCENT_FORMAT)
+    kinds = {"text": 0, "money": money, "percent": percent}
+    column_styles = [kinds[kind] for _key, kind in PLAN_COLUMNS]
+    widths = [WIDTHS[kind] for _key, kind in PLAN_COLUMNS]
+    header_styles = [bold] * len(PLAN_COLUMNS)
+    summary = book.add_sheet(labels["summary"], widths=[28, 60], styles=[bold, 0])
+    summary.append([labels["plan"], document.title], [bold, bold])
+    for label, value in document.summary:
+        summary.append([label, value])
+    keys = [key for key, _kind in PLAN_COLUMNS]
+    for title, lines in document.sheets:
+        sheet = book.add_sheet(title, widths=widths, styles=column_styles)
+        sheet.append(list(document.header), header_styles)
+        for line in lines:
+            sheet.append([_cell(line, key, labels) for key in keys])
+    if document.vouchers:
+        sheet = book.add_sheet(
+            labels["vouchers"],
+            widths=[18] * len(document.voucher_header),
+            styles=[money, money, percent, money, money, 0],
+        )
+        sheet.append(list(document.voucher_header), [bold] * len(document.voucher_header))
+        for voucher in document.vouchers:
+            sheet.append(
+                [
+                    voucher.threshold,
+                    voucher.value,
+                    voucher.share,
+                    voucher.cap,
+                    voucher.minimum,
+                    labels["yes"] if voucher.safe else labels["no"],
+                ]
+            )
+    return book.to_bytes()
+
+
+def safe_text(value: str) -> str:
+    """Escape a text cell a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(_UNSAFE_START) else value
+
+
+def _percent(value: Decimal | None, rounding: str = ROUND_HALF_UP) -> str:
+    if value is None:
+        return ""
+    return format((value * 100).quantize(Decimal("0.01"), rounding=rounding), "f")
+
+
+def _amount(value: Decimal | None, digits: int) -> str:
+    """Plain digits: at least the currency's decimals, more only where the value has them
+    (a 30 % subsidy on 2.41 is 0.723, not 0.72)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    fraction = fraction.ljust(digits, "0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
+    yield list(CSV_COLUMNS)
+    digits = currency_digits(document.currency)
+    for line in document.lines:
+        yield [
+            safe_text(line.code),
+            safe_text(line.name),
+            "yes" if line.enrolled else "no",
+            line.status,
+            "yes" if line.eligible else "no",
+            line.mode or "",
+            _amount(line.list_price, digits),
+            _amount(line.reference_price, digits),
+            _amount(line.planned_price, digits),
+            _percent(line.discount),
+            _amount(line.subsidy, digits),
+            _amount(line.seller_price, digits),
+            _amount(line.floor, digits),
+            _amount(line.customer_floor, digits),
+            _percent(line.margin),
+            document.currency,
+        ]
+
+
+def document_csv(document: PlanDocument) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(csv_rows(document))
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+
+
+# -- the catalogue (/export) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFiles:
+    rows: int
+    csv: bytes
+    xlsx: bytes
+
+
+def catalogue_files(table: CatalogueTable) -> CatalogueFiles:
+    """CSV and XLSX of the catalogue."""
+    return CatalogueFiles(
+        len(table.rows),
+        catalogue_csv(table.header, table.rows),
+        catalogue_xlsx(table.header, table.rows),
+    )
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_formula(value)
+    return format(value, "f")
+
+
+def catalogue_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Text cells escaped against formula injection; numbers as plain digits."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_plain(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def catalogue_xlsx(header: Sequence[str], rows: Iterable[Sequence[Value]]) -> bytes:
+    """One sheet "SKUs": text cells are text (never formulas), numbers exact."""
+    book = Workbook()
+    bold = book.style(bold=True)
+    sheet = book.add_sheet("SKUs", widths=[16, 28, *[14] * (len(header) - 2)])
+    sheet.append(list(header), [bold] * len(header))
+    for row in rows:
+        sheet.append(row)
+    return book.to_bytes()

@@ -1,0 +1,100 @@
+"""The import preview as a seller reads it: what the changed rows change (old → new, with
+units and currencies, in the reader's language), and a preview that always fits in one
+Telegram message whatever the file's header holds. Plus the one XLSX writer's handling
+of text no workbook may hold."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from bot.i18n import Translator
+from bot.pricing import InputProblem
+from bot.services.arguments import UNKNOWN_CHANNEL
+from bot.services.imports import FieldChange, ImportPreview, RowChange, RowError
+from bot.views.catalog import import_preview, row_change
+from bot.views.exports import catalogue_xlsx
+from bot.views.xlsx import Workbook, xml_text
+
+EN = Translator("en")
+DE = Translator("de")
+
+TM003 = RowChange(
+    "TM-003",
+    (
+        FieldChange("unit_cost", Decimal("35"), Decimal("36.5"), "CNY"),
+        FieldChange("duty_rate", Decimal("0.075"), Decimal("0.25")),
+        FieldChange("list_price@temu-us", Decimal("19.99"), Decimal("18.99"), "USD"),
+        FieldChange("lowest_30d@temu-us", None, Decimal("17.99"), "USD"),
+    ),
+)
+
+
+def plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def preview(**values: object) -> ImportPreview:
+    fields: dict[str, object] = {
+        "pending_id": 7,
+        "filename": "skus.csv",
+        "data_rows": 3,
+        "new": 0,
+        "changed": 1,
+        "unchanged": 2,
+        "errors": [],
+        "ignored": [],
+    }
+    fields.update(values)
+    return ImportPreview(**fields)  # type: ignore[arg-type]
+
+
+def test_a_changed_row_reads_old_to_new_with_units() -> None:
+    assert plain(row_change(EN, TM003)) == (
+        "TM-003: Unit cost CN¥35.00 → CN¥36.50; Duty rate 7.5% → 25%; "
+        "List price (temu-us) $19.99 → $18.99; Lowest price in 30 days (temu-us) — → $17.99"
+    )
+    german = plain(row_change(DE, TM003)).replace("\xa0", " ")
+    assert "Stückkosten 35,00 CN¥ → 36,50 CN¥" in german
+    assert "Zollsatz 7,5 % → 25 %" in german
+
+
+def test_text_changes_are_quoted_safely() -> None:
+    change = RowChange("<b>", (FieldChange("name", "Mug", "Blue <mug>\x07"),))
+    rendered = row_change(EN, change)
+    assert "&lt;b&gt;" in rendered and "Blue &lt;mug&gt;␇" in rendered
+
+
+def test_the_preview_lists_the_first_changed_rows_before_the_buttons() -> None:
+    text, keyboard = import_preview(EN, preview(changes=[TM003], changed=6))
+    shown = plain(text)
+    assert "What changes:\nTM-003: Unit cost CN¥35.00 → CN¥36.50" in shown
+    assert shown.endswith("…\n\nImport these changes?")  # more changed rows than shown
+    assert keyboard is not None
+
+
+def test_a_header_of_long_cells_gives_a_preview_that_fits_one_message() -> None:
+    """Finding 4: 20 header cells of 300 characters overflowed the preview."""
+    headers = [f"list_price@{'x' * 290}{i:02d}" for i in range(20)]
+    errors = [RowError(1, h, UNKNOWN_CHANNEL, h) for h in headers]
+    errors += [RowError(2, h, InputProblem.NOT_A_NUMBER, "y" * 300) for h in headers]
+    text, _ = import_preview(EN, preview(pending_id=None, errors=errors, ignored=["z" * 300] * 20))
+    assert len(plain(text)) <= 4096
+    assert "… and" in text and "more errors." in text
+    assert "x" * 60 not in text  # header texts are quoted shortened
+    assert text.count("names a channel this team does not have") >= 10
+
+
+def test_every_xlsx_writer_drops_what_xml_cannot_hold() -> None:
+    """Finding 5's other half: a stored name with \\x07 broke /export for the team."""
+    assert xml_text("Ring\x07ing\x00 \x1b[0m\ttab\nline") == "Ringing [0m\ttab\nline"
+    content = catalogue_xlsx(["sku", "name"], [["N\x00UL", "Bell\x07"]])
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert [c.value for c in sheet[2]] == ["NUL", "Bell"]
+    book = Workbook()
+    book.add_sheet("Bad\x07 title").append(["x\x0b"])
+    assert load_workbook(io.BytesIO(book.to_bytes())).sheetnames == ["Bad title"]
