@@ -39,7 +39,7 @@ async def skus_command(update: Update, context: BotContext) -> None:
 async def skus_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    page = decode(query.data).int_arg(0)
+    page = decode(query.data).page_arg(0)
     await query.answer()
     await _show_page(update, context, page, edit=True)
 
