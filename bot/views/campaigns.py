@@ -18,6 +18,7 @@ from bot.domain.campaigns import SubsidySpec
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.services.campaigns import (
     CampaignCard,
     CampaignSummary,
@@ -219,7 +220,7 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
                 _(
                     "#{id} {name} · {channel} · {start} → {end} · {enrolled}",
                     id=campaign.id,
-                    name=h(campaign.name),
+                    name=h(shorten(campaign.name)),
                     channel=h(summary.channel_name),
                     start=_.date(campaign.starts_at.astimezone(_zone(campaign)).date()),
                     end=_.date(campaign.ends_at.astimezone(_zone(campaign)).date()),
@@ -227,7 +228,8 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
                 )
             )
             if phase is not Phase.ENDED:
-                buttons.append((f"#{campaign.id} {campaign.name}"[:40], encode(CARD, campaign.id)))
+                label = shorten(f"#{campaign.id} {campaign.name}")
+                buttons.append((label, encode(CARD, campaign.id)))
         if hidden:
             lines.append(_("… and {n} more", n=hidden))
     lines.append("")
