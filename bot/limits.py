@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,6 +60,9 @@ __all__ = [
     "parse_page",
     "row_id_in_range",
     "shorten",
+    "stored_amount",
+    "stored_fraction",
+    "stored_rate",
     "year_in_range",
 ]
 
@@ -176,15 +179,35 @@ def check_percent_text(value: Decimal) -> Decimal:
     return value
 
 
-def is_sane_decimal(value: object, *, limit: Decimal = MAX_AMOUNT * 10**6) -> bool:
-    """True for a finite Decimal of a size arithmetic and formatting can handle: used to
-    guard values that were stored before the bounds existed."""
-    if not isinstance(value, Decimal):
-        return False
-    try:
-        return value.is_finite() and abs(value) <= limit and value.adjusted() > -40
-    except (InvalidOperation, ArithmeticError):
-        return False
+# --- values read back from the database --------------------------------------------------
+# Rows written before these bounds existed may hold anything the old parsers let through
+# (a cost of 10^31, a voucher share of 1E-999999999). Screens show such a value as it is
+# stored; the pricing engine computes with it brought within the bounds, so one bad row
+# gives visibly absurd figures for its SKU — never an error for the whole team.
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_TINY = -MAX_RATE_DECIMALS  # below 10^-12 a stored amount or fraction counts as 0
+
+
+def stored_amount(value: Decimal) -> Decimal:
+    """A stored amount for the engine: within 0 … 10^9 (cheap: the plan calls it per SKU)."""
+    if not value.is_finite() or value < 0 or (value and value.adjusted() < _TINY):
+        return _ZERO
+    return MAX_AMOUNT if value > MAX_AMOUNT else value
+
+
+def stored_fraction(value: Decimal) -> Decimal:
+    """A stored percentage (as a fraction) for the engine: within 0 … 1."""
+    if not value.is_finite() or value < 0 or (value and value.adjusted() < _TINY):
+        return _ZERO
+    return _ONE if value > _ONE else value
+
+
+def stored_rate(value: Decimal) -> Decimal | None:
+    """A stored FX rate for the engine, or None (no usable rate) outside the bounds."""
+    if not value.is_finite() or not MIN_FX_RATE <= value <= MAX_FX_RATE:
+        return None
+    return value
 
 
 # --- dates ---------------------------------------------------------------------------------

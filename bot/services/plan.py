@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
 
+from bot import limits
 from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.pricing import (
@@ -221,7 +222,11 @@ def _choice(mode: str, price: Decimal | None, discount: Decimal | None) -> Price
         kind = PriceMode(mode)
     except ValueError:
         kind = PriceMode.SUGGESTED
-    return PriceChoice(kind, price, discount)
+    return PriceChoice(  # stored before the input bounds, maybe beyond them (SPEC §4.2)
+        kind,
+        None if price is None else limits.stored_amount(price),
+        None if discount is None else limits.stored_fraction(discount),
+    )
 
 
 async def enrolled_items(
@@ -644,7 +649,13 @@ async def build_plan(
             v.platform_share,
             v.platform_cap,
             minimum_threshold(
-                lines, v.value, pricing.currency, VoucherFunding(v.platform_share, v.platform_cap)
+                lines,
+                limits.stored_amount(v.value),
+                pricing.currency,
+                VoucherFunding(
+                    limits.stored_fraction(v.platform_share),
+                    None if v.platform_cap is None else limits.stored_amount(v.platform_cap),
+                ),
             ),
         )
         for v in saved

@@ -7,7 +7,7 @@ used by bot/views/enrolment.py, bot/views/vouchers.py, plan.py and exports.py.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -222,8 +222,8 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
                     id=campaign.id,
                     name=h(shorten(campaign.name)),
                     channel=h(summary.channel_name),
-                    start=_.date(campaign.starts_at.astimezone(_zone(campaign)).date()),
-                    end=_.date(campaign.ends_at.astimezone(_zone(campaign)).date()),
+                    start=_.date(_local_day(campaign.starts_at, campaign)),
+                    end=_.date(_local_day(campaign.ends_at, campaign)),
                     enrolled=_.ngettext("{n} SKU", "{n} SKUs", summary.enrolled),
                 )
             )
@@ -239,6 +239,15 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
 
 def _zone(campaign: models.Campaign) -> ZoneInfo:
     return ZoneInfo(campaign.timezone)
+
+
+def _local_day(moment: datetime, campaign: models.Campaign) -> date:
+    """The campaign's day in its zone (the UTC day for a moment the zone cannot hold:
+    year 9999, stored before the bounds existed)."""
+    try:
+        return moment.astimezone(_zone(campaign)).date()
+    except (OverflowError, ValueError):
+        return moment.date()
 
 
 def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = None) -> Rendered:
