@@ -420,6 +420,36 @@ def parse_override(args: Sequence[str]) -> tuple[str, str, Decimal]:
     return base, quote, rate
 
 
+# SPEC §4.2: a manual rate more than 25 % away from the reference rate (or close to its
+# inverse: the pair typed the wrong way round) must be confirmed before it is saved.
+CONFIRM_BEYOND = Decimal("0.25")
+
+
+@dataclass(frozen=True, slots=True)
+class RateCheck:
+    """A manual rate far from the ECB's: the reference, how far, and whether it looks
+    like the rate of the pair the other way round."""
+
+    reference: Decimal  # 1 base = reference quote, from the ECB (cross rates included)
+    deviation: Decimal  # rate / reference − 1
+    inverted: bool
+
+
+async def check_against_reference(
+    uow: UnitOfWork, base: str, quote: str, rate: Decimal
+) -> RateCheck | None:
+    """None when the rate is within 25 % of the ECB's reference rate, or there is none."""
+    found = (await load_fx_table(uow, None)).quote(base, quote)
+    if found is None or found.is_identity:
+        return None
+    reference = found.numerator / found.denominator
+    deviation = rate / reference - 1
+    if abs(deviation) <= CONFIRM_BEYOND:
+        return None
+    inverted = abs(rate * reference - 1) <= CONFIRM_BEYOND
+    return RateCheck(reference, deviation, inverted)
+
+
 def _rate_out_of_range(text: str) -> UserInputError:
     return UserInputError(
         N_(

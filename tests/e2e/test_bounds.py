@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.clock import Clock, FakeClock
 from bot.db.models import (
@@ -18,6 +18,7 @@ from bot.db.models import (
     ChatBinding,
     FlowState,
     FxOverride,
+    FxRate,
     Listing,
     Sku,
     Team,
@@ -503,3 +504,55 @@ async def test_names_have_a_length_limit_in_commands(harness: BotHarness) -> Non
     assert team_row is not None and len(team_row.name) <= 128
     assert await count(harness, Campaign) == 0
     assert "L1" in (await answered(harness, ana, "/skus")).text
+
+
+# -- SPEC §4.2: a manual rate far from the reference rate is confirmed first ------------------
+
+
+async def test_a_rate_far_from_the_ecb_rate_is_confirmed_before_it_is_saved(
+    harness: BotHarness,
+) -> None:
+    ana, _team = await seeded(harness)
+    async with harness.uow_factory() as uow:
+        await uow.session.execute(delete(FxOverride))  # the fixture's manual CNY→USD rate
+        for quote, rate in (("USD", "1.08"), ("CNY", "7.80")):
+            uow.session.add(
+                FxRate(
+                    source="ecb",
+                    base="EUR",
+                    quote=quote,
+                    rate=Decimal(rate),
+                    rate_date=NOW.date(),
+                    fetched_at=NOW,
+                )
+            )
+        await uow.commit()
+
+    near = await answered(harness, ana, "/fx set USD CNY 7.10")  # the ECB: 7.2222…
+    assert "Manual rate saved: 1 USD = 7.1 CNY" in near.text
+    far = await answered(harness, ana, "/fx set USD CNY 9.5")
+    assert "is 32% away from the ECB's rate (1 USD = 7.22222 CNY)" in far.text
+    assert far.button_texts == ["✅ Save it", "Cancel"]
+    inverse = await answered(harness, ana, "/fx set USD CNY 0.1385")
+    assert "looks like the rate the other way round" in inverse.text
+    kept = await harness.press(ana, inverse, "Cancel")
+    assert kept.text == "Nothing was saved."
+
+    async def manual_rate() -> Decimal:
+        async with harness.uow_factory() as uow:
+            return (await uow.session.scalars(select(FxOverride.rate))).one()
+
+    assert await manual_rate() == Decimal("7.10")
+    for data in (
+        "1:fxok:USD:CNY:0.0000001",
+        "1:fxok:USD:CNY:1E-999999999",
+        "1:fxok:USD:CNY:NaN",
+        "1:fxok:USD:XYZ:9.5",
+        "1:fxok:USD:USD:9.5",
+        "1:fxok:USD:CNY",
+    ):
+        assert await harness.press_data(ana, far, data) == NOT_VALID, data
+    assert await manual_rate() == Decimal("7.10")
+    saved = await harness.press(ana, far, "✅ Save it")
+    assert "Manual rate saved: 1 USD = 9.5 CNY" in saved.text
+    assert await manual_rate() == Decimal("9.5")
