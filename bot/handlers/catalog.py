@@ -7,6 +7,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import limits
 from bot.context import BotContext
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
@@ -31,8 +32,8 @@ def _arguments(update: Update) -> Arguments:
 async def skus_command(update: Update, context: BotContext) -> None:
     args = _arguments(update)
     page = 0
-    if args.words and args.words[0].isdigit():
-        page = int(args.words[0][:6]) - 1
+    if args.words and args.words[0].isascii() and args.words[0].isdigit():  # `/skus 3`
+        page = min(int(args.words[0][:7]), limits.MAX_PAGE) - 1  # past the end: the last
     await _show_page(update, context, page, edit=False)
 
 
