@@ -432,7 +432,7 @@ async def test_ids_beyond_the_database_range_are_not_found(harness: BotHarness) 
         assert await harness.press_data(ana, card, data) == NOT_VALID, data
     assert "Black Friday" in (await answered(harness, ana, "/campaign 1")).text
     for page in ("/skus ²", "/skus 99999999999999999999"):  # a page number, or not
-        assert "S01" in (await answered(harness, ana, page)).text or "S11" in page
+        assert "S01" in (await answered(harness, ana, page)).text
 
 
 # -- finding 10: time-zone names -----------------------------------------------------------------
