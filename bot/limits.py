@@ -41,6 +41,7 @@ __all__ = [
     "MAX_PERCENT_DECIMALS",
     "MAX_RATE_DECIMALS",
     "MAX_ROW_ID",
+    "MAX_STORED_DUTY",
     "MAX_TIMEZONE_LENGTH",
     "MAX_YEAR",
     "MIN_FX_RATE",
@@ -80,6 +81,7 @@ SHORT_NAME_LENGTH = 40  # a name as shown in a list
 MAX_NUMBER_TEXT = 32  # characters of a typed number, before it is read at all
 MAX_TIMEZONE_LENGTH = 64  # the column; the longest IANA name has about 30
 MAX_PAGE = 100_000  # pages of a list (20 per page: two million rows)
+MAX_STORED_DUTY = Decimal(10)  # 1000 %: a stored duty beyond it computes as 1000 %
 
 INT32_MAX = 2**31 - 1
 INT64_MIN = -(2**63)
@@ -196,11 +198,12 @@ def stored_amount(value: Decimal) -> Decimal:
     return MAX_AMOUNT if value > MAX_AMOUNT else value
 
 
-def stored_fraction(value: Decimal) -> Decimal:
-    """A stored percentage (as a fraction) for the engine: within 0 … 1."""
+def stored_fraction(value: Decimal, maximum: Decimal = _ONE) -> Decimal:
+    """A stored percentage (as a fraction) for the engine: within 0 … `maximum` (100 %;
+    a duty may be more: tariffs have passed 100 %)."""
     if not value.is_finite() or value < 0 or (value and value.adjusted() < _TINY):
         return _ZERO
-    return _ONE if value > _ONE else value
+    return maximum if value > maximum else value
 
 
 def stored_rate(value: Decimal) -> Decimal | None:
@@ -272,11 +275,11 @@ def parse_int64(text: str) -> int | None:
 
 
 def parse_page(text: str) -> int | None:
-    """A 0-based page number from 0 to MAX_PAGE, or None."""
+    """A 0-based page number (None when not ASCII digits). One past MAX_PAGE is MAX_PAGE:
+    a list shows its last page for any page beyond it."""
     if not _DIGITS.fullmatch(text.strip()):
         return None
-    value = int(text)
-    return value if value <= MAX_PAGE else None
+    return min(int(text), MAX_PAGE)
 
 
 # --- time zones ----------------------------------------------------------------------------

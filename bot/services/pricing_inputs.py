@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.db import models
 from bot.db.uow import UnitOfWork
-from bot.limits import stored_amount, stored_fraction, stored_rate
+from bot.limits import MAX_STORED_DUTY, stored_amount, stored_fraction, stored_rate
 from bot.pricing import (
     CampaignRules,
     FxRate,
@@ -67,7 +67,7 @@ def sku_cost(row: SkuCostRow) -> SkuCost:
         packaging=amount(row.packaging),
         first_mile=amount(row.first_mile),
         other_cost=amount(row.other_cost),
-        duty_rate=fraction(row.duty_rate),
+        duty_rate=fraction(row.duty_rate, MAX_STORED_DUTY),
     )
 
 

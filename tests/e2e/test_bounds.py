@@ -425,11 +425,12 @@ async def test_ids_beyond_the_database_range_are_not_found(harness: BotHarness) 
         "1:skudel:2147483648",
         "1:tsw:2147483648",
         f"1:tmem:{team_id}:99999999999999999999",
-        f"1:cpk:1:{sku_id}:99999999999:-",
+        f"1:cpk:1:{sku_id}:-1:-",
         "1:cpk:1:2147483648:0:-",
-        "1:skus:99999999999999",
+        "1:skus:-1",
     ]:
         assert await harness.press_data(ana, card, data) == NOT_VALID, data
+    assert await harness.press_data(ana, card, "1:skus:99999999999999") == ""  # last page
     assert "Black Friday" in (await answered(harness, ana, "/campaign 1")).text
     for page in ("/skus ²", "/skus 99999999999999999999"):  # a page number, or not
         assert "S01" in (await answered(harness, ana, page)).text

@@ -383,7 +383,8 @@ def test_parse_int64(text: str, expected: int | None) -> None:
         ("1:tmem:-1001234567890", "int_arg", -1001234567890),
         ("1:tmem:99999999999999999999", "int_arg", None),
         ("1:skus:3", "page_arg", 3),
-        ("1:skus:100001", "page_arg", None),
+        ("1:skus:100001", "page_arg", 100000),  # beyond the last page: the last page
+        ("1:skus:abc", "page_arg", None),
         ("1:skus:-1", "page_arg", None),
     ],
 )
@@ -479,6 +480,11 @@ def test_stored_values_enter_the_engine_within_the_bounds(
 ) -> None:
     assert limits.stored_amount(value) == amount
     assert limits.stored_fraction(value) == fraction
+
+
+def test_a_stored_duty_may_pass_100_percent() -> None:
+    assert limits.stored_fraction(D("1.45"), limits.MAX_STORED_DUTY) == D("1.45")
+    assert limits.stored_fraction(D(BIG), limits.MAX_STORED_DUTY) == limits.MAX_STORED_DUTY
 
 
 @pytest.mark.parametrize(
