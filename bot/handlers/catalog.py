@@ -19,6 +19,7 @@ from bot.services.arguments import Arguments, command_text, parse_arguments
 from bot.services.channels import list_channels
 from bot.views import catalog as views
 from bot.views.callbacks import BadCallbackData, decode, pattern
+from bot.views.split import fit_caption
 
 DELETE_WORDS = frozenset({"del", "delete"})
 
@@ -147,18 +148,13 @@ async def export_command(update: Update, context: BotContext) -> None:
     assert message is not None
     stem = f"catalogue-{now:%Y-%m-%d}"
     _ = context.t
-    await message.reply_document(
-        document=files.xlsx,
-        filename=f"{stem}.xlsx",
-        caption=views.export_caption(_, files.rows, "XLSX"),
-        do_quote=False,
-    )
-    await message.reply_document(
-        document=files.csv,
-        filename=f"{stem}.csv",
-        caption=views.export_caption(_, files.rows, "CSV"),
-        do_quote=False,
-    )
+    for content, kind in ((files.xlsx, "XLSX"), (files.csv, "CSV")):
+        caption, rest = fit_caption(views.export_caption(_, files.rows, kind))
+        await message.reply_document(
+            document=content, filename=f"{stem}.{kind.lower()}", caption=caption, do_quote=False
+        )
+        if rest:
+            await reply(update, "\n".join(rest))
 
 
 async def document_received(update: Update, context: BotContext) -> None:
