@@ -10,7 +10,8 @@ imports from the rest of the bot, so every layer may use it.
 * FX rates: from 10^-6 to 10^6.
 * Percentages: at most `MAX_PERCENT_DECIMALS` decimals (the callers set the range).
 * Years: 2000 to 2100.
-* Names (SKU, campaign, team): up to 200 characters; lists show them shortened.
+* Names: up to 200 characters (SKU names; campaign and team names stop at 128, the width
+  of their columns); lists show them shortened.
 * Ids: a number outside what the database column holds (int32 row ids, int64 Telegram
   ids) is simply "not found" — it never reaches the database.
 * Time-zone names: IANA-shaped and at most 64 characters, before any file is opened.
@@ -111,7 +112,7 @@ class OutOfBounds(ValueError):
     """A value outside the bounds; `limit` is the bound it crossed (for messages)."""
 
     def __init__(self, problem: Problem, value: object = None, limit: object = None) -> None:
-        super().__init__(f"{value!r}: {problem.value} (limit {limit})")
+        super().__init__(f"{value!r:.60}: {problem.value} (limit {limit})")
         self.problem = problem
         self.value = value
         self.limit = limit
