@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from bot import limits
 
 SHIPPED_LOCALES: tuple[str, ...] = ("en", "zh_CN", "ko", "es", "de", "pt_BR")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,16 +28,44 @@ def _check_http_url(value: str, name: str) -> str:
 
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{name} must be an http(s) URL, got {value!r}")
+        raise ValueError(f"{name} must be an http(s) URL, got {mask_secrets(value)!r}")
     return value
+
+
+# `scheme://user:password@host`: the password runs from the ':' after the user to the last
+# '@' before the host, and may itself hold ':', '@' or '/'.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^\s]*@")
+# `user:password@host` without a well-formed scheme (`postgres//bob:pw@db`, `bob:pw@db`)
+_BARE_PASSWORD = re.compile(r"(?P<head>[^\s'\":/@]+:)(?!//)(?!\*\*\*@)[^\s]*@")
+# `password=…` in a query string or a key=value connection string
+_PASSWORD_PARAM = re.compile(r"(?i)(?P<head>\b(?:password|passwd|pwd|secret|token)=)[^&\s;'\"]*")
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every password in a URL (`user:***@host`) and every `password=…`
+    parameter replaced by ***, also when the URL is malformed."""
+    masked = _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", text)
+    masked = _BARE_PASSWORD.sub(lambda m: f"{m['head']}***@", masked)
+    return _PASSWORD_PARAM.sub(lambda m: f"{m['head']}***", masked)
+
+
+def _redacted_url(raw: str) -> str:
+    """A database URL that did not parse, as an error message may show it: everything
+    before the last '@' (user and password, however mangled) is replaced."""
+    head, at, host = raw.rpartition("@")
+    if not at:
+        return mask_secrets(raw)
+    scheme, sep, _rest = head.partition("://")
+    return f"{scheme}{sep}***@{host}" if sep else f"***@{host}"
 
 
 def normalise_database_url(raw: str) -> str:
     """Accept the usual spellings and pick the async driver the bot needs."""
     try:
         url: URL = make_url(raw)
-    except ArgumentError as exc:
-        raise ValueError(f"not a database URL: {raw!r}") from exc
+    except (ArgumentError, ValueError):
+        # the URL as given may hold a password: never echo it
+        raise ValueError(f"not a database URL: {_redacted_url(raw)!r}") from None
     backend = url.get_backend_name()
     if backend == "sqlite":
         return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
@@ -86,7 +115,7 @@ class Settings(BaseSettings):
             from urllib.parse import urlsplit
 
             if urlsplit(value).scheme != "https":
-                raise ValueError(f"WEBHOOK_URL must be an https URL, got {value!r}")
+                raise ValueError(f"WEBHOOK_URL must be an https URL, got {mask_secrets(value)!r}")
         return value or None
 
     @field_validator("default_locale")
@@ -147,13 +176,7 @@ class Settings(BaseSettings):
 
 
 def is_valid_timezone(name: str) -> bool:
-    if not name or name.startswith("/") or ".." in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return limits.is_valid_timezone(name)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -162,5 +185,5 @@ def describe_validation_error(exc: ValidationError) -> str:
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]).upper() or "settings"
         message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{field}: {message}")
+        lines.append(f"{field}: {mask_secrets(message)}")
     return "; ".join(lines)

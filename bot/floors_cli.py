@@ -40,8 +40,9 @@ from bot.pricing import (
     get_preset,
     minor_unit,
     normalize_currency,
-    parse_decimal,
+    parse_amount,
     parse_percent,
+    parse_rate,
 )
 from bot.pricing.floors import CostRow, GcPause
 
@@ -143,11 +144,9 @@ def _parse_rate(text: str) -> FxRate:
         raise _argument_error("--fx", f"{text!r} is not FROM:TO=RATE, e.g. USD:CNY=7.10")
     try:
         source, target = normalize_currency(match[1]), normalize_currency(match[2])
-        rate = parse_decimal(match[3])
+        rate = parse_rate(match[3])  # 0.000001 to 1 000 000, as in chat (SPEC §4.2)
     except InputError as exc:
         raise _argument_error("--fx", exc) from None
-    if rate <= 0:
-        raise _argument_error("--fx", f"{match[3]!r} must be greater than 0")
     if source == target:
         raise _argument_error("--fx", f"{text!r} converts a currency into itself")
     return FxRate(source, target, rate, None, CLI_FX_SOURCE)
@@ -160,11 +159,11 @@ def _parse_subsidy(text: str | None) -> Subsidy:
     kind = parts[0].lower()
     try:
         if kind == "fixed" and len(parts) == 2:
-            return Subsidy.fixed(parse_decimal(parts[1]))
+            return Subsidy.fixed(parse_amount(parts[1]))
         if kind == "share" and len(parts) == 2:
             return Subsidy.share_of_discount(parse_percent(parts[1]))
         if kind == "share" and len(parts) == 4 and parts[2].lower() == "cap":
-            return Subsidy.share_of_discount(parse_percent(parts[1]), parse_decimal(parts[3]))
+            return Subsidy.share_of_discount(parse_percent(parts[1]), parse_amount(parts[3]))
     except InputError as exc:
         raise _argument_error("--subsidy", exc) from None
     raise _argument_error("--subsidy", f"{text!r} is not fixed:AMOUNT or share:PCT[:cap:AMOUNT]")

@@ -9,7 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -119,22 +127,77 @@ class Translator:
         return babel_dates.format_date(day, "medium", locale=self.locale)
 
 
+# Formatting never raises, whatever a row holds (values stored before the input bounds of
+# SPEC §4.2 existed may be far beyond them): a wide context for large numbers, and a plain
+# rendering — or "—" — for what even that cannot show.
+_FORMAT_CONTEXT = Context(
+    prec=80, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+_MAX_SHOWN_EXPONENT = 60
+NO_VALUE = "—"
+
+
+def _showable(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return bool(abs(value) < 10**_MAX_SHOWN_EXPONENT)
+    return bool(
+        isinstance(value, Decimal) and value.is_finite() and value.adjusted() <= _MAX_SHOWN_EXPONENT
+    )
+
+
+def _plain(value: object, suffix: str = "") -> str:
+    """What a value that Babel cannot format shows: its scientific form, or "—"."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, ".4E") + suffix
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format(Decimal(value), ".4E") + suffix
+    return NO_VALUE
+
+
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """Amount with the currency's own digits (USD 2, KRW 0), as the locale writes it.
     Amounts reaching here are already rounded the seller's way; this only formats."""
-    return babel_numbers.format_currency(amount, currency, locale=locale, currency_digits=True)
+    if _showable(amount):
+        try:
+            with localcontext(_FORMAT_CONTEXT):
+                return babel_numbers.format_currency(
+                    amount, currency, locale=locale, currency_digits=True
+                )
+        except (ArithmeticError, ValueError, TypeError):
+            log.warning("cannot format %r %s", amount, currency)
+    return _plain(amount, f" {currency}")
 
 
 def format_number(value: Decimal | int, locale: str, digits: int | None = None) -> str:
-    if digits is None:
-        return babel_numbers.format_decimal(value, locale=locale, decimal_quantization=False)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+    if _showable(value):
+        try:
+            with localcontext(_FORMAT_CONTEXT):
+                if digits is None:
+                    return babel_numbers.format_decimal(
+                        value, locale=locale, decimal_quantization=False
+                    )
+                pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+        except (ArithmeticError, ValueError, TypeError):
+            log.warning("cannot format %r", value)
+    return _plain(value)
 
 
 def format_percent(fraction: Decimal, locale: str, digits: int | None = None) -> str:
     """A fraction as a percentage in the locale's style. Without `digits`, with as many
     decimals as the value needs, up to two: 20 %, 12.5 %, 3.25 %."""
+    if _showable(fraction):
+        try:
+            with localcontext(_FORMAT_CONTEXT):
+                return _format_percent(fraction, locale, digits)
+        except (ArithmeticError, ValueError, TypeError):
+            log.warning("cannot format %r as a percentage", fraction)
+    return _plain(fraction)
+
+
+def _format_percent(fraction: Decimal, locale: str, digits: int | None) -> str:
     if digits is None:
         exponent = fraction.scaleb(2).normalize().as_tuple().exponent
         digits = min(max(-exponent, 0), 2) if isinstance(exponent, int) else 0
@@ -146,8 +209,12 @@ def format_percent(fraction: Decimal, locale: str, digits: int | None = None) ->
 
 
 def format_datetime(moment: datetime, zone: str, locale: str) -> str:
-    """Medium date, short time, in `zone`, followed by the zone's IANA name."""
-    local = moment.astimezone(ZoneInfo(zone))
+    """Medium date, short time, in `zone`, followed by the zone's IANA name. A moment
+    the zone cannot express (year 9999 stored before the bounds) is shown in UTC."""
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except (OverflowError, ValueError, OSError):
+        return moment.isoformat(sep=" ", timespec="minutes")
     day = babel_dates.format_date(local, "medium", locale=locale)
     time = babel_dates.format_time(local, "short", locale=locale)
     glue = Locale.parse(locale).datetime_formats["medium"]

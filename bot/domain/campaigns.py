@@ -21,8 +21,9 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import limits
 from bot.domain.enums import ReferenceRule, SubsidyKind
-from bot.domain.errors import N_, UserInputError
+from bot.domain.errors import N_, NotFound, UserInputError
 
 # the keys of `/newcampaign key=value …` and `/campaign <id> key=value …`, in the
 # order the guided flow asks for them
@@ -39,7 +40,8 @@ CAMPAIGN_KEYS: tuple[str, ...] = (
     "tz",
 )
 REQUIRED_KEYS: tuple[str, ...] = ("name", "start", "end")
-MAX_NAME_LENGTH = 128
+# SPEC §4.2 allows names of up to 200 characters; a campaign's name column holds 128
+MAX_NAME_LENGTH = min(limits.MAX_NAME_LENGTH, 128)
 MAX_TARGET_MARGIN = Decimal("0.95")
 END_OF_DAY = time(23, 59, 59)
 CLEAR_WORDS = frozenset({"none", "no", "-", "0", "off", "team"})
@@ -121,11 +123,11 @@ def check_keys(options: dict[str, str], allowed: tuple[str, ...]) -> None:
 
 
 def zone_of(name: str) -> ZoneInfo:
-    if not name or name.startswith("/") or ".." in name:
+    if not limits.is_valid_timezone(name):  # shape and length first: no file is opened
         raise _bad_zone(name)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise _bad_zone(name) from None
 
 
@@ -136,7 +138,7 @@ def _bad_zone(name: str) -> UserInputError:
             "database, for example Asia/Shanghai, Europe/Berlin, America/New_York or "
             "Asia/Seoul."
         ),
-        value=name[:64],
+        value=name[:40],
     )
 
 
@@ -151,6 +153,16 @@ def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
     match = _MOMENT.fullmatch(text.strip())
     if match is None:
         raise _bad_moment(text, bound)
+    if not limits.year_in_range(int(match["y"])):
+        raise UserInputError(
+            N_(
+                "“{value}”: the year must be from {first} to {last}. Write the date like "
+                "<code>2026-11-27</code>."
+            ),
+            value=text.strip()[:40],
+            first=limits.MIN_YEAR,
+            last=limits.MAX_YEAR,
+        )
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         if match["H"] is None:
@@ -216,6 +228,10 @@ def parse_percentage(
     value = Decimal(number)
     if value > maximum or value < 0 or (value == 0 and not allow_zero):
         raise _bad_percent(text, example)
+    try:
+        limits.check_percent_text(value)
+    except limits.OutOfBounds:
+        raise _bad_percent(text, example) from None
     return value.scaleb(-2)
 
 
@@ -268,15 +284,21 @@ def parse_reference_rule(text: str) -> ReferenceRule:
 
 
 def parse_amount(text: str, digits: int, *, allow_zero: bool = False) -> Decimal:
-    """A plain amount with at most `digits` decimals ('.' as the decimal point)."""
+    """A plain amount with at most `digits` decimals ('.' as the decimal point), at most
+    10^9 and — unless `allow_zero` — at least one minor unit (SPEC §4.2)."""
     stripped = text.strip()
     if len(stripped) > 20 or not _NUMBER.fullmatch(stripped):
         raise _bad_amount(text, digits)
     value = Decimal(stripped)
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > digits or (value == 0 and not allow_zero):
-        raise _bad_amount(text, digits)
+    if value > limits.MAX_AMOUNT:
+        raise UserInputError(
+            N_("“{value}” is too large: amounts go up to 1,000,000,000."),
+            value=stripped[:24],
+        )
+    try:
+        limits.check_amount(value, positive=not allow_zero, unit=Decimal(1).scaleb(-digits))
+    except limits.OutOfBounds:
+        raise _bad_amount(text, digits) from None
     return value
 
 
@@ -352,14 +374,20 @@ def parse_name(text: str) -> str:
 
 
 def parse_campaign_ref(text: str) -> int:
-    """`3` or `#3` → 3."""
+    """`3` or `#3` → 3. A number no campaign can have (0, or beyond the id column) is not
+    found, like any other campaign that does not exist."""
     raw = text.strip().lstrip("#")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise UserInputError(
-            N_(
-                "“{value}” is not a campaign number. /campaigns lists them; write the number, "
-                "like <code>/campaign 3</code>."
-            ),
-            value=text.strip()[:24],
+    campaign_id = limits.parse_id(raw)
+    if campaign_id is not None:
+        return campaign_id
+    if raw.isascii() and raw.isdigit():
+        raise NotFound(
+            N_("There is no campaign #{id} in this team. /campaigns lists them."), id=raw[:24]
         )
-    return int(raw)
+    raise UserInputError(
+        N_(
+            "“{value}” is not a campaign number. /campaigns lists them; write the number, "
+            "like <code>/campaign 3</code>."
+        ),
+        value=text.strip()[:24],
+    )

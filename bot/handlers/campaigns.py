@@ -153,14 +153,14 @@ async def _edit(
 
 
 async def card_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).int_arg(0)
+    campaign_id = query_data(update).id_arg(0)
     rendered = await _card(update, context, campaign_id)
     await answer_query(update)
     await show(update, *rendered)
 
 
 async def reminders_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).int_arg(0)
+    campaign_id = query_data(update).id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
@@ -175,7 +175,7 @@ async def reminders_button(update: Update, context: BotContext) -> None:
 
 
 async def edit_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).int_arg(0)
+    campaign_id = query_data(update).id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
@@ -186,7 +186,7 @@ async def edit_button(update: Update, context: BotContext) -> None:
 
 async def edit_field_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    campaign_id, field = callback.int_arg(0), callback.arg(1)
+    campaign_id, field = callback.id_arg(0), callback.arg(1)
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
     actor, now = actor_from(update), clock_now(context)
@@ -206,7 +206,7 @@ async def edit_field_button(update: Update, context: BotContext) -> None:
 
 async def edit_value_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    campaign_id, field, value = callback.int_arg(0), callback.arg(1), callback.arg(2)
+    campaign_id, field, value = callback.id_arg(0), callback.arg(1), callback.arg(2)
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
     rendered = await _edit(update, context, campaign_id, {field: value})
@@ -243,11 +243,11 @@ async def _delete_screen(update: Update, context: BotContext, campaign_id: int) 
 
 
 async def delete_button(update: Update, context: BotContext) -> None:
-    await _delete_screen(update, context, query_data(update).int_arg(0))
+    await _delete_screen(update, context, query_data(update).id_arg(0))
 
 
 async def delete_yes_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).int_arg(0)
+    campaign_id = query_data(update).id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
@@ -464,11 +464,10 @@ async def new_button(update: Update, context: BotContext) -> None:
             raise BadCallbackData(f"{step!r} cannot be skipped")
         await _advance(update, context, flow, None)
     elif step == "channel":
-        if not choice.isdigit():
-            raise BadCallbackData("channel id expected")
+        channel_id = callback.id_arg(1)
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
-            channel = await campaigns.channel_by_id(uow, access.team_id, int(choice))
+            channel = await campaigns.channel_by_id(uow, access.team_id, channel_id)
         if channel is None:
             raise BadCallbackData(f"channel {choice} is not in the team")
         await _advance(update, context, flow, channel.name)

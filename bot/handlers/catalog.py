@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import limits
 from bot.context import BotContext
 from bot.domain.errors import UserInputError
 from bot.domain.permissions import Action
@@ -26,6 +27,7 @@ from bot.services.channels import list_channels
 from bot.views import catalog as views
 from bot.views import exports
 from bot.views.callbacks import BadCallbackData, decode, pattern
+from bot.views.split import fit_caption
 
 DELETE_WORDS = frozenset({"del", "delete"})
 
@@ -39,15 +41,15 @@ def _arguments(update: Update) -> Arguments:
 async def skus_command(update: Update, context: BotContext) -> None:
     args = _arguments(update)
     page = 0
-    if args.words and args.words[0].isdigit():
-        page = int(args.words[0][:6]) - 1
+    if args.words and args.words[0].isascii() and args.words[0].isdigit():  # `/skus 3`
+        page = min(int(args.words[0][:7]), limits.MAX_PAGE) - 1  # past the end: the last
     await _show_page(update, context, page, edit=False)
 
 
 async def skus_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    page = decode(query.data).int_arg(0)
+    page = decode(query.data).page_arg(0)
     await query.answer()
     await _show_page(update, context, page, edit=True)
 
@@ -158,18 +160,13 @@ async def export_command(update: Update, context: BotContext) -> None:
     assert message is not None
     stem = f"catalogue-{now:%Y-%m-%d}"
     _ = context.t
-    await message.reply_document(
-        document=files.xlsx,
-        filename=f"{stem}.xlsx",
-        caption=views.export_caption(_, files.rows, "XLSX"),
-        do_quote=False,
-    )
-    await message.reply_document(
-        document=files.csv,
-        filename=f"{stem}.csv",
-        caption=views.export_caption(_, files.rows, "CSV"),
-        do_quote=False,
-    )
+    for content, kind in ((files.xlsx, "XLSX"), (files.csv, "CSV")):
+        caption, rest = fit_caption(views.export_caption(_, files.rows, kind))
+        await message.reply_document(
+            document=content, filename=f"{stem}.{kind.lower()}", caption=caption, do_quote=False
+        )
+        if rest:
+            await reply(update, "\n".join(rest))
 
 
 async def document_received(update: Update, context: BotContext) -> None:

@@ -15,15 +15,11 @@ from bot.views import channels as views
 from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 
 DELETE_WORDS = frozenset({"del", "delete"})
-MAX_ROW_ID = 2**31 - 1  # integer primary keys: anything larger is forged
 
 
 def object_id(callback: Callback, index: int) -> int:
     """A database id taken from callback data: a positive integer the columns can hold."""
-    value = callback.int_arg(index)
-    if not 0 < value <= MAX_ROW_ID:
-        raise BadCallbackData(f"id {value} out of range")
-    return value
+    return callback.id_arg(index)
 
 
 def _arguments(update: Update) -> Arguments:

@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.domain.errors import Count, Msg, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
+from bot.views.split import split_html
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,17 @@ async def reply(
     text: str,
     keyboard: InlineKeyboardMarkup | None = None,
 ) -> Message | None:
-    """Answer in the same chat, and in the same forum topic."""
+    """Answer in the same chat, and in the same forum topic. A text over Telegram's limit
+    goes in several messages (split at line breaks); the keyboard rides on the last."""
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_text(text, reply_markup=keyboard, do_quote=False)
+    parts = split_html(text)
+    sent = None
+    for index, part in enumerate(parts):
+        markup = keyboard if index == len(parts) - 1 else None
+        sent = await message.reply_text(part, reply_markup=markup, do_quote=False)
+    return sent
 
 
 async def show(
@@ -54,16 +61,21 @@ async def show(
     text: str,
     keyboard: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Show a screen: replace the pressed button's message, else send a new one."""
+    """Show a screen: replace the pressed button's message, else send a new one. A screen
+    over Telegram's limit: its first part replaces the message, the rest follow."""
     query = update.callback_query
     if query is not None and query.message is not None and isinstance(query.message, Message):
+        first, *rest = split_html(text)
         try:
-            await query.edit_message_text(text, reply_markup=keyboard)
-            return
+            await query.edit_message_text(first, reply_markup=None if rest else keyboard)
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return
             log.info("could not edit message, sending a new one: %s", exc)
+        else:
+            if rest:
+                await reply(update, "\n".join(rest), keyboard)
+            return
     await reply(update, text, keyboard)
 
 

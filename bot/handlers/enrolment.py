@@ -135,15 +135,15 @@ async def _show_picker(
 
 async def pick_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    await _show_picker(update, context, callback.int_arg(0), callback.int_arg(1), callback.arg(2))
+    await _show_picker(update, context, callback.id_arg(0), callback.page_arg(1), callback.arg(2))
 
 
 async def toggle_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
     campaign_id, sku_id, page, mode = (
-        callback.int_arg(0),
-        callback.int_arg(1),
-        callback.int_arg(2),
+        callback.id_arg(0),
+        callback.id_arg(1),
+        callback.page_arg(2),
         callback.arg(3),
     )
     actor, now = actor_from(update), clock_now(context)
@@ -157,7 +157,7 @@ async def toggle_button(update: Update, context: BotContext) -> None:
 
 async def enrol_all_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    campaign_id, mode = callback.int_arg(0), callback.arg(1)
+    campaign_id, mode = callback.id_arg(0), callback.arg(1)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
-from bot.handlers.common import actor_from, reply
+from bot.handlers.common import actor_from, reply, show
 from bot.jobs.dispatcher import wake_dispatcher
 from bot.services import fx
 from bot.services.access import team_for
 from bot.views import fx as views
+from bot.views.callbacks import decode, pattern
 
 USAGE = N_(
     "“{value}” is not an /fx command. Use <code>/fx</code>, <code>/fx set USD CNY 7.10</code>, "
@@ -48,11 +51,42 @@ async def _set(update: Update, context: BotContext, args: list[str]) -> None:
     base, quote, rate = fx.parse_override(args)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
+        await team_for(uow, actor_from(update), now, Action.MANAGE_SETTINGS)
+        check = await fx.check_against_reference(uow, base, quote, rate)
+    if check is not None:  # far from the ECB's rate: ask before saving
+        await reply(update, *views.confirm_override(context.t, base, quote, rate, check))
+        return
+    await _save(update, context, base, quote, rate)
+
+
+async def _save(update: Update, context: BotContext, base: str, quote: str, rate: Decimal) -> None:
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.MANAGE_SETTINGS)
         await fx.set_override(uow, access.team, access.user.id, base, quote, rate, now)
         await uow.commit()
     wake_dispatcher(context.application)
     await _overview(update, context, views.override_saved(context.t, base, quote, rate))
+
+
+async def confirm_button(update: Update, context: BotContext) -> None:
+    """Save a rate far from the ECB's after all: the button's pair and rate are read by the
+    command's parser (and its bounds), the role is checked again."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    base, quote, rate = callback.parsed(
+        2, lambda text: fx.parse_override([callback.arg(0), callback.arg(1), text])
+    )
+    await query.answer()
+    await _save(update, context, base, quote, rate)
+
+
+async def cancel_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await show(update, views.override_not_saved(context.t))
 
 
 async def _unset(update: Update, context: BotContext, args: list[str]) -> None:
@@ -81,3 +115,5 @@ async def _refresh(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("fx", fx_command))
+    app.add_handler(CallbackQueryHandler(confirm_button, pattern=pattern(views.CONFIRM)))
+    app.add_handler(CallbackQueryHandler(cancel_button, pattern=pattern(views.CANCEL)))

@@ -73,7 +73,7 @@ async def plan_command(update: Update, context: BotContext) -> None:
 async def plan_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    plan = await _plan(update, context, decode(query.data).int_arg(0))
+    plan = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
     await show(update, *views.plan_summary(context.t, plan))
     if plan.rows or plan.others:
@@ -83,7 +83,7 @@ async def plan_button(update: Update, context: BotContext) -> None:
 async def export_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    plan = await _plan(update, context, decode(query.data).int_arg(0))
+    plan = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
     await _send_files(update, context, plan)
 

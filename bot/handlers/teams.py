@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import limits
 from bot.context import BotContext
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingKind, Role
@@ -139,9 +140,12 @@ async def _switch(update: Update, context: BotContext, args: list[str]) -> None:
     actor = actor_from(update)
     async with context.uow() as uow:
         if args:
-            if not args[0].isdigit():
-                raise UserInputError(TEAM_USAGE)
-            team = await teams.switch(uow, actor.user_id, int(args[0]))
+            team_id = limits.parse_id(args[0])
+            if team_id is None:
+                if not (args[0].isascii() and args[0].isdigit()):
+                    raise UserInputError(TEAM_USAGE)
+                team_id = 0  # beyond any team id: not found, like any team one is not in
+            team = await teams.switch(uow, actor.user_id, team_id)
             await uow.commit()
             await reply(update, *views.switched(context.t, team))
             return
@@ -230,7 +234,7 @@ async def team_button(update: Update, context: BotContext) -> None:
             user = await users.get_user(uow, actor.user_id)
         await show(update, *views.switch_list(_, options, user.active_team_id))
         return
-    team_id = callback.int_arg(0)
+    team_id = callback.id_arg(0)
     async with context.uow() as uow:
         access = await access_service.access_to_team(uow, actor.user_id, team_id)
         if action == "tinv":
@@ -243,7 +247,7 @@ async def team_button(update: Update, context: BotContext) -> None:
             link = invite_link(context.bot.username, created.token)
             rendered = views.invite_created(_, access.team, created.invite, link)
         elif action == "tinvrv":
-            await teams.revoke_invite(uow, access, callback.int_arg(1), now)
+            await teams.revoke_invite(uow, access, callback.id_arg(1), now)
             await uow.commit()
             rendered = views.invite_revoked(_)
         elif action == "tmems":
@@ -312,6 +316,13 @@ async def _is_chat_admin(context: BotContext, chat_id: int, user_id: int) -> boo
     return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 
 
+async def _require_group_admin(context: BotContext, actor_chat_id: int, user_id: int) -> None:
+    """Linking and unlinking a group both need an admin of the group (asked from Telegram),
+    on top of the team role the service checks."""
+    if not await _is_chat_admin(context, actor_chat_id, user_id):
+        raise NotAllowed(N_("Only an admin of this group can link it to a team or unlink it."))
+
+
 async def link_command(update: Update, context: BotContext) -> None:
     actor = actor_from(update)
     chat = update.effective_chat
@@ -323,8 +334,7 @@ async def link_command(update: Update, context: BotContext) -> None:
                 "To use a channel, add me to it as an admin."
             )
         )
-    if not await _is_chat_admin(context, actor.chat_id, actor.user_id):
-        raise NotAllowed(N_("Only an admin of this group can link it to a team."))
+    await _require_group_admin(context, actor.chat_id, actor.user_id)
     locale = users.parse_locale(context.args[0]) if context.args else context.t.locale
     now = context.runtime.clock.now()
     async with context.uow() as uow:
@@ -347,6 +357,7 @@ async def unlink_command(update: Update, context: BotContext) -> None:
     actor = actor_from(update)
     if actor.in_private:
         raise UserInputError(N_("Run /unlink in the group that is linked to your team."))
+    await _require_group_admin(context, actor.chat_id, actor.user_id)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor, now)

@@ -4,6 +4,7 @@ and re-loads the campaign by id inside that team."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from telegram import Update
@@ -11,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.db import models
+from bot.db.uow import UnitOfWork
 from bot.domain.campaigns import (
     Args,
     check_keys,
@@ -26,10 +28,10 @@ from bot.handlers.campaigns import answer_query, clock_now, load_campaign, messa
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
 from bot.services import campaigns
-from bot.services.plan import VoucherQuestion, answer_voucher, save_voucher
+from bot.services.plan import VoucherAnswer, VoucherQuestion, answer_voucher, save_voucher
 from bot.views import campaigns as campaign_views
 from bot.views import vouchers as views
-from bot.views.callbacks import BadCallbackData, pattern
+from bot.views.callbacks import BadCallbackData, Callback, pattern
 
 VOUCHER_KEYS = ("value", "threshold", "share", "cap")
 
@@ -44,17 +46,60 @@ def parse_voucher_question(args: Args, digits: int) -> VoucherQuestion:
                 "<code>/voucher 3 threshold=50</code>."
             )
         )
-    share = (
-        parse_percentage(options["share"], example="50%", allow_zero=True)
-        if "share" in options
-        else Decimal(0)
-    )
     return VoucherQuestion(
         value=parse_amount(options["value"], digits) if "value" in options else None,
         threshold=parse_amount(options["threshold"], digits) if "threshold" in options else None,
-        share=share,
+        share=parse_share(options["share"]) if "share" in options else Decimal(0),
         cap=parse_amount(options["cap"], digits, allow_zero=True) if "cap" in options else None,
     )
+
+
+def parse_share(text: str) -> Decimal:
+    """The platform's share of a voucher, as typed: a percentage from 0 to 100."""
+    return parse_percentage(text, example="50%", allow_zero=True)
+
+
+def _share_from_button(text: str) -> Decimal:
+    """The save button carries the share as a fraction ('0.5'): strictly digits and a
+    point, then read as the percentage it stands for by the typed form's parser."""
+    if len(text) > 8 or not text.isascii() or not text.replace(".", "", 1).isdigit():
+        raise ValueError(f"not a plain fraction: {text!r}")
+    return parse_share(format(Decimal(text).scaleb(2), "f"))
+
+
+def button_question(callback: Callback, digits: int) -> VoucherQuestion:
+    """The voucher a save button names, read exactly as `/voucher … save` reads it."""
+    cap = callback.arg(4)
+    return VoucherQuestion(
+        threshold=callback.parsed(1, lambda text: parse_amount(text, digits)),
+        value=callback.parsed(2, lambda text: parse_amount(text, digits)),
+        share=callback.parsed(3, _share_from_button),
+        cap=None
+        if cap == "-"
+        else callback.parsed(4, lambda text: parse_amount(text, digits, allow_zero=True)),
+    )
+
+
+async def save_if_safe(
+    uow: UnitOfWork,
+    team: models.Team,
+    campaign: models.Campaign,
+    question: VoucherQuestion,
+    now: datetime,
+) -> VoucherAnswer:
+    """Check the voucher against the floors of the campaign's SKUs as they are now, and
+    save it only when it is safe — for the command and the button alike."""
+    answer = await answer_voucher(uow, team, campaign, question)
+    pair = answer.pair
+    if pair is None or answer.verdict is False:
+        raise UserInputError(
+            N_(
+                "That voucher is not safe, so I did not save it. See the answer without "
+                "<code>save</code>."
+            )
+        )
+    await save_voucher(uow, campaign, *pair, question.share, question.cap, now)
+    return answer
 
 
 async def voucher_command(update: Update, context: BotContext) -> None:
@@ -82,17 +127,10 @@ async def voucher_command(update: Update, context: BotContext) -> None:
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
         question = parse_voucher_question(args, currency_digits(channel.currency))
-        answer = await answer_voucher(uow, access.team, campaign, question)
         if saving:
-            pair = answer.pair
-            if pair is None or answer.verdict is False:
-                raise UserInputError(
-                    N_(
-                        "That voucher is not safe, so I did not save it. See the answer without "
-                        "<code>save</code>."
-                    )
-                )
-            await save_voucher(uow, campaign, *pair, question.share, question.cap, now)
+            answer = await save_if_safe(uow, access.team, campaign, question, now)
+        else:
+            answer = await answer_voucher(uow, access.team, campaign, question)
         await uow.commit()
     await reply(
         update, *views.voucher_answer(context.t, campaign, answer, channel.currency, saved=saving)
@@ -100,7 +138,7 @@ async def voucher_command(update: Update, context: BotContext) -> None:
 
 
 async def vouchers_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).int_arg(0)
+    campaign_id = query_data(update).id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
@@ -114,27 +152,17 @@ async def vouchers_button(update: Update, context: BotContext) -> None:
 
 async def save_voucher_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    campaign_id = callback.int_arg(0)
+    campaign_id = callback.id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
-        digits = currency_digits(channel.currency)
-        try:
-            threshold = parse_amount(callback.arg(1), digits)
-            value = parse_amount(callback.arg(2), digits)
-            share = Decimal(callback.arg(3))
-            cap = (
-                None
-                if callback.arg(4) == "-"
-                else parse_amount(callback.arg(4), digits, allow_zero=True)
-            )
-        except (UserInputError, ArithmeticError):
-            raise BadCallbackData("malformed voucher") from None
-        if not (Decimal(0) <= share <= 1) or value > threshold:
-            raise BadCallbackData("impossible voucher")
-        await save_voucher(uow, campaign, threshold, value, share, cap, now)
+        question = button_question(callback, currency_digits(channel.currency))
+        value, threshold = question.value, question.threshold
+        if value is None or threshold is None or value > threshold:
+            raise BadCallbackData("a save button names a voucher and its threshold")
+        await save_if_safe(uow, access.team, campaign, question, now)
         saved = await campaigns.saved_vouchers(uow, campaign.id)
         await uow.commit()
     _ = context.t

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
+from bot import limits
 from bot.pricing.floors import CostRow
 from bot.pricing.model import (
     DEFAULT_COST_CURRENCY,
@@ -24,11 +25,9 @@ from bot.pricing.model import (
     SkuCost,
 )
 from bot.pricing.money import (
-    MAX_NUMBER_LENGTH,
     UnknownCurrencyError,
-    minor_unit,
     normalize_currency,
-    parse_decimal,
+    parse_amount,
     parse_percent,
 )
 from bot.pricing.reasons import InputError, InputProblem
@@ -99,9 +98,9 @@ CHANNEL_FIELDS: Mapping[str, Callable[[str], object]] = {
     "payment_rate": parse_percent,
     "returns_rate": parse_percent,
     "ads_rate": parse_percent,
-    "payment_fixed": parse_decimal,
-    "fulfilment_fee": parse_decimal,
-    "other_channel_fee": parse_decimal,
+    "payment_fixed": parse_amount,
+    "fulfilment_fee": parse_amount,
+    "other_channel_fee": parse_amount,
     "duty_basis": _choice(DutyBasis),
     "discount_step": _step,
 }
@@ -146,18 +145,41 @@ _ZERO = Decimal(0)
 _MEMO_LIMIT = 10_000
 
 
+def _quick_amount(text: str) -> Decimal | None:
+    """'123.45' as a Decimal when the text alone shows it is a plain amount within the
+    bounds (at most nine integer digits and six decimals); else None (take the slow path)."""
+    if len(text) > 16 or not text.isascii():
+        return None
+    whole, _dot, fraction = text.partition(".")
+    if len(whole) > 9 or len(fraction) > limits.MAX_AMOUNT_DECIMALS:
+        return None
+    if not (whole + fraction).isdigit():
+        return None
+    return Decimal(text)
+
+
 def _fast_decimal(text: str) -> Decimal:
-    """`parse_decimal` with a shortcut for the common plain '123.45'; "" is 0."""
+    """An amount (`parse_amount`, SPEC §4.2 bounds) with a shortcut for the common plain
+    '123.45'; "" is 0."""
     stripped = text.strip()
-    if (
-        len(stripped) <= MAX_NUMBER_LENGTH
-        and stripped.isascii()
-        and stripped.replace(".", "", 1).isdigit()
-    ):
-        return Decimal(stripped)
+    value = _quick_amount(stripped)
+    if value is not None:
+        return value
     if not stripped:
         return _ZERO
-    return parse_decimal(stripped)
+    return parse_amount(stripped)
+
+
+def _name(text: str) -> str | None:
+    """A SKU's display name (None when blank); at most 200 characters (an export's
+    formula escape, a leading apostrophe, does not count)."""
+    name = text.strip()
+    if not name:
+        return None
+    escaped = name[0] == "'" and name[1:2] in ("=", "+", "-", "@")
+    if len(name) - escaped > limits.MAX_NAME_LENGTH:
+        raise InputError(InputProblem.TOO_LONG, name, "name", limit=limits.MAX_NAME_LENGTH)
+    return name
 
 
 class ParsedSku(NamedTuple):
@@ -207,7 +229,6 @@ class SkuRowParser:
         "_default_currency",
         "_indices",
         "_percents",
-        "_price_unit",
         "_prices",
         "_sku_index",
         "_unit_costs",
@@ -244,7 +265,6 @@ class SkuRowParser:
             columns.get("other_cost"),
         )
         self.sale_currency = normalize_currency(sale_currency)
-        self._price_unit = minor_unit(self.sale_currency)
         self._default_currency = normalize_currency(default_cost_currency)
         self._currencies: dict[str, str] = {"": self._default_currency}
         self._amounts: dict[str, Decimal] = {"": _ZERO}
@@ -276,16 +296,10 @@ class SkuRowParser:
             return price
         if not text.strip():
             return None
-        try:
-            price = _fast_decimal(text)
+        try:  # > 0, at most 10^9, a whole number of minor units; '19.9' → 19.90
+            price = parse_amount(text, positive=True, currency=self.sale_currency)
         except InputError as exc:
             raise exc.with_field(field) from None
-        if price <= 0:
-            raise InputError(InputProblem.NOT_POSITIVE, text, field)
-        unit = self._price_unit
-        if price % unit:
-            raise InputError(InputProblem.TOO_MANY_DECIMALS, text, field, limit=self.sale_currency)
-        price = price.quantize(unit)  # '19.9' → 19.90: shown with the currency's digits
         if len(self._prices) < _MEMO_LIMIT:
             self._prices[text] = price
         return price
@@ -327,7 +341,7 @@ class SkuRowParser:
         lowest_index = self._columns.get("lowest_30d")
         return ParsedSku(
             sku=sku,
-            name=(row[name_index].strip() or None) if name_index is not None else None,
+            name=_name(row[name_index]) if name_index is not None else None,
             unit_cost=unit_cost,
             cost_currency=currency,
             packaging=packaging,
@@ -354,10 +368,9 @@ class SkuRowParser:
         text = row[unit_index]
         unit_cost = self._unit_costs.get(text)
         if unit_cost is None:
-            # mostly distinct per row: the plain-digits shortcut inline, no memo call
-            if len(text) <= MAX_NUMBER_LENGTH and text.replace(".", "", 1).isdigit():
-                unit_cost = Decimal(text) if text.isascii() else self._amount(text, "unit_cost")
-            else:
+            # mostly distinct per row: the plain-digits shortcut, no memo
+            unit_cost = _quick_amount(text)
+            if unit_cost is None:
                 unit_cost = self._amount(text, "unit_cost")
         cached = self._amounts.get
         packaging = first_mile = other_cost = _ZERO

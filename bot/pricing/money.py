@@ -15,6 +15,7 @@ from typing import Any
 
 import babel.numbers
 
+from bot import limits
 from bot.pricing.reasons import InputError, InputProblem
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "is_known_currency",
     "minor_unit",
     "normalize_currency",
+    "parse_amount",
     "parse_decimal",
     "parse_percent",
+    "parse_rate",
     "round_down",
     "round_up",
 ]
@@ -39,7 +42,7 @@ _HUNDRED = Decimal(100)
 # exponents, NaN, Infinity, grouping or underscores.
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # Keeps pathological inputs ("1" followed by a million zeros) out of the arithmetic.
-MAX_NUMBER_LENGTH = 32
+MAX_NUMBER_LENGTH = limits.MAX_NUMBER_TEXT
 
 
 class UnknownCurrencyError(InputError):
@@ -205,7 +208,9 @@ def parse_decimal(text: Any, *, allow_negative: bool = False) -> Decimal:
     """Parse '12', '12.5', '.5' into a Decimal.
 
     Refuses NaN, Infinity, exponents ('1e3'), grouping ('1,000'), and overly long input,
-    so spreadsheet oddities cannot sneak into the arithmetic. Raises `InputError`.
+    so spreadsheet oddities cannot sneak into the arithmetic; and, whatever the number
+    means, anything over 10^9 or with more than 12 decimals (SPEC §4.2: no amount, rate or
+    percentage the bot takes is larger or finer). Raises `InputError`.
     """
     if not isinstance(text, str):
         raise InputError(InputProblem.NOT_A_NUMBER, text)
@@ -215,7 +220,36 @@ def parse_decimal(text: Any, *, allow_negative: bool = False) -> Decimal:
     value = Decimal(stripped)
     if value < 0 and not allow_negative:
         raise InputError(InputProblem.NEGATIVE, text)
+    if abs(value) > limits.MAX_AMOUNT:
+        raise InputError(InputProblem.TOO_LARGE, text, limit=limits.MAX_AMOUNT)
+    if limits.decimal_places(value) > limits.MAX_RATE_DECIMALS:
+        raise InputError(InputProblem.TOO_PRECISE, text, limit=limits.MAX_RATE_DECIMALS)
     return value if value else value.copy_abs()  # "-0" is 0, not a signed zero
+
+
+def parse_amount(text: Any, *, positive: bool = False, currency: str | None = None) -> Decimal:
+    """An amount of money (SPEC §4.2): 0 ≤ amount ≤ 10^9 with at most six decimals; with
+    `positive`, at least one minor unit. With `currency`, a whole number of its minor units
+    (a shelf price, a voucher), returned with the currency's digits ('19.9' → 19.90)."""
+    value = parse_decimal(text)
+    unit = minor_unit(currency) if currency is not None else None
+    try:
+        limits.check_amount(value, positive=positive, unit=unit)
+    except limits.OutOfBounds as exc:
+        error = InputError.out_of_bounds(exc, text)
+        if exc.problem is limits.Problem.TOO_MANY_DECIMALS:  # name the currency, as prices do
+            error = InputError(error.problem, text, limit=currency)
+        raise error from None
+    return value.quantize(unit) if unit is not None else value
+
+
+def parse_rate(text: Any) -> Decimal:
+    """An FX rate: from 0.000001 to 1 000 000 (SPEC §4.2)."""
+    value = parse_decimal(text)
+    try:
+        return limits.check_rate(value)
+    except limits.OutOfBounds as exc:
+        raise InputError.out_of_bounds(exc, text) from None
 
 
 def parse_percent(text: Any, *, maximum: Decimal = _HUNDRED) -> Decimal:
@@ -231,7 +265,9 @@ def parse_percent(text: Any, *, maximum: Decimal = _HUNDRED) -> Decimal:
     try:
         value = parse_decimal(stripped)
     except InputError as exc:
-        raise InputError(exc.problem, text) from None
+        raise InputError(exc.problem, text, limit=exc.limit) from None
     if value > maximum:
         raise InputError(InputProblem.OVER_MAXIMUM, text, limit=f"{maximum} %")
+    if limits.decimal_places(value) > limits.MAX_PERCENT_DECIMALS:
+        raise InputError(InputProblem.TOO_PRECISE, text, limit=limits.MAX_PERCENT_DECIMALS)
     return value.scaleb(-2)  # exact, unlike a division under a limited precision

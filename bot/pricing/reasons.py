@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.limits import OutOfBounds
+
 __all__ = [
     "FeeKind",
     "InputError",
@@ -61,6 +63,12 @@ class InputProblem(StrEnum):
     NOT_A_BOOLEAN = "not_a_boolean"
     DUPLICATE = "duplicate"
     MALFORMED = "malformed"  # e.g. an --fx or --subsidy argument that does not parse
+    # the bounds of bot/limits.py (SPEC §4.2 "Limits"); same values as `limits.Problem`
+    TOO_LARGE = "too_large"  # an amount over 10^9
+    TOO_PRECISE = "too_precise"  # more decimals than this kind of number takes
+    RATE_OUT_OF_RANGE = "rate_out_of_range"  # an FX rate outside 10^-6 … 10^6
+    YEAR_OUT_OF_RANGE = "year_out_of_range"
+    TOO_LONG = "too_long"  # a name over 200 characters, a code over 64
 
 
 class InputError(ValueError):
@@ -82,6 +90,18 @@ class InputError(ValueError):
 
     def with_field(self, field: str) -> InputError:
         return InputError(self.problem, self.value, field, limit=self.limit)
+
+    @classmethod
+    def out_of_bounds(
+        cls, exc: OutOfBounds, value: object = None, field: str | None = None
+    ) -> InputError:
+        """The engine's form of a `bot.limits` refusal (`value`: the text as written)."""
+        return cls(
+            InputProblem(exc.problem.value),
+            exc.value if value is None else value,
+            field,
+            limit=exc.limit,
+        )
 
     def describe(self) -> str:
         """A short English description for logs and the command-line tool (not for chat)."""
@@ -109,6 +129,16 @@ class InputError(ValueError):
                 return f"{shown} is not true/false"
             case InputProblem.DUPLICATE:
                 return f"{shown} appears more than once{self._limit_suffix()}"
+            case InputProblem.TOO_LARGE:
+                return f"{shown} is over the largest amount, {self.limit}"
+            case InputProblem.TOO_PRECISE:
+                return f"{shown} has more than {self.limit} decimals"
+            case InputProblem.RATE_OUT_OF_RANGE:
+                return f"{shown} is outside the rates accepted (0.000001 to 1000000)"
+            case InputProblem.YEAR_OUT_OF_RANGE:
+                return f"{shown} is outside the years accepted (2000 to 2100)"
+            case InputProblem.TOO_LONG:
+                return f"{shown} is longer than {self.limit} characters"
             case _:
                 return f"{shown} is malformed{self._limit_suffix()}"
 

@@ -16,7 +16,7 @@ MAX_SHOWN_VALUE = 40
 
 # Why a value was refused, as a phrase that follows the value: "“abc” is not a number …".
 # Keyed by `InputProblem` values plus the chat layer's own problems ("too_long").
-TOO_LONG = "too_long"
+TOO_LONG = InputProblem.TOO_LONG.value
 UNKNOWN_CHANNEL = "unknown_channel"
 PROBLEM_HINTS: dict[str, str] = {
     InputProblem.REQUIRED: N_("is required."),
@@ -33,6 +33,12 @@ PROBLEM_HINTS: dict[str, str] = {
     InputProblem.NOT_A_BOOLEAN: N_("is not yes or no: write true or false."),
     InputProblem.DUPLICATE: N_("appears more than once."),
     InputProblem.MALFORMED: N_("cannot be read."),
+    InputProblem.TOO_LARGE: N_("is too large: amounts go up to 1,000,000,000."),
+    InputProblem.TOO_PRECISE: N_("has too many decimal places."),
+    InputProblem.RATE_OUT_OF_RANGE: N_(
+        "is not a rate I accept: rates go from 0.000001 to 1,000,000."
+    ),
+    InputProblem.YEAR_OUT_OF_RANGE: N_("is not a year I accept: use 2000 to 2100."),
     TOO_LONG: N_("is too long."),
     UNKNOWN_CHANNEL: N_("names a channel this team does not have."),
 }

@@ -21,6 +21,7 @@ from bot.db.models import Channel, Enrolment, Listing, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict, NotFound, UserInputError
 from bot.domain.permissions import Action
+from bot.limits import MAX_CODE_LENGTH, MAX_NAME_LENGTH
 from bot.pricing import (
     DiscountResult,
     FxQuote,
@@ -34,7 +35,7 @@ from bot.services import margins
 from bot.services.access import TeamAccess
 from bot.services.arguments import Arguments, field_error, shown, unknown_key
 from bot.services.channels import channel_not_found, find_channel, list_channels
-from bot.services.imports import MAX_CODE_LENGTH, MAX_NAME_LENGTH, VALUE_FIELDS, parse_price
+from bot.services.imports import VALUE_FIELDS, parse_price
 from bot.services.pricing_inputs import listings_for, pricing_context, sku_cost
 
 PAGE_SIZE = 20

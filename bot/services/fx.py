@@ -26,11 +26,19 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import delete, or_, select, update
 
+from bot import limits
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.db.upsert import dialect_insert
 from bot.domain.errors import N_, UserInputError
-from bot.pricing import FxQuote, FxTable, InputError, is_known_currency, parse_decimal
+from bot.pricing import (
+    FxQuote,
+    FxTable,
+    InputError,
+    InputProblem,
+    is_known_currency,
+    parse_decimal,
+)
 from bot.pricing.fx import ECB_SOURCE, STALE_AFTER_DAYS
 from bot.services.margins import MarginCheck, recheck_all, recheck_margins
 from bot.services.pricing_inputs import load_fx_table
@@ -45,7 +53,6 @@ MAX_FEED_BYTES = 1_000_000
 FETCH_TIMEOUT = 20.0
 EXAMPLE_SET = "/fx set USD CNY 7.10"
 _NS = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
-MAX_RATE = Decimal("1000000000")
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -84,8 +91,10 @@ def parse_ecb(content: bytes) -> tuple[date, dict[str, Decimal]]:
             raise FxFeedError(f"bad rate {text!r} for {code}") from None
         if not is_known_currency(code) or code == "EUR":
             continue
-        if not rate.is_finite() or rate <= 0 or rate > MAX_RATE:
-            raise FxFeedError(f"bad rate {text!r} for {code}")
+        try:  # the bounds a typed rate has (SPEC §4.2)
+            limits.check_rate(rate)
+        except limits.OutOfBounds:
+            raise FxFeedError(f"bad rate {text[:40]!r} for {code}") from None
         rates[code] = rate
     if not rates:
         raise FxFeedError("no rates in the feed")
@@ -389,11 +398,17 @@ def parse_override(args: Sequence[str]) -> tuple[str, str, Decimal]:
             N_("Name two currencies and the rate, like <code>{example}</code> (1 USD = 7.10 CNY)."),
             example=EXAMPLE_SET,
         )
+    text = rest[0].replace(",", ".")
     try:
-        rate = parse_decimal(rest[0].replace(",", "."))
-    except InputError:
-        rate = Decimal(0)
-    if rate <= 0 or rate > MAX_RATE:
+        rate = parse_decimal(text)
+        if rate <= 0:
+            raise InputError(InputProblem.NOT_POSITIVE, text)
+        limits.check_rate(rate)
+    except limits.OutOfBounds:
+        raise _rate_out_of_range(rest[0]) from None
+    except InputError as exc:
+        if exc.problem in (InputProblem.TOO_LARGE, InputProblem.TOO_PRECISE):
+            raise _rate_out_of_range(rest[0]) from None
         raise UserInputError(
             N_(
                 "“{value}” is not a rate: use a number greater than 0, like 7.10.\n"
@@ -401,8 +416,49 @@ def parse_override(args: Sequence[str]) -> tuple[str, str, Decimal]:
             ),
             value=rest[0][:40],
             example=EXAMPLE_SET,
-        )
+        ) from None
     return base, quote, rate
+
+
+# SPEC §4.2: a manual rate more than 25 % away from the reference rate (or close to its
+# inverse: the pair typed the wrong way round) must be confirmed before it is saved.
+CONFIRM_BEYOND = Decimal("0.25")
+
+
+@dataclass(frozen=True, slots=True)
+class RateCheck:
+    """A manual rate far from the ECB's: the reference, how far, and whether it looks
+    like the rate of the pair the other way round."""
+
+    reference: Decimal  # 1 base = reference quote, from the ECB (cross rates included)
+    deviation: Decimal  # rate / reference − 1
+    inverted: bool
+
+
+async def check_against_reference(
+    uow: UnitOfWork, base: str, quote: str, rate: Decimal
+) -> RateCheck | None:
+    """None when the rate is within 25 % of the ECB's reference rate, or there is none."""
+    found = (await load_fx_table(uow, None)).quote(base, quote)
+    if found is None or found.is_identity:
+        return None
+    reference = found.numerator / found.denominator
+    deviation = rate / reference - 1
+    if abs(deviation) <= CONFIRM_BEYOND:
+        return None
+    inverted = abs(rate * reference - 1) <= CONFIRM_BEYOND
+    return RateCheck(reference, deviation, inverted)
+
+
+def _rate_out_of_range(text: str) -> UserInputError:
+    return UserInputError(
+        N_(
+            "“{value}” is outside the rates I accept: from 0.000001 to 1,000,000, with at "
+            "most 12 decimals.\nWrite it like <code>{example}</code>"
+        ),
+        value=text[:40],
+        example=EXAMPLE_SET,
+    )
 
 
 async def set_override(

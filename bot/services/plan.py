@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
 
+from bot import limits
 from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.pricing import (
@@ -221,7 +222,11 @@ def _choice(mode: str, price: Decimal | None, discount: Decimal | None) -> Price
         kind = PriceMode(mode)
     except ValueError:
         kind = PriceMode.SUGGESTED
-    return PriceChoice(kind, price, discount)
+    return PriceChoice(  # stored before the input bounds, maybe beyond them (SPEC §4.2)
+        kind,
+        None if price is None else limits.stored_amount(price),
+        None if discount is None else limits.stored_fraction(discount),
+    )
 
 
 async def enrolled_items(
@@ -636,23 +641,26 @@ async def build_plan(
         )
     ).all()
     lines = voucher_lines(pricing, rows)
-    checks = [
-        VoucherCheck(
-            v.id,
-            v.threshold,
-            v.value,
-            v.platform_share,
-            v.platform_cap,
-            minimum_threshold(
-                lines, v.value, pricing.currency, VoucherFunding(v.platform_share, v.platform_cap)
-            ),
-        )
-        for v in saved
-    ]
+    checks = [_voucher_check(v, lines, pricing.currency) for v in saved]
     counts: dict[PlanStatus, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     return Plan(pricing, rows, other_rows, checks, now, counts)
+
+
+def _voucher_check(
+    voucher: models.Voucher, lines: Sequence[VoucherLine], currency: str
+) -> VoucherCheck:
+    """A saved voucher checked against the floors now. Its numbers enter the check — and
+    the plan's files — within the input bounds (SPEC §4.2): one saved before the bounds
+    with a share of 1E-999999999 is a share of 0, not a billion-digit number."""
+    cap = voucher.platform_cap
+    threshold = limits.stored_amount(voucher.threshold)
+    value = limits.stored_amount(voucher.value)
+    share = limits.stored_fraction(voucher.platform_share)
+    cap = None if cap is None else limits.stored_amount(cap)
+    result = minimum_threshold(lines, value, currency, VoucherFunding(share, cap))
+    return VoucherCheck(voucher.id, threshold, value, share, cap, result)
 
 
 # -- vouchers (SPEC §3.6) --------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """From database rows to the pricing engine's inputs — the one place that maps them.
 
 The floor card, the plan, the exports and the margin warnings all price through
-these functions, so they always agree.
+these functions, so they always agree. Stored numbers enter the engine within the input
+bounds (`bot.limits.stored_*`): a row written before the bounds existed gives absurd
+figures for its own SKU, not an error for the whole team.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.db import models
 from bot.db.uow import UnitOfWork
+from bot.limits import MAX_STORED_DUTY, stored_amount, stored_fraction, stored_rate
 from bot.pricing import (
     CampaignRules,
     FxRate,
@@ -55,15 +58,16 @@ class SkuCostRow(Protocol):
 
 
 def sku_cost(row: SkuCostRow) -> SkuCost:
+    amount, fraction = stored_amount, stored_fraction
     return SkuCost(
         sku=row.code,
         name=row.name or None,
-        unit_cost=row.unit_cost,
+        unit_cost=amount(row.unit_cost),
         cost_currency=row.cost_currency,
-        packaging=row.packaging,
-        first_mile=row.first_mile,
-        other_cost=row.other_cost,
-        duty_rate=row.duty_rate,
+        packaging=amount(row.packaging),
+        first_mile=amount(row.first_mile),
+        other_cost=amount(row.other_cost),
+        duty_rate=fraction(row.duty_rate, MAX_STORED_DUTY),
     )
 
 
@@ -73,16 +77,16 @@ def channel_params(row: models.Channel) -> ChannelParams:
         platform=row.platform,
         market=row.market,
         mode=row.mode,  # type: ignore[arg-type]
-        vat_rate=row.vat_rate,
+        vat_rate=stored_fraction(row.vat_rate),
         prices_include_vat=row.prices_include_vat,
         fees_on=row.fees_on,  # type: ignore[arg-type]
-        commission=row.commission,
-        payment_rate=row.payment_rate,
-        returns_rate=row.returns_rate,
-        ads_rate=row.ads_rate,
-        payment_fixed=row.payment_fixed,
-        fulfilment_fee=row.fulfilment_fee,
-        other_channel_fee=row.other_channel_fee,
+        commission=stored_fraction(row.commission),
+        payment_rate=stored_fraction(row.payment_rate),
+        returns_rate=stored_fraction(row.returns_rate),
+        ads_rate=stored_fraction(row.ads_rate),
+        payment_fixed=stored_amount(row.payment_fixed),
+        fulfilment_fee=stored_amount(row.fulfilment_fee),
+        other_channel_fee=stored_amount(row.other_channel_fee),
         duty_basis=row.duty_basis,  # type: ignore[arg-type]
         discount_step=row.discount_step,
     )
@@ -113,20 +117,23 @@ def channel_columns(params: ChannelParams) -> dict[str, Any]:
 
 def run_settings(team: models.Team, margin_override: Decimal | None = None) -> RunSettings:
     margin = margin_override if margin_override is not None else team.target_margin
-    return RunSettings(target_margin=margin, fx_buffer=team.fx_buffer)
+    return RunSettings(target_margin=margin, fx_buffer=stored_fraction(team.fx_buffer))
 
 
 def campaign_subsidy(campaign: models.Campaign) -> Subsidy:
-    if campaign.subsidy_kind == "fixed" and campaign.subsidy_value is not None:
-        return Subsidy.fixed(campaign.subsidy_value)
-    if campaign.subsidy_kind == "share" and campaign.subsidy_value is not None:
-        return Subsidy.share_of_discount(campaign.subsidy_value, campaign.subsidy_cap)
+    value, cap = campaign.subsidy_value, campaign.subsidy_cap
+    if campaign.subsidy_kind == "fixed" and value is not None:
+        return Subsidy.fixed(stored_amount(value))
+    if campaign.subsidy_kind == "share" and value is not None:
+        return Subsidy.share_of_discount(
+            stored_fraction(value), None if cap is None else stored_amount(cap)
+        )
     return Subsidy.none()
 
 
 def campaign_rules(campaign: models.Campaign) -> CampaignRules:
     return CampaignRules(
-        min_discount=campaign.min_discount or Decimal(0),
+        min_discount=stored_fraction(campaign.min_discount or Decimal(0)),
         reference_rule=ReferenceRule(campaign.reference_rule),
     )
 
@@ -149,7 +156,11 @@ async def load_fx_table(uow: UnitOfWork, team_id: int | None) -> FxTable:
             .where(models.FxRate.source == ECB_SOURCE, models.FxRate.base == "EUR")
         )
     ).all()
-    reference = [FxRate(r.base, r.quote, r.rate, r.rate_date, ECB_SOURCE) for r in published]
+    reference = [
+        FxRate(r.base, r.quote, r.rate, r.rate_date, ECB_SOURCE)
+        for r in published
+        if stored_rate(r.rate) is not None  # a rate beyond the bounds is no rate
+    ]
     overrides: list[FxRate] = []
     if team_id is not None:
         rows = (
@@ -159,7 +170,11 @@ async def load_fx_table(uow: UnitOfWork, team_id: int | None) -> FxTable:
                 .order_by(models.FxOverride.set_at)
             )
         ).all()
-        overrides = [FxRate(r.base, r.quote, r.rate, r.set_at.date(), MANUAL_SOURCE) for r in rows]
+        overrides = [
+            FxRate(r.base, r.quote, r.rate, r.set_at.date(), MANUAL_SOURCE)
+            for r in rows
+            if stored_rate(r.rate) is not None
+        ]
     return FxTable(reference, overrides, base="EUR")
 
 
@@ -248,5 +263,9 @@ async def listings_for(
         lowest = row.lowest_30d
         if lowest is None:
             lowest = lowest_in_window(history.get(row.id, []), as_of)
-        result[row.sku_id] = Listing(list_price=row.list_price, lowest_30d=lowest)
+        price = row.list_price
+        result[row.sku_id] = Listing(
+            list_price=None if price is None else stored_amount(price),
+            lowest_30d=None if lowest is None else stored_amount(lowest),
+        )
     return result

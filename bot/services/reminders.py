@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from bot import limits
 from bot.db.models import DEFAULT_REMINDER_OFFSETS, Campaign, Notification, Team
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import NotificationStatus
@@ -101,7 +102,9 @@ def plan_reminders(
     planned: list[PlannedReminder] = []
     for event in EVENTS:
         moment = moments[event]
-        if moment is None:
+        # a date outside the years the bot accepts (stored before the bounds existed,
+        # year 9999) has nothing to remind of — and no room for an offset after it
+        if moment is None or not limits.year_in_range(moment.year):
             continue
         for offset in offsets.get(event, ()):
             due = moment + timedelta(minutes=offset)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from bot import limits
 from bot.db.models import DEFAULT_TARGET_MARGIN, ChatBinding, Invite, Membership, Team, User
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingKind, BindingStatus, Role
@@ -19,7 +20,8 @@ from bot.services.users import get_user
 
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "join-"
-MAX_TEAM_NAME = 64
+# SPEC §4.2 allows names of up to 200 characters; a team's name column holds 128
+MAX_TEAM_NAME = min(limits.MAX_NAME_LENGTH, 128)
 
 
 def hash_token(token: str) -> str:

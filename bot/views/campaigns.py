@@ -7,7 +7,7 @@ used by bot/views/enrolment.py, bot/views/vouchers.py, plan.py and exports.py.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from bot.domain.campaigns import SubsidySpec
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.services.campaigns import (
     CampaignCard,
     CampaignSummary,
@@ -219,15 +220,16 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
                 _(
                     "#{id} {name} · {channel} · {start} → {end} · {enrolled}",
                     id=campaign.id,
-                    name=h(campaign.name),
+                    name=h(shorten(campaign.name)),
                     channel=h(summary.channel_name),
-                    start=_.date(campaign.starts_at.astimezone(_zone(campaign)).date()),
-                    end=_.date(campaign.ends_at.astimezone(_zone(campaign)).date()),
+                    start=_.date(_local_day(campaign.starts_at, campaign)),
+                    end=_.date(_local_day(campaign.ends_at, campaign)),
                     enrolled=_.ngettext("{n} SKU", "{n} SKUs", summary.enrolled),
                 )
             )
             if phase is not Phase.ENDED:
-                buttons.append((f"#{campaign.id} {campaign.name}"[:40], encode(CARD, campaign.id)))
+                label = shorten(f"#{campaign.id} {campaign.name}")
+                buttons.append((label, encode(CARD, campaign.id)))
         if hidden:
             lines.append(_("… and {n} more", n=hidden))
     lines.append("")
@@ -237,6 +239,15 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
 
 def _zone(campaign: models.Campaign) -> ZoneInfo:
     return ZoneInfo(campaign.timezone)
+
+
+def _local_day(moment: datetime, campaign: models.Campaign) -> date:
+    """The campaign's day in its zone (the UTC day for a moment the zone cannot hold:
+    year 9999, stored before the bounds existed)."""
+    try:
+        return moment.astimezone(_zone(campaign)).date()
+    except (OverflowError, ValueError):
+        return moment.date()
 
 
 def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = None) -> Rendered:

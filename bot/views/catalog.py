@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from bot.db.models import Sku
 from bot.domain.errors import N_
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.pricing import FeeKind, FxQuote, Status
 from bot.pricing.landed import CostKind
 from bot.services.arguments import problem_hint, shown
@@ -58,8 +59,10 @@ def money(_: Translator, amount: Decimal | None, currency: str) -> str:
     return "—" if amount is None else _.money(amount, currency)
 
 
-def sku_title(sku: Sku) -> str:
-    name = f" · {h(sku.name)}" if sku.name and sku.name != sku.code else ""
+def sku_title(sku: Sku, *, short: bool = False) -> str:
+    """The SKU's code and name; in a list (`short`), the name shortened."""
+    shown = shorten(sku.name) if short else sku.name
+    name = f" · {h(shown)}" if sku.name and sku.name != sku.code else ""
     return f"<code>{h(sku.code)}</code>{name}"
 
 
@@ -85,7 +88,7 @@ def sku_page(_: Translator, page: SkuPage) -> Rendered:
         "",
     ]
     for sku in page.skus:
-        lines.append(f"{sku_title(sku)} — {_.money(sku.unit_cost, sku.cost_currency)}")
+        lines.append(f"{sku_title(sku, short=True)} — {_.money(sku.unit_cost, sku.cost_currency)}")
     lines += ["", _("Details: <code>/sku CODE</code> · floor: <code>/floor CODE</code>")]
     buttons: list[Button] = []
     if page.page > 0:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.i18n import Translator
-from bot.services.fx import EXAMPLE_SET, FxOverview, PairRate, RefreshResult
+from bot.services.fx import EXAMPLE_SET, FxOverview, PairRate, RateCheck, RefreshResult
 from bot.services.margins import significant
-from bot.views.common import Rendered, h
+from bot.views.callbacks import encode
+from bot.views.common import Rendered, h, keyboard
+
+CONFIRM = "fxok"  # base, quote, rate
+CANCEL = "fxno"
 
 
 def rate_text(_: Translator, rate: Decimal) -> str:
@@ -85,6 +89,41 @@ def override_saved(_: Translator, base: str, quote: str, rate: Decimal) -> str:
         quote=h(quote),
         rate=rate_text(_, rate),
     )
+
+
+def confirm_override(
+    _: Translator, base: str, quote: str, rate: Decimal, check: RateCheck
+) -> Rendered:
+    values = {
+        "base": h(base),
+        "quote": h(quote),
+        "rate": rate_text(_, rate),
+        "reference": rate_text(_, check.reference),
+    }
+    if check.inverted:
+        text = _(
+            "⚠️ 1 {base} = {rate} {quote} looks like the rate the other way round: the ECB "
+            "has 1 {base} = {reference} {quote}. Save {rate} anyway?",
+            **values,
+        )
+    else:
+        text = _(
+            "⚠️ 1 {base} = {rate} {quote} is {deviation} away from the ECB's rate "
+            "(1 {base} = {reference} {quote}). Save it anyway?",
+            deviation=_.percent(significant(abs(check.deviation), 3), 0),
+            **values,
+        )
+    buttons = [
+        [
+            (_("✅ Save it"), encode(CONFIRM, base, quote, format(rate, "f"))),
+            (_("Cancel"), encode(CANCEL)),
+        ]
+    ]
+    return text, keyboard(buttons)
+
+
+def override_not_saved(_: Translator) -> str:
+    return _("Nothing was saved.")
 
 
 def override_removed(_: Translator, base: str, quote: str, removed: bool) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from babel.dates import format_timedelta
 
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.views.common import h
 
 MAX_LINES = 20  # SKUs listed in a summary or digest before "… and N more"
@@ -269,7 +270,7 @@ def digest(_: Translator, team: str, lines: Sequence[DigestLine]) -> str:
             + _(
                 "<b>{sku}</b> in {campaign}: planned {price}, lowest safe {floor}, margin {margin}",
                 sku=h(line.code),
-                campaign=h(item.campaign),
+                campaign=h(shorten(item.campaign)),
                 price=money(_, line.planned, line.currency),
                 floor=money(_, line.floor, line.currency),
                 margin=percent(_, line.margin),

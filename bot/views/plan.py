@@ -4,6 +4,7 @@ table goes out as XLSX and CSV documents (bot/views/exports.py)."""
 from __future__ import annotations
 
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.services.plan import Plan, PlanStatus
 from bot.views.callbacks import encode
 from bot.views.campaigns import (
@@ -124,6 +125,6 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
 def files_caption(_: Translator, plan: Plan, kind: str) -> str:
     return _(
         "Plan of {name} ({kind})",
-        name=h(plan.campaign.name),
+        name=h(shorten(plan.campaign.name)),
         kind=kind,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.db.models import ChatBinding, Invite, Team
 from bot.domain.enums import Role
 from bot.i18n import Translator
+from bot.limits import shorten
 from bot.services.teams import Member, TeamOverview
 from bot.views.callbacks import encode
 from bot.views.common import Button, Rendered, chunk, h, keyboard
@@ -106,7 +107,7 @@ def members(_: Translator, team: Team, people: list[Member]) -> Rendered:
     )
     buttons = [
         (
-            f"{ROLE_ICONS[m.role]} {m.name or m.username or m.user_id}",
+            f"{ROLE_ICONS[m.role]} {shorten(m.name or m.username or str(m.user_id))}",
             encode("tmem", team.id, m.user_id),
         )
         for m in people
@@ -140,7 +141,7 @@ def confirm(_: Translator, question: str, yes: str, yes_data: str) -> Rendered:
 
 def switch_list(_: Translator, teams: list[tuple[Team, Role]], active_id: int | None) -> Rendered:
     buttons = [
-        (("✅ " if team.id == active_id else "") + team.name, encode("tsw", team.id))
+        (("✅ " if team.id == active_id else "") + shorten(team.name), encode("tsw", team.id))
         for team, _role in teams
     ]
     return _("Which team do you want to work in?"), keyboard(chunk(buttons, 1))

@@ -130,3 +130,17 @@ def test_webhook_mode_needs_a_well_formed_secret() -> None:
     assert ok.webhook_secret is not None
     with pytest.raises(ValidationError):
         settings(webhook_url="http://insecure.example.com/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgres//bob:hunter2@db/x", "postgresql://bob:hunter2@db:notaport/x", "bob:hunter2@db"],
+)
+def test_a_malformed_database_url_does_not_show_its_password_at_start_up(
+    tmp_path: Path, url: str
+) -> None:
+    result = run_cli("run", env={"BOT_TOKEN": "1:x", "DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("configuration error: DATABASE_URL: not a database URL")
+    assert "hunter2" not in result.stderr and "hunter2" not in result.stdout
+    assert "@db" in result.stderr  # the host is still named, to find the mistake
