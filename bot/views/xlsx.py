@@ -113,7 +113,11 @@ def _number(value: Decimal | int) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value}")
-        return format(value, "f")
+        if -20 <= value.adjusted() <= 20:
+            return format(value, "f")
+        # far outside any price: keep the text short (1E-999999999 spelled out would be
+        # a billion characters); a spreadsheet reads a double, 17 digits at most
+        return format(value, ".16E")
     return str(int(value))
 
 

@@ -79,3 +79,51 @@ def test_upgrade_empty_database_to_head_then_autogenerate_finds_no_difference(
 
 def test_there_is_a_single_migration_head() -> None:
     assert len(current_heads()) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_codes_and_names_with_control_characters_are_repaired(
+    backend: str, tmp_path: Path, migrated_templates: dict[str, str]
+) -> None:
+    """Imports once accepted them; the repair keeps every SKU and makes each code typable."""
+    url, created = _fresh_database_url(backend, tmp_path)
+    try:
+        upgrade(url, "0004_notifications")
+
+        async def run(statements: list[str]) -> list[tuple[object, ...]]:
+            engine = create_engine(url)
+            async with engine.begin() as connection:
+                result: list[tuple[object, ...]] = []
+                for sql in statements:
+                    rows = await connection.execute(text(sql))
+                    if rows.returns_rows:
+                        result = [tuple(r) for r in rows]
+            await engine.dispose()
+            return result
+
+        now = "'2026-12-01 00:00:00.000000+00:00'" if backend == "sqlite" else "now()"
+        costs = "'1', 'CNY', '0', '0', '0', '0'"
+        # PostgreSQL text cannot hold NUL: SOH stands in for it there
+        nul, bel = ("char(0)", "char(7)") if backend == "sqlite" else ("chr(1)", "chr(7)")
+        columns = (
+            "(team_id, code, name, unit_cost, cost_currency, packaging, first_mile, "
+            "other_cost, duty_rate, created_at, updated_at)"
+        )
+        asyncio.run(
+            run(
+                [
+                    "INSERT INTO teams (id, name, is_personal, cost_currency, target_margin, "
+                    "fx_buffer, timezone, locale, reminder_offsets, created_at, updated_at) VALUES "
+                    f"(1, 'T', false, 'CNY', '0.15', '0.02', 'UTC', 'en', '{{}}', {now}, {now})",
+                    f"INSERT INTO skus {columns} VALUES (1, 'A' || {nul} || 'B', "
+                    f"'Mug' || {bel} || ' blue', {costs}, {now}, {now})",
+                    f"INSERT INTO skus {columns} VALUES (1, 'AB', 'Plain', {costs}, {now}, {now})",
+                ]
+            )
+        )
+        upgrade(url)
+        rows = asyncio.run(run(["SELECT code, name FROM skus ORDER BY id"]))
+        assert rows == [("AB~1", "Mug blue"), ("AB", "Plain")]
+    finally:
+        if created:
+            _drop_database(created)

@@ -61,3 +61,13 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped() -> None:
     assert safe_text("\tx") == "'\tx"
     assert safe_text("A-1") == "A-1"
     assert safe_text("") == ""
+
+
+def test_numbers_far_outside_any_price_stay_short_in_the_workbook() -> None:
+    book = Workbook()
+    sheet = book.add_sheet("Edge")
+    sheet.append([Decimal("1E-999999999"), Decimal("1E+30"), Decimal("123456789.123456")])
+    data = book.to_bytes()
+    assert len(data) < 10_000  # the tiny value was not spelled out in full
+    row = next(load_workbook(io.BytesIO(data))["Edge"].iter_rows(values_only=True))
+    assert row[0] == 0.0 and row[1] == 1e30 and row[2] == 123456789.123456
