@@ -21,8 +21,9 @@ from their private chats; the bench prints the latency from sending to the reply
 resident memory (its process tree, sampled every 50 ms, and the kernel's high-water mark
 of the main process), and the bot's CPU time per /help measured on a quiet bot before the
 case. The bot runs under an address-space cap (`--memory-cap-mb`, 2 GB) so that a
-blow-up ends in a MemoryError rather than hurting the host. A case whose workload does not finish within `--timeout` seconds is reported as
-"did not finish in N s" (the bot process is then killed). Goals: p99 under 250 ms and peak
+blow-up ends in a MemoryError rather than hurting the host. A case whose workload does
+not finish within `--timeout` seconds is reported as "did not finish in N s" (the bot
+process is then killed). Goals: p99 under 250 ms and peak
 memory under 400 MB in every case.
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import os
 import random
@@ -74,12 +76,33 @@ def catalogue_xlsx(rows: int, seed: int = 7) -> bytes:
     rnd = random.Random(seed)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("SKUs")
-    sheet.append(["sku", "name", "unit_cost", "cost_currency", "packaging", "first_mile",
-                  "other_cost", "duty_rate", f"list_price@{CHANNEL}"])  # fmt: skip
+    sheet.append(
+        [
+            "sku",
+            "name",
+            "unit_cost",
+            "cost_currency",
+            "packaging",
+            "first_mile",
+            "other_cost",
+            "duty_rate",
+            f"list_price@{CHANNEL}",
+        ]
+    )
     for i in range(rows):
-        sheet.append([f"SKU-{i:06d}", f"Item {i}", rnd.randint(100, 50_000) / 100, "CNY",
-                      rnd.randint(0, 300) / 100, rnd.randint(50, 900) / 100, 0,
-                      rnd.choice([0, 7.5, 25]), rnd.randint(300, 9000) / 100])  # fmt: skip
+        sheet.append(
+            [
+                f"SKU-{i:06d}",
+                f"Item {i}",
+                rnd.randint(100, 50_000) / 100,
+                "CNY",
+                rnd.randint(0, 300) / 100,
+                rnd.randint(50, 900) / 100,
+                0,
+                rnd.choice([0, 7.5, 25]),
+                rnd.randint(300, 9000) / 100,
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -151,55 +174,80 @@ async def seed_plan_team(factory: UnitOfWorkFactory, owner: User, skus: int, n: 
     params = get_preset(CHANNEL).channel
     async with factory() as uow:
         session = uow.session
-        team = models.Team(
-            name=f"Team {n}", cost_currency="CNY", created_at=now, updated_at=now
-        )
+        team = models.Team(name=f"Team {n}", cost_currency="CNY", created_at=now, updated_at=now)
         session.add(team)
         await session.flush()
         session.add(
             models.User(
-                id=owner.id, first_name=owner.first_name, language_code="en",
-                timezone="Asia/Shanghai", active_team_id=team.id, onboarded_at=now,
-                created_at=now, updated_at=now,
+                id=owner.id,
+                first_name=owner.first_name,
+                language_code="en",
+                timezone="Asia/Shanghai",
+                active_team_id=team.id,
+                onboarded_at=now,
+                created_at=now,
+                updated_at=now,
             )
-        )  # fmt: skip
+        )
         await session.flush()
-        session.add(models.Membership(team_id=team.id, user_id=owner.id, role="owner",
-                                      joined_at=now))  # fmt: skip
+        session.add(
+            models.Membership(team_id=team.id, user_id=owner.id, role="owner", joined_at=now)
+        )
         channel = models.Channel(
-            team_id=team.id, name="temu-us", preset=CHANNEL, platform=params.platform,
-            market=params.market, mode=params.mode.value, currency=params.currency,
-            commission=Decimal("0.05"), fulfilment_fee=Decimal("1.20"), duty_basis="fob",
-            discount_step=params.discount_step, timezone="America/New_York",
-            created_at=now, updated_at=now,
-        )  # fmt: skip
+            team_id=team.id,
+            name="temu-us",
+            preset=CHANNEL,
+            platform=params.platform,
+            market=params.market,
+            mode=params.mode.value,
+            currency=params.currency,
+            commission=Decimal("0.05"),
+            fulfilment_fee=Decimal("1.20"),
+            duty_basis="fob",
+            discount_step=params.discount_step,
+            timezone="America/New_York",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(channel)
-        session.add(models.FxOverride(team_id=team.id, base="CNY", quote="USD",
-                                      rate=Decimal("0.1385"), set_at=now))  # fmt: skip
+        session.add(
+            models.FxOverride(
+                team_id=team.id, base="CNY", quote="USD", rate=Decimal("0.1385"), set_at=now
+            )
+        )
         await session.flush()
         await session.execute(
             insert(models.Sku),
             [
                 {
-                    "team_id": team.id, "code": f"SKU-{i:05d}", "name": f"Item {i}",
+                    "team_id": team.id,
+                    "code": f"SKU-{i:05d}",
+                    "name": f"Item {i}",
                     "unit_cost": Decimal(rnd.randint(500, 30_000)) / 100,
-                    "cost_currency": "CNY", "packaging": Decimal(rnd.randint(0, 300)) / 100,
-                    "first_mile": Decimal(rnd.randint(50, 900)) / 100, "other_cost": Decimal(0),
+                    "cost_currency": "CNY",
+                    "packaging": Decimal(rnd.randint(0, 300)) / 100,
+                    "first_mile": Decimal(rnd.randint(50, 900)) / 100,
+                    "other_cost": Decimal(0),
                     "duty_rate": Decimal(rnd.choice(["0", "0.075", "0.25"])),
-                    "created_at": now, "updated_at": now,
-                }  # fmt: skip
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for i in range(skus)
             ],
         )
         sku_ids = list(
-            (await session.scalars(select(models.Sku.id).where(models.Sku.team_id == team.id)))
+            await session.scalars(select(models.Sku.id).where(models.Sku.team_id == team.id))
         )
         await session.execute(
             insert(models.Listing),
             [
-                {"sku_id": sku_id, "channel_id": channel.id,
-                 "list_price": Decimal(rnd.randint(400, 9_000)) / 100,
-                 "created_at": now, "updated_at": now}  # fmt: skip
+                {
+                    "sku_id": sku_id,
+                    "channel_id": channel.id,
+                    "list_price": Decimal(rnd.randint(400, 9_000)) / 100,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for sku_id in sku_ids
             ],
         )
@@ -212,26 +260,51 @@ async def seed_plan_team(factory: UnitOfWorkFactory, owner: User, skus: int, n: 
         ).all()
         history = []
         for listing_id, price in listings:
-            history.append({"listing_id": listing_id, "price": price + Decimal("2.00"),
-                            "effective_at": start - timedelta(days=60), "source": "manual"})
-            history.append({"listing_id": listing_id, "price": price,
-                            "effective_at": start - timedelta(days=rnd.randint(5, 50)),
-                            "source": "manual"})  # fmt: skip
+            history.append(
+                {
+                    "listing_id": listing_id,
+                    "price": price + Decimal("2.00"),
+                    "effective_at": start - timedelta(days=60),
+                    "source": "manual",
+                }
+            )
+            history.append(
+                {
+                    "listing_id": listing_id,
+                    "price": price,
+                    "effective_at": start - timedelta(days=rnd.randint(5, 50)),
+                    "source": "manual",
+                }
+            )
         await session.execute(insert(models.PriceHistory), history)
         campaign = models.Campaign(
-            team_id=team.id, channel_id=channel.id, name="Black Friday",
-            registration_deadline=start - timedelta(days=7), starts_at=start,
-            ends_at=start + timedelta(days=4), timezone="America/New_York",
-            min_discount=Decimal("0.2"), reference_rule="lowest_30d", subsidy_kind="share",
-            subsidy_value=Decimal("0.3"), subsidy_cap=Decimal(5), created_at=now, updated_at=now,
-        )  # fmt: skip
+            team_id=team.id,
+            channel_id=channel.id,
+            name="Black Friday",
+            registration_deadline=start - timedelta(days=7),
+            starts_at=start,
+            ends_at=start + timedelta(days=4),
+            timezone="America/New_York",
+            min_discount=Decimal("0.2"),
+            reference_rule="lowest_30d",
+            subsidy_kind="share",
+            subsidy_value=Decimal("0.3"),
+            subsidy_cap=Decimal(5),
+            created_at=now,
+            updated_at=now,
+        )
         session.add(campaign)
         await session.flush()
         await session.execute(
             insert(models.Enrolment),
             [
-                {"campaign_id": campaign.id, "sku_id": sku_id, "price_mode": "suggested",
-                 "created_at": now, "updated_at": now}  # fmt: skip
+                {
+                    "campaign_id": campaign.id,
+                    "sku_id": sku_id,
+                    "price_mode": "suggested",
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for sku_id in sku_ids
             ],
         )
@@ -239,9 +312,7 @@ async def seed_plan_team(factory: UnitOfWorkFactory, owner: User, skus: int, n: 
         return campaign.id
 
 
-async def seed_group(
-    factory: UnitOfWorkFactory, owner: User, member: User, group_id: int
-) -> None:
+async def seed_group(factory: UnitOfWorkFactory, owner: User, member: User, group_id: int) -> None:
     """Bind the group to `owner`'s team and make `member` a member of it."""
     now = datetime.now(UTC)
     async with factory() as uow:
@@ -249,14 +320,31 @@ async def seed_group(
         team_id = await session.scalar(
             select(models.Membership.team_id).where(models.Membership.user_id == owner.id)
         )
-        session.add(models.User(id=member.id, first_name=member.first_name, language_code="en",
-                                onboarded_at=now, created_at=now, updated_at=now))  # fmt: skip
+        session.add(
+            models.User(
+                id=member.id,
+                first_name=member.first_name,
+                language_code="en",
+                onboarded_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await session.flush()
-        session.add(models.Membership(team_id=team_id, user_id=member.id, role="viewer",
-                                      joined_at=now))  # fmt: skip
-        session.add(models.ChatBinding(team_id=team_id, chat_id=group_id, thread_id=0,
-                                       kind="group", title="Sellers", status="active",
-                                       bound_at=now))  # fmt: skip
+        session.add(
+            models.Membership(team_id=team_id, user_id=member.id, role="viewer", joined_at=now)
+        )
+        session.add(
+            models.ChatBinding(
+                team_id=team_id,
+                chat_id=group_id,
+                thread_id=0,
+                kind="group",
+                title="Sellers",
+                status="active",
+                bound_at=now,
+            )
+        )
         await uow.commit()
 
 
@@ -351,7 +439,7 @@ class BotProcess:
             "PYTHONPATH": str(ROOT),
         }
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
                 [sys.executable, "-m", "bot", "run"],
                 cwd=self.workdir,  # no .env from the checkout
                 env=env,
@@ -381,10 +469,8 @@ class BotProcess:
                 await asyncio.sleep(0.05)
             else:
                 for pid in reversed(process_tree(self.pid)):
-                    try:
+                    with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
                 self.process.wait()
         if self._sampler is not None:
             self._sampler.cancel()
@@ -598,20 +684,28 @@ async def run(args: argparse.Namespace) -> None:
             planners = [stub.create_user(f"Planner {i}", started=True) for i in range(3)]
             member = stub.create_user("Member", started=True)
             stranger = stub.create_user("Stranger", started=True)
-            group = stub.create_group("Sellers", members=[planners[0], member, stranger],
-                                      with_bot=True)  # fmt: skip
+            group = stub.create_group(
+                "Sellers", members=[planners[0], member, stranger], with_bot=True
+            )
             campaign_ids = []
             if "b" in args.cases or "e" in args.cases:
                 for n, planner in enumerate(planners):
                     campaign_ids.append(await seed_plan_team(factory, planner, args.skus, n))
                 await seed_group(factory, planners[0], member, group.id)
             world = World(
-                stub=stub, probes=probes, importer=stub.create_user("Importer", started=True),
-                planners=planners, campaign_ids=campaign_ids,
-                flooder=stub.create_user("Flooder", started=True), member=member,
-                stranger=stranger, group=group, xlsx=xlsx, bomb=dimension_bomb(),
+                stub=stub,
+                probes=probes,
+                importer=stub.create_user("Importer", started=True),
+                planners=planners,
+                campaign_ids=campaign_ids,
+                flooder=stub.create_user("Flooder", started=True),
+                member=member,
+                stranger=stranger,
+                group=group,
+                xlsx=xlsx,
+                bomb=dimension_bomb(),
                 burst=args.burst,
-            )  # fmt: skip
+            )
             await engine.dispose()
             print(
                 f"set up in {time.perf_counter() - began:.1f} s: XLSX {len(xlsx) / 1e6:.1f} MB "
@@ -643,7 +737,9 @@ async def run(args: argparse.Namespace) -> None:
                     await asyncio.sleep(args.period)  # probes before the load, too
                     started = time.perf_counter()
                     try:
-                        outcome = await asyncio.wait_for(workload(world, args.timeout), args.timeout)
+                        outcome = await asyncio.wait_for(
+                            workload(world, args.timeout), args.timeout
+                        )
                         outcome += f"; took {time.perf_counter() - started:.1f} s"
                     except TimeoutError:
                         outcome = f"did not finish in {args.timeout:.0f} s"
