@@ -57,10 +57,13 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.runtime.updates import outside_run_slot
+
 log = logging.getLogger(__name__)
 
 INF = float("inf")
 PACER_KEY = "pacer"  # Runtime.extras: the process's one Pacer
+SWEEP_EVERY = 1024  # sends between forgetting the windows of quiet chats
 
 # Methods that post a message (what Telegram's flood limits count). Edits, callback
 # answers, getFile … are not paced; they only respect a retry_after pause.
@@ -257,6 +260,7 @@ class Pacer:
         self._sleeper: asyncio.Task[None] | None = None
         self._sleep_until = INF
         self.granted: dict[Kind, int] = dict.fromkeys(Kind, 0)
+        self._releases = 0
 
     def use_timer(self, timer: Timer) -> None:
         """Switch the clock (tests, before anything was sent)."""
@@ -324,6 +328,10 @@ class Pacer:
         for chat_id in [c for c, until in self._chat_blocked.items() if until <= now]:
             del self._chat_blocked[chat_id]
 
+    def tracked(self) -> int:
+        """Chats with windows or pauses remembered."""
+        return len(self._chats) + len(self._groups) + len(self._chat_blocked)
+
     def waiting(self) -> int:
         return sum(len(q) for queue in self._queues.values() for q in queue.by_chat.values())
 
@@ -362,6 +370,9 @@ class Pacer:
         now = self.now()
         for window in grant.windows:
             window.finish(now)
+        self._releases += 1
+        if self._releases % SWEEP_EVERY == 0:
+            self.forget_idle()  # one window per chat ever written to would pile up
         self._pump()
 
     def _pump(self) -> None:
@@ -480,8 +491,8 @@ class PacedRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         attempt = 0
         while True:
             try:
-                if paced:
-                    async with self.pacer.slot(chat_id, kind):
+                if paced:  # waiting for Telegram's windows is not work: no run slot held
+                    async with outside_run_slot(), self.pacer.slot(chat_id, kind):
                         return await callback(*args, **kwargs)
                 await self.pacer.unpaused()
                 return await callback(*args, **kwargs)

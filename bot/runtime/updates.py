@@ -25,13 +25,20 @@ setup can tell the person once, in their language (`take_notice`).
 PTB's own semaphore (`BaseUpdateProcessor.max_concurrent_updates`) is taken *before*
 `do_process_update`, so it bounds the updates admitted (running or waiting for their
 chat), not the running ones: it is set to `max_admitted`.
+
+A handler that waits for the pacer (`bot.runtime.pacer`: a group's 20-in-60-s window may
+be full for most of a minute) gives its run slot back meanwhile (`outside_run_slot`,
+used by the Bot's rate limiter) and takes one again when its message is sent: waiting
+for Telegram is not work, and a few busy groups must not take every slot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Hashable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -90,6 +97,34 @@ def is_counted(update: Update) -> bool:
         return True
     replied = message.reply_to_message
     return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+class _RunSlot:
+    __slots__ = ("held", "processor")
+
+    def __init__(self, processor: ChatOrderedProcessor) -> None:
+        self.processor = processor
+        self.held = True
+
+
+_RUN_SLOT: ContextVar[_RunSlot | None] = ContextVar("run_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def outside_run_slot() -> AsyncIterator[None]:
+    """Inside an update's handler: give its run slot back for the block (waiting on
+    something that is not work) and take one again after it. Elsewhere: nothing."""
+    slot = _RUN_SLOT.get()
+    if slot is None or not slot.held:
+        yield
+        return
+    slot.held = False
+    slot.processor._leave()
+    try:
+        yield
+    finally:
+        await slot.processor._enter()
+        slot.held = True
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -163,16 +198,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         try:
             if earlier:
                 await asyncio.wait(earlier)  # never cancels them, even if we are cancelled
-            if self._running is None:
-                await self.initialize()
-            assert self._running is not None
-            async with self._running:
-                self.active += 1
-                self.peak = max(self.peak, self.active)
-                try:
-                    await coroutine
-                finally:
-                    self.active -= 1
+            await self._enter()
+            slot = _RunSlot(self)
+            token = _RUN_SLOT.set(slot)
+            try:
+                await coroutine
+            finally:
+                _RUN_SLOT.reset(token)
+                if slot.held:
+                    slot.held = False
+                    self._leave()
         finally:
             _close(coroutine)  # not awaited if we were cancelled while waiting
             if verdict is Verdict.NOTIFY and isinstance(update, Update):
@@ -181,6 +216,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             for key in keys:
                 if self._tails.get(key) is done:
                     del self._tails[key]
+
+    async def _enter(self) -> None:
+        if self._running is None:
+            await self.initialize()
+        assert self._running is not None
+        await self._running.acquire()
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+
+    def _leave(self) -> None:
+        assert self._running is not None
+        self.active -= 1
+        self._running.release()
 
     def waiting_chats(self) -> int:
         return len(self._tails)

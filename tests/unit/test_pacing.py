@@ -206,6 +206,22 @@ async def test_a_cancelled_wait_leaves_no_trace() -> None:
     assert [t for t, _ in log] == pytest.approx([0.0, 1.5])
 
 
+async def test_quiet_chats_are_forgotten() -> None:
+    timer = SimTimer()
+    pacer = Pacer(PacerLimits(), timer)
+    log: list[tuple[float, int | None]] = []
+    tasks = [asyncio.create_task(send(pacer, chat, log)) for chat in (GROUP, PRIVATE, 7)]
+    pacer.pause(2, chat_id=7)
+    await timer.run_until(lambda: all(t.done() for t in tasks))
+    assert pacer.tracked() == 5  # the group twice (chat and group windows), a pause
+    timer.now += 59
+    pacer.forget_idle()
+    assert pacer.tracked() == 1  # the group's 60 s window still holds its message
+    timer.now += 2
+    pacer.forget_idle()
+    assert pacer.tracked() == 0
+
+
 def test_private_and_group_ids() -> None:
     assert is_group_chat(-1001) and not is_group_chat(7)
 

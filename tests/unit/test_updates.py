@@ -11,7 +11,13 @@ import pytest
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
 
 from bot.runtime.throttle import Throttle, ThrottleLimits, Verdict
-from bot.runtime.updates import ChatOrderedProcessor, command_name, is_counted, ordering_keys
+from bot.runtime.updates import (
+    ChatOrderedProcessor,
+    command_name,
+    is_counted,
+    ordering_keys,
+    outside_run_slot,
+)
 from bot.telegram_stub.ratelimit import ManualClock
 
 _ids = itertools.count(1)
@@ -155,6 +161,35 @@ async def test_no_more_than_the_bound_run_and_a_backlog_holds_no_slot() -> None:
     ]
     assert order == [u.update_id for u in backlog]
     assert processor.waiting_chats() == 0  # nothing left behind
+
+
+async def test_waiting_for_telegram_gives_the_run_slot_back() -> None:
+    """A handler waiting for the pacer (a group's window is full) holds no run slot."""
+    processor = ChatOrderedProcessor(1)
+    await processor.initialize()
+    window_opens = asyncio.Event()
+    events: list[str] = []
+
+    async def replies_in_a_full_group() -> None:
+        events.append("group: handled")
+        async with outside_run_slot():
+            assert processor.active == 0
+            await window_opens.wait()
+        events.append("group: sent")
+        assert processor.active == 1
+
+    async def quick() -> None:
+        events.append("private: answered")
+
+    group = asyncio.create_task(
+        processor.process_update(message(ALICE, "/help", chat=GROUP), replies_in_a_full_group())
+    )
+    await settle()
+    await processor.process_update(message(BOB, "/help"), quick())  # the only slot is free
+    assert events == ["group: handled", "private: answered"]
+    window_opens.set()
+    await group
+    assert events[-1] == "group: sent" and processor.active == 0 and processor.peak == 1
 
 
 async def test_one_persons_button_presses_run_in_order_across_chats(
