@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -24,6 +24,9 @@ from bot.handlers import reminders as reminder_handlers
 from bot.handlers import vouchers as voucher_handlers
 from bot.i18n import compile_catalogs
 from bot.jobs import schedule_jobs, shutdown_jobs
+from bot.runtime.pacer import PACER_KEY, PacedRateLimiter, Pacer, PacerLimits
+from bot.runtime.throttle import Throttle
+from bot.runtime.updates import ChatOrderedProcessor
 from bot.runtime.workers import close_file_workers
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     compile_catalogs()
+    # One pacer for every message this process sends: replies through the Bot's rate
+    # limiter, notices through the dispatcher (bot.jobs), sharing Telegram's windows.
+    pacer = Pacer(PacerLimits(per_second=settings.dispatch_rate_per_second))
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -43,7 +49,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         .base_file_url(settings.bot_api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(PacedRateLimiter(pacer, max_retries=5))
+        .concurrent_updates(ChatOrderedProcessor(throttle=Throttle()))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -54,13 +61,15 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         settings=settings,
         uow_factory=UnitOfWorkFactory(create_session_factory(engine)),
         clock=clock or SystemClock(),
+        extras={PACER_KEY: pacer},
     )
     _register_handlers(application)
     return application
 
 
 def _register_handlers(app: BotApplication) -> None:
-    """Group -1 prepares every update (user, language); group 0 holds the features.
+    """Group -2 is the throttling gate, group -1 prepares every update (user, language,
+    non-members in linked groups); group 0 holds the features.
     Order matters inside a group: the first matching handler wins."""
     setup.register(app)
     onboarding.register(app)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
+from urllib.parse import quote, unquote
 
 from pydantic import ValidationError
 
 from bot.config import Settings, describe_validation_error
 
 EXIT_CONFIG = 2
+EXIT_STARTUP = 3  # the Bot API or the database refused to start with us
 
 NO_TOKEN_MESSAGE = (
     "BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (/newbot), then put "
@@ -21,20 +25,56 @@ NO_TOKEN_MESSAGE = (
 
 
 class RedactSecrets(logging.Filter):
-    """Keep the token out of every log line (httpx logs request URLs, which contain it)."""
+    """Keep secrets out of every log line (httpx logs request URLs, which contain the
+    token; an exception's text may name it too: its traceback is redacted as well)."""
 
     def __init__(self, *secrets: str) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s]
 
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "<redacted>")
-                record.msg, record.args = message, None
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        if any(secret in message for secret in self._secrets):
+            record.msg, record.args = self.redact(message), None
+        if record.exc_info:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """The token, the webhook secret and the database password."""
+    found = [
+        value.get_secret_value()
+        for value in (settings.bot_token, settings.webhook_secret)
+        if value is not None
+    ]
+    password = _database_password(settings.database_url)
+    if password:
+        found.append(password)
+        found.append(quote(password, safe=""))  # as it may be written in the URL
+    return [s for s in found if s.strip()]
+
+
+def _database_password(url: str) -> str | None:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).password
+    except Exception:  # a malformed URL: take what sits between user: and @
+        match = re.search(r"://[^/@:]*:([^@/]*)@", url)
+        return unquote(match.group(1)) if match else None
 
 
 def configure_logging(settings: Settings) -> None:
@@ -44,8 +84,7 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
-    redact = RedactSecrets(token)
+    redact = RedactSecrets(*secrets_of(settings))
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
 
@@ -64,20 +103,75 @@ def cmd_run(_args: argparse.Namespace) -> int:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings)
+    redact = RedactSecrets(*secrets_of(settings))
     from telegram import Update
 
     from bot.app import build_application, webhook_options
     from bot.db.migrate import upgrade
 
-    settings.ensure_data_dir()
-    upgrade(settings.database_url)
-    application = build_application(settings)
-    if settings.webhook_url:
-        application.run_webhook(**webhook_options(settings))
-    else:
-        # run_polling stops gracefully on SIGINT and SIGTERM
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        settings.ensure_data_dir()
+        upgrade(settings.database_url)
+        application = build_application(settings)
+        asyncio.run(check_bot_api(settings))
+        if settings.webhook_url:
+            application.run_webhook(**webhook_options(settings))
+        else:
+            # run_polling stops gracefully on SIGINT and SIGTERM
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except Exception as exc:  # a start-up error: one line, no secrets, no traceback
+        print(redact.redact(describe_startup_error(exc, settings)), file=sys.stderr)
+        return EXIT_STARTUP
     return 0
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """Ask the Bot API who we are before anything else (PTB would print the token in its
+    traceback when the server rejects it)."""
+    from telegram import Bot
+
+    assert settings.bot_token is not None
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+    )
+    ptb = logging.getLogger("telegram")
+    level = ptb.level
+    ptb.setLevel(logging.CRITICAL + 1)  # a failure here is reported by us, in one line
+    try:
+        async with bot:  # initialize() calls getMe
+            pass
+    finally:
+        ptb.setLevel(level)
+
+
+def describe_startup_error(exc: BaseException, settings: Settings) -> str:
+    """One line saying what failed and what to check."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    api = settings.bot_api_base_url
+    if isinstance(exc, InvalidToken):
+        return (
+            f"start-up error: the Bot API at {api} rejected BOT_TOKEN. Check the token "
+            "(@BotFather can show or revoke it) and that BOT_API_BASE_URL is a Bot API "
+            "address ending in /bot."
+        )
+    if isinstance(exc, NetworkError):
+        return (
+            f"start-up error: cannot reach the Bot API at {api} ({detail}). Check "
+            "BOT_API_BASE_URL and the network."
+        )
+    if isinstance(exc, TelegramError):
+        return f"start-up error: the Bot API at {api} answered: {detail}"
+    if isinstance(exc, SQLAlchemyError | OSError) or "database" in detail.lower():
+        return (
+            f"start-up error: the database failed ({type(exc).__name__}: {detail}). "
+            "Check DATABASE_URL."
+        )
+    return f"start-up error: {type(exc).__name__}: {detail}"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

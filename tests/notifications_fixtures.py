@@ -311,15 +311,12 @@ class FakeSender:
 
 def fast_limits(**overrides: Any) -> Any:
     """Pacer limits that do not slow a service test down."""
-    from bot.services.pacing import PacerLimits
+    from bot.runtime.pacer import PacerLimits
 
     values = {
         "per_second": 10_000.0,
-        "burst": 10_000,
-        "group_per_minute": 600_000.0,
-        "group_burst": 10_000,
-        "private_per_second": 10_000.0,
-        "private_burst": 10_000,
+        "chat_count": 10_000,
+        "group_count": 10_000,
     }
     values.update(overrides)
     return PacerLimits(**values)

@@ -11,7 +11,8 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from bot.context import BotContext
 from bot.domain.errors import UserFacingError
 from bot.handlers.common import answer_user_error, reply
-from bot.handlers.setup import resolve_reader
+from bot.handlers.setup import refuse_outsider, resolve_reader
+from bot.services.access import NotAMember
 from bot.views.callbacks import BadCallbackData
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ async def on_error(update: object, context: BotContext) -> None:
         await resolve_reader(update, context)  # PTB hands the error handler a new context
     except Exception:
         log.warning("could not resolve the reader's language for an error reply")
+    if isinstance(error, NotAMember):
+        await refuse_outsider(update, context, error)  # once; then silence in that chat
+        return
     if isinstance(error, UserFacingError):
         await _safely(answer_user_error(update, context, error))
         return

@@ -22,10 +22,10 @@ from bot.jobs.dispatcher import (
     dispatch_job,
     wake_dispatcher,
 )
+from bot.runtime.pacer import PACER_KEY, Pacer, PacerLimits, Timer
 from bot.services.notifications import Dispatcher
-from bot.services.pacing import Pacer, PacerLimits, RealTimer, Timer
 
-TIMER_KEY = "dispatch_timer"  # tests put a VirtualTimer here before start-up
+TIMER_KEY = "dispatch_timer"  # tests put a VirtualTimer here before start-up (for the pacer)
 
 __all__ = ["schedule_jobs", "shutdown_jobs", "wake_dispatcher"]
 
@@ -36,10 +36,19 @@ async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) 
     job_queue = application.job_queue
     if job_queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-    limits = PacerLimits(per_second=settings.dispatch_rate_per_second)
-    # Notices go through their own Bot: the dispatcher paces them itself (globally,
-    # per group and per private chat) and sees RetryAfter at once, where the
-    # application's AIORateLimiter would retry behind its back.
+    # The process's one pacer (bot.app): notices and replies share Telegram's windows.
+    pacer = runtime.extras.get(PACER_KEY)
+    if not isinstance(pacer, Pacer):
+        pacer = runtime.extras[PACER_KEY] = Pacer(
+            PacerLimits(per_second=settings.dispatch_rate_per_second)
+        )
+    timer: Timer | None = runtime.extras.get(TIMER_KEY)
+    if timer is not None:
+        pacer.use_timer(timer)
+    limits = pacer.limits
+    # Notices go through their own Bot, without a rate limiter: the dispatcher takes
+    # the pacer's slots itself and sees RetryAfter at once (to put the notice back in
+    # the outbox), where the application's rate limiter would retry behind its back.
     sender_bot = Bot(
         application.bot.token,
         base_url=settings.bot_api_base_url,
@@ -53,12 +62,11 @@ async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) 
         ),
     )
     await sender_bot.initialize()
-    timer: Timer = runtime.extras.get(TIMER_KEY) or RealTimer()
     dispatcher = Dispatcher(
         runtime.uow_factory,
         TelegramSender(sender_bot),
         runtime.clock,
-        pacer=Pacer(limits, timer),
+        pacer=pacer,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
     )

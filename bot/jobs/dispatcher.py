@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -36,8 +34,8 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes
 
 from bot.context import RUNTIME_KEY, Runtime
+from bot.runtime.pacer import is_group_chat, retry_after_seconds
 from bot.services.notifications import Dispatcher, Outcome, PassReport, SendResult
-from bot.services.pacing import is_group_chat
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +45,6 @@ SENDER_BOT_KEY = "sender_bot"
 TICK_NAME = "dispatch-tick"
 WAKE_NAME = "dispatch-wake"
 SEND_TIMEOUT = 60.0  # a send still pending after this is abandoned as uncertain
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
 
 
 class TelegramSender:
@@ -74,9 +66,7 @@ class TelegramSender:
                 SEND_TIMEOUT,
             )
         except RetryAfter as exc:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seconds = _seconds(exc.retry_after)
+            seconds = retry_after_seconds(exc)
             return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error=str(exc))
         except ChatMigrated as exc:
             return SendResult(Outcome.MIGRATED, new_chat_id=exc.new_chat_id, error=str(exc))

@@ -22,6 +22,19 @@ from bot.services.actor import Actor
 from bot.services.users import ensure_personal_team, get_user
 
 
+class NotAMember(NotAllowed):
+    """A command in a group from someone outside the team linked to it: refused once,
+    then the person is ignored in that chat for a while (SPEC §6.2)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_(
+                "Sorry, only members of the team linked to this chat can use me here. Ask a "
+                "team admin for an invite link."
+            )
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class TeamAccess:
     team: Team
@@ -66,6 +79,12 @@ async def membership(uow: UnitOfWork, team_id: int, user_id: int) -> Membership 
     return await uow.session.get(Membership, (team_id, user_id))
 
 
+async def is_outsider(uow: UnitOfWork, chat_id: int, thread_id: int, user_id: int) -> bool:
+    """True when this group (or topic) is linked to a team and `user_id` is not in it."""
+    binding = await binding_for_chat(uow, chat_id, thread_id)
+    return binding is not None and await membership(uow, binding.team_id, user_id) is None
+
+
 async def team_for(
     uow: UnitOfWork, actor: Actor, now: datetime, action: Action = Action.READ
 ) -> TeamAccess:
@@ -106,12 +125,7 @@ async def _group_access(uow: UnitOfWork, actor: Actor, user: User) -> TeamAccess
         )
     member = await membership(uow, binding.team_id, user.id)
     if member is None:
-        raise NotAllowed(
-            N_(
-                "Sorry, only members of the team linked to this chat can use me here. Ask a "
-                "team admin for an invite link."
-            )
-        )
+        raise NotAMember()
     team = await uow.session.get(Team, binding.team_id)
     assert team is not None
     return TeamAccess(team, Role(member.role), user, binding)

@@ -43,8 +43,9 @@ twice in the normal course. A connect or pool timeout never reached Telegram and
 retried like any network error (backoff, at most `MAX_ATTEMPTS`).
 
 **Limits.** `RetryAfter` puts the row back at ``now + retry_after`` without
-counting an attempt and pauses the pacer; the pacer (`bot.services.pacing`) keeps
-within Telegram's limits so this should not happen in the first place.
+counting an attempt and pauses the pacer; the pacer (`bot.runtime.pacer`, one per
+process, shared with the bot's replies) keeps within Telegram's limits so this should
+not happen in the first place.
 
 **Targets.** A notice goes to the team's active bound group / topic / channel
 (each), else to every member's private chat (not users who blocked the bot). The
@@ -87,6 +88,7 @@ from bot.db.models import ChatBinding, Notification, Team, User
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.domain.enums import NotificationStatus
 from bot.i18n import Translator, negotiate_locale
+from bot.runtime.pacer import Kind, Pacer, is_group_chat
 from bot.services import chats
 from bot.services.claims import (
     LEASE,
@@ -106,7 +108,6 @@ from bot.services.outbox import (
     row_target,
     team_targets,
 )
-from bot.services.pacing import Pacer, is_group_chat
 
 log = logging.getLogger(__name__)
 
@@ -468,9 +469,8 @@ class Dispatcher:
             prepared = await self._preparer.submit((item, report))
             if prepared is None:
                 return
-            await self.pacer.acquire()
-            self.pacer.take_chat(prepared.chat_id)
-            result = await self.sender.send(prepared.chat_id, prepared.thread_id, prepared.text)
+            async with self.pacer.slot(prepared.chat_id, Kind.NOTICE):
+                result = await self.sender.send(prepared.chat_id, prepared.thread_id, prepared.text)
         except Exception:
             log.exception("could not send notice %s", item.id)
             await self._settle_error(item.id)

@@ -33,11 +33,33 @@ class Reader:
 async def touch_user(uow: UnitOfWork, actor: Actor, now: datetime) -> Reader:
     """Record the user's Telegram names and language code; return their preferences.
 
-    One round trip: an upsert that only rewrites what changed."""
+    A read first, and a write only when something changed (or the user is new): the
+    common update writes nothing, so it is answered even while another process holds
+    the database's write lock. The write is an upsert that only rewrites what changed,
+    so two updates of a new user at once both succeed."""
     table = User.__table__
+    first_name = actor.first_name[:256]
+    known = (
+        await uow.session.execute(
+            select(
+                table.c.first_name,
+                table.c.username,
+                table.c.language_code,
+                table.c.locale,
+                table.c.timezone,
+                table.c.onboarded_at,
+            ).where(table.c.id == actor.user_id)
+        )
+    ).one_or_none()
+    if known is not None and (known.first_name, known.username, known.language_code) == (
+        first_name,
+        actor.username,
+        actor.language_code,
+    ):
+        return Reader(actor.user_id, known.locale, known.timezone, known.onboarded_at is not None)
     insert = dialect_insert(uow.session, table).values(
         id=actor.user_id,
-        first_name=actor.first_name[:256],
+        first_name=first_name,
         username=actor.username,
         language_code=actor.language_code,
         created_at=now,

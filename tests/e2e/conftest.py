@@ -14,23 +14,41 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
+from bot.runtime.throttle import Throttle, ThrottleLimits
+from bot.runtime.updates import ChatOrderedProcessor
 from bot.telegram_stub import BotApiStub, StubMessage, User
 from tests.conftest import TestDatabase
+
+# Feature tests act at machine speed (a dozen presses in a second); the per-person
+# throttle has its own tests (test_isolation.py), which keep the bot's real limits.
+# A refused non-member's silence stays on everywhere.
+MACHINE_SPEED = ThrottleLimits(burst=1_000_000, per_second=1_000_000.0)
 
 
 class BotHarness:
     """Drives the bot the way a user meets it: send, press, read."""
 
-    def __init__(self, stub: BotApiStub, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        stub: BotApiStub,
+        settings: Settings,
+        clock: Clock,
+        *,
+        throttle: ThrottleLimits | None = MACHINE_SPEED,
+    ) -> None:
         self.stub = stub
         self.settings = settings
         self.clock = clock
+        self.throttle = throttle  # None: the bot's own limits
         self.app: BotApplication | None = None
         self._engine = create_engine(settings.database_url)
         self.uow_factory = UnitOfWorkFactory(create_session_factory(self._engine))
 
     async def start(self) -> None:
         app = build_application(self.settings, clock=self.clock)
+        processor = app.update_processor
+        if self.throttle is not None and isinstance(processor, ChatOrderedProcessor):
+            processor.throttle = Throttle(self.throttle)
         await start_polling(app, poll_timeout=2)
         self.app = app
 

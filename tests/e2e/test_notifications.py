@@ -19,9 +19,9 @@ from bot.context import RUNTIME_KEY
 from bot.db import models
 from bot.i18n import Translator
 from bot.jobs import TIMER_KEY
+from bot.runtime.pacer import VirtualTimer
 from bot.services import margins, reminders
 from bot.services.outbox import NoticeKind, enqueue
-from bot.services.pacing import VirtualTimer
 from bot.telegram_stub import BotApiStub, StubMessage
 from bot.telegram_stub.ratelimit import ManualClock
 from tests.conftest import TestDatabase

@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 from bot.clock import FakeClock
 from bot.db import models
 from bot.db.uow import UnitOfWorkFactory
+from bot.runtime.pacer import Pacer
 from bot.services import claims, outbox
 from bot.services.claims import INTERRUPTED
 from bot.services.notifications import Dispatcher, Outcome, SendResult
 from bot.services.outbox import NoticeKind, Target
-from bot.services.pacing import Pacer
 from tests.notifications_fixtures import (
     FakeSender,
     add_notices,

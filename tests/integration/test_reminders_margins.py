@@ -14,10 +14,10 @@ from bot.clock import FakeClock
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.i18n import Translator
+from bot.runtime.pacer import Pacer
 from bot.services import margins, reminders
 from bot.services.notices import render_notice
 from bot.services.notifications import Dispatcher
-from bot.services.pacing import Pacer
 from tests.notifications_fixtures import (
     FakeSender,
     add_campaign,
