@@ -97,8 +97,8 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
         problem = _postgres_reachable(CONFIGURED_POSTGRES_URL, worker_database)
         if problem:
             pytest.fail(
-                f"PostgreSQL is unreachable at {CONFIGURED_POSTGRES_URL} ({problem}). Start it, or run "
-                "`TEST_DATABASES=sqlite pytest` to test on SQLite alone.",
+                f"PostgreSQL is unreachable at {CONFIGURED_POSTGRES_URL} ({problem}). Start it, "
+                "or run `TEST_DATABASES=sqlite pytest` to test on SQLite alone.",
                 pytrace=False,
             )
         asyncio.run(_reset_postgres_schema(POSTGRES_URL))
