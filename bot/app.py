@@ -35,13 +35,15 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 ENGINE_KEY = "engine"
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, pacing: PacerLimits | None = None
+) -> BotApplication:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     compile_catalogs()
     # One pacer for every message this process sends: replies through the Bot's rate
     # limiter, notices through the dispatcher (bot.jobs), sharing Telegram's windows.
-    pacer = Pacer(PacerLimits(per_second=settings.dispatch_rate_per_second))
+    pacer = Pacer(pacing or PacerLimits(per_second=settings.dispatch_rate_per_second))
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())

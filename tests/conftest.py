@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, create_session_factory
@@ -23,9 +24,22 @@ from bot.db.migrate import upgrade
 from bot.db.models import Base
 from bot.db.uow import UnitOfWorkFactory
 
-POSTGRES_URL = os.environ.get(
+CONFIGURED_POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+# Under pytest-xdist every worker gets its own database beside the configured one
+# (test → test_gw0, test_gw1 …), created on first use: workers never share tables.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(url: str, worker: str | None) -> str:
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(False)
+
+
+POSTGRES_URL = _worker_url(CONFIGURED_POSTGRES_URL, XDIST_WORKER)
 BACKENDS = [
     b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()
 ]
@@ -39,12 +53,19 @@ class TestDatabase:
     __test__ = False  # not a test class
 
 
-def _postgres_reachable(url: str) -> str | None:
+def _postgres_reachable(url: str, create_database: str | None = None) -> str | None:
     async def probe() -> None:
-        engine = create_engine(url)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
         try:
             async with engine.connect() as connection:
                 await connection.execute(text("select 1"))
+                if create_database is not None:
+                    exists = await connection.scalar(
+                        text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                        {"name": create_database},
+                    )
+                    if not exists:
+                        await connection.execute(text(f'CREATE DATABASE "{create_database}"'))
         finally:
             await engine.dispose()
 
@@ -72,11 +93,12 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
         upgrade(f"sqlite+aiosqlite:///{path}")
         templates["sqlite"] = str(path)
     if "postgresql" in BACKENDS:
-        problem = _postgres_reachable(POSTGRES_URL)
+        worker_database = make_url(POSTGRES_URL).database if XDIST_WORKER else None
+        problem = _postgres_reachable(CONFIGURED_POSTGRES_URL, worker_database)
         if problem:
             pytest.fail(
-                f"PostgreSQL is unreachable at {POSTGRES_URL} ({problem}). Start it, or run "
-                "`TEST_DATABASES=sqlite pytest` to test on SQLite alone.",
+                f"PostgreSQL is unreachable at {CONFIGURED_POSTGRES_URL} ({problem}). Start it, "
+                "or run `TEST_DATABASES=sqlite pytest` to test on SQLite alone.",
                 pytrace=False,
             )
         asyncio.run(_reset_postgres_schema(POSTGRES_URL))

@@ -14,15 +14,24 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
+from bot.runtime.pacer import PacerLimits
 from bot.runtime.throttle import Throttle, ThrottleLimits
 from bot.runtime.updates import ChatOrderedProcessor
 from bot.telegram_stub import BotApiStub, StubMessage, User
+from bot.telegram_stub.ratelimit import RateLimits
 from tests.conftest import TestDatabase
 
 # Feature tests act at machine speed (a dozen presses in a second); the per-person
 # throttle has its own tests (test_isolation.py), which keep the bot's real limits.
 # A refused non-member's silence stays on everywhere.
 MACHINE_SPEED = ThrottleLimits(burst=1_000_000, per_second=1_000_000.0)
+# Likewise feature tests do not wait a second between two replies in one chat: the
+# stand-in allows 50 a second per private chat (FAST_CHATS) and the bot's pacer keeps
+# to that with the same strict windows. Telegram's real limits (1/s per chat, 20 per
+# 60 s per group) are kept by the pacing and delivery tests, which pass `pacing=None`
+# and a stand-in with its default limits. Group windows stay Telegram's everywhere.
+MACHINE_PACE = PacerLimits(chat_count=1, chat_seconds=0.02)
+FAST_CHATS = RateLimits(private_per_second=50.0, private_burst=3)
 
 
 class BotHarness:
@@ -35,17 +44,19 @@ class BotHarness:
         clock: Clock,
         *,
         throttle: ThrottleLimits | None = MACHINE_SPEED,
+        pacing: PacerLimits | None = MACHINE_PACE,
     ) -> None:
         self.stub = stub
         self.settings = settings
         self.clock = clock
         self.throttle = throttle  # None: the bot's own limits
+        self.pacing = pacing  # None: the bot's own limits (Telegram's)
         self.app: BotApplication | None = None
         self._engine = create_engine(settings.database_url)
         self.uow_factory = UnitOfWorkFactory(create_session_factory(self._engine))
 
     async def start(self) -> None:
-        app = build_application(self.settings, clock=self.clock)
+        app = build_application(self.settings, clock=self.clock, pacing=self.pacing)
         processor = app.update_processor
         if self.throttle is not None and isinstance(processor, ChatOrderedProcessor):
             processor.throttle = Throttle(self.throttle)
@@ -163,7 +174,7 @@ def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) ->
 
 @pytest.fixture
 async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub() as running:
+    async with BotApiStub(rate_limits=FAST_CHATS) as running:
         yield running
 
 

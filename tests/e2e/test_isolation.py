@@ -29,9 +29,16 @@ NOT_A_MEMBER = "only members of the team linked to this chat"
 
 
 @pytest.fixture
+async def stub() -> AsyncIterator[BotApiStub]:
+    """The stand-in with Telegram's own limits (the shared fixture relaxes private chats)."""
+    async with BotApiStub() as running:
+        yield running
+
+
+@pytest.fixture
 async def bot(stub: BotApiStub, database: TestDatabase, clock: Clock) -> AsyncIterator[BotHarness]:
-    """The bot with its own throttling limits (the shared harness relaxes them)."""
-    found = BotHarness(stub, make_settings(stub, database), clock, throttle=None)
+    """The bot with its own throttling and pacing limits (the shared harness relaxes them)."""
+    found = BotHarness(stub, make_settings(stub, database), clock, throttle=None, pacing=None)
     await found.start()
     try:
         yield found
