@@ -179,7 +179,7 @@ def saved(_: Translator, change: SettingsChange, view: TeamSettings) -> Rendered
                 new=value_text(_, setting, new),
             )
         )
-    if change.rechecked is not None:
+    if change.rechecked is not None and change.rechecked.checked:
         check = change.rechecked
         lines.append(
             _.ngettext(
