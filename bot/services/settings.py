@@ -205,7 +205,10 @@ async def change_settings(
     followed = 0
     if Setting.LANGUAGE in changes or Setting.TIMEZONE in changes:
         for binding in await linked_chats(uow, team.id):
-            binding.locale, binding.timezone = team.locale, team.timezone
+            if Setting.LANGUAGE in changes:
+                binding.locale = team.locale
+            if Setting.TIMEZONE in changes:
+                binding.timezone = team.timezone
             followed += 1
     await uow.flush()
     rechecked = None
