@@ -21,6 +21,7 @@ from bot.handlers import enrolment as enrolment_handlers
 from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
 from bot.handlers import reminders as reminder_handlers
+from bot.handlers import settings as settings_handlers
 from bot.handlers import vouchers as voucher_handlers
 from bot.i18n import compile_catalogs
 from bot.jobs import schedule_jobs, shutdown_jobs
@@ -76,6 +77,7 @@ def _register_handlers(app: BotApplication) -> None:
     setup.register(app)
     onboarding.register(app)
     teams.register(app)
+    settings_handlers.register(app)
     flows.register(app)
     channels.register(app)
     catalog.register(app)

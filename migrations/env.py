@@ -36,6 +36,13 @@ def _configure(connection: Connection) -> None:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copying it and dropping the old one; with foreign
+        # keys enforced, that DROP deletes (cascades to) the children's rows. The pragma
+        # only takes effect outside a transaction, so it goes first; a migration that
+        # rebuilds a table checks that it took effect and `PRAGMA foreign_key_check` after.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
@@ -57,6 +64,8 @@ async def _run_async() -> None:
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
+        if connection.dialect.name == "sqlite":  # as the bot's engine sets it
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
     await engine.dispose()
 
 

@@ -39,6 +39,12 @@ NAMING_CONVENTION = {
 DEFAULT_TARGET_MARGIN = Decimal("0.15")
 DEFAULT_FX_BUFFER = Decimal("0.02")
 
+# Every table with a surrogate integer id: SQLite then never hands out an id again once
+# its row is deleted (AUTOINCREMENT keeps the highest id ever used in sqlite_sequence),
+# so a stale button or link can never name a newer object. PostgreSQL sequences never
+# reuse ids anyway (the option is ignored there).
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
 DEFAULT_REMINDER_OFFSETS: dict[str, list[int]] = {
     # minutes relative to the moment; negative = before
     "deadline": [-72 * 60, -24 * 60, -2 * 60],
@@ -85,6 +91,7 @@ class User(Timestamped, Base):
 
 class Team(Timestamped, Base):
     __tablename__ = "teams"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
@@ -123,6 +130,7 @@ class Invite(Base):
     """An invite link token. Only its SHA-256 is stored."""
 
     __tablename__ = "invites"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -144,7 +152,10 @@ class ChatBinding(Base):
     on both databases (NULLs are distinct in unique constraints)."""
 
     __tablename__ = "chat_bindings"
-    __table_args__ = (UniqueConstraint("chat_id", "thread_id", name="uq_chat_bindings_chat"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "thread_id", name="uq_chat_bindings_chat"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -163,7 +174,10 @@ class Channel(Timestamped, Base):
     """A sale channel profile: platform × market × mode, from a preset, then edited."""
 
     __tablename__ = "channels"
-    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_channels_team_name"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "name", name="uq_channels_team_name"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -190,7 +204,10 @@ class Channel(Timestamped, Base):
 
 class Sku(Timestamped, Base):
     __tablename__ = "skus"
-    __table_args__ = (UniqueConstraint("team_id", "code", name="uq_skus_team_code"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "code", name="uq_skus_team_code"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -212,7 +229,10 @@ class Listing(Timestamped, Base):
     """A SKU on a channel with its regular (list) price."""
 
     __tablename__ = "listings"
-    __table_args__ = (UniqueConstraint("sku_id", "channel_id", name="uq_listings_sku_channel"),)
+    __table_args__ = (
+        UniqueConstraint("sku_id", "channel_id", name="uq_listings_sku_channel"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"))
@@ -229,7 +249,10 @@ class PriceHistory(Base):
     """Every list-price change, for the 30-day lowest price rule."""
 
     __tablename__ = "price_history"
-    __table_args__ = (Index("ix_price_history_listing_at", "listing_id", "effective_at"),)
+    __table_args__ = (
+        Index("ix_price_history_listing_at", "listing_id", "effective_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
@@ -241,6 +264,7 @@ class PriceHistory(Base):
 
 class Campaign(Timestamped, Base):
     __tablename__ = "campaigns"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -264,6 +288,7 @@ class CampaignAudit(Base):
     """Who changed what on a campaign, and when. Kept after the campaign is deleted."""
 
     __tablename__ = "campaign_audit"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -274,10 +299,25 @@ class CampaignAudit(Base):
     changes: Mapped[dict[str, Any]] = mapped_column()
 
 
+class TeamAudit(Base):
+    """Who changed a team's settings (SPEC §4.1), when, from what to what."""
+
+    __tablename__ = "team_audit"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column()
+    action: Mapped[str] = mapped_column(String(16))
+    changes: Mapped[dict[str, Any]] = mapped_column()
+
+
 class Voucher(Base):
     """An order-level voucher 'spend ≥ threshold, get value off' saved on a campaign."""
 
     __tablename__ = "vouchers"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(
@@ -300,7 +340,10 @@ class Enrolment(Timestamped, Base):
     once per change of state."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("campaign_id", "sku_id", name="uq_enrolments_campaign_sku"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "sku_id", name="uq_enrolments_campaign_sku"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -320,6 +363,7 @@ class FxRate(Base):
     __tablename__ = "fx_rates"
     __table_args__ = (
         UniqueConstraint("source", "base", "quote", "rate_date", name="uq_fx_rates_key"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -335,7 +379,10 @@ class FxOverride(Base):
     """A team's manual rate, which wins over the published one."""
 
     __tablename__ = "fx_overrides"
-    __table_args__ = (UniqueConstraint("team_id", "base", "quote", name="uq_fx_overrides_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "base", "quote", name="uq_fx_overrides_key"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
@@ -350,7 +397,7 @@ class Notification(Timestamped, Base):
     """The outbox: one row per notice, the record of what is due and what was sent."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_notifications_status_due", "status", "due_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -408,6 +455,7 @@ class PendingImport(Base):
     """A parsed catalogue file waiting for the user's confirmation."""
 
     __tablename__ = "pending_imports"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

@@ -213,6 +213,14 @@ def check_deadline(deadline: datetime, start: datetime) -> None:
         )
 
 
+def deadline_passed(deadline: datetime | None, start: datetime, now: datetime) -> bool:
+    """A registration deadline already past for a campaign that has not started yet: the
+    seller is asked to confirm it (registration is probably closed) rather than it being
+    stored silently. Once the start has passed too, the campaign is accepted with a warning
+    (SPEC §4: a past start is accepted with a warning)."""
+    return deadline is not None and deadline <= now < start
+
+
 def parse_percentage(
     text: str,
     *,

@@ -43,7 +43,7 @@ from bot.services.actor import Actor
 from bot.services.flows import Flow
 from bot.views import calendar as calendar_views
 from bot.views import campaigns as views
-from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
+from bot.views.callbacks import BadCallbackData, Callback, check_stamp, decode, pattern
 from bot.views.common import Rendered
 
 NEW_FLOW = "newcampaign"
@@ -88,11 +88,20 @@ async def answer_query(update: Update, text: str | None = None) -> None:
 
 
 async def load_campaign(
-    uow: UnitOfWork, actor: Actor, now: datetime, campaign_id: int, action: Action
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    campaign_id: int,
+    action: Action,
+    mark: str | None = None,
 ) -> tuple[TeamAccess, models.Campaign]:
-    """The actor's team (checked for `action`) and the campaign with this id inside it."""
+    """The actor's team (checked for `action`) and the campaign with this id inside it;
+    with a button's `mark`, only if it is the campaign the button was made for."""
     access = await team_for(uow, actor, now, action)
-    return access, await campaigns.get_campaign(uow, access.team_id, campaign_id)
+    campaign = await campaigns.get_campaign(uow, access.team_id, campaign_id)
+    if mark is not None:
+        check_stamp(mark, campaign.created_at)
+    return access, campaign
 
 
 async def _card(update: Update, context: BotContext, campaign_id: int) -> Rendered:
@@ -141,12 +150,31 @@ async def campaign_command(update: Update, context: BotContext) -> None:
 
 
 async def _edit(
-    update: Update, context: BotContext, campaign_id: int, options: dict[str, str]
+    update: Update,
+    context: BotContext,
+    campaign_id: int,
+    options: dict[str, str],
+    *,
+    mark: str | None = None,
+    confirmed: bool = False,
 ) -> Rendered:
+    """Apply an edit; one that sets a registration deadline already past is not saved but
+    asked about (the options wait in the edit flow for the seller's answer)."""
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        result = await campaigns.edit_campaign(uow, access, campaign, options, now)
+        access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN, mark
+        )
+        try:
+            result = await campaigns.edit_campaign(
+                uow, access, campaign, options, now, confirmed=confirmed
+            )
+        except campaigns.PastDeadline as past:  # nothing was written
+            data = {"campaign_id": campaign_id, "options": options, "stamp": mark}
+            flow = Flow(EDIT_FLOW, "confirm", data)
+            await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+            await uow.commit()
+            return views.edit_past_deadline(context.t, campaign, past.deadline, past.zone)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
     return views.edited(context.t, result, card)
@@ -175,10 +203,13 @@ async def reminders_button(update: Update, context: BotContext) -> None:
 
 
 async def edit_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).id_arg(0)
+    callback = query_data(update)
+    campaign_id = callback.id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        _access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN, callback.stamp_arg(1)
+        )
         await uow.commit()
     await answer_query(update)
     await show(update, *views.edit_menu(context.t, campaign))
@@ -190,13 +221,16 @@ async def edit_field_button(update: Update, context: BotContext) -> None:
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
     actor, now = actor_from(update), clock_now(context)
+    mark = callback.stamp_arg(2)
     async with context.uow() as uow:
-        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
+        _access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN, mark
+        )
         await flows.set_flow(
             uow,
             actor.user_id,
             actor.chat_id,
-            Flow(EDIT_FLOW, "value", {"campaign_id": campaign_id, "field": field}),
+            Flow(EDIT_FLOW, "value", {"campaign_id": campaign_id, "field": field, "stamp": mark}),
             now,
         )
         await uow.commit()
@@ -209,33 +243,77 @@ async def edit_value_button(update: Update, context: BotContext) -> None:
     campaign_id, field, value = callback.id_arg(0), callback.arg(1), callback.arg(2)
     if field not in dict(views.EDIT_FIELDS):
         raise BadCallbackData(f"unknown campaign field {field!r}")
-    rendered = await _edit(update, context, campaign_id, {field: value})
+    rendered = await _edit(update, context, campaign_id, {field: value}, mark=callback.stamp_arg(3))
+    await _clear_edit_flow(update, context, unless_confirming=True)
+    await answer_query(update)
+    await show(update, *rendered)
+
+
+async def edit_confirm_button(update: Update, context: BotContext) -> None:
+    """The answer to "the new deadline has already passed — save it anyway?"."""
+    callback = query_data(update)
+    campaign_id, choice, mark = callback.id_arg(0), callback.arg(1), callback.stamp_arg(2)
+    actor, now = actor_from(update), clock_now(context)
+    async with context.uow() as uow:
+        flow = await flows.get_flow(uow, actor.user_id, actor.chat_id, now)
+    if (
+        flow is None
+        or flow.name != EDIT_FLOW
+        or flow.step != "confirm"
+        or flow.data.get("campaign_id") != campaign_id
+        or choice not in ("y", "n")
+    ):
+        raise BadCallbackData(f"no pending edit of campaign {campaign_id}")
+    if choice == "n":
+        await _clear_edit_flow(update, context)
+        await answer_query(update)
+        await show(update, *views.flow_cancelled(context.t))
+        return
+    options = {str(k): str(v) for k, v in dict(flow.data.get("options", {})).items()}
+    rendered = await _edit(update, context, campaign_id, options, mark=mark, confirmed=True)
     await _clear_edit_flow(update, context)
     await answer_query(update)
     await show(update, *rendered)
 
 
-async def _clear_edit_flow(update: Update, context: BotContext) -> None:
+async def _clear_edit_flow(
+    update: Update, context: BotContext, *, unless_confirming: bool = False
+) -> None:
+    """End the edit flow (but not a question the edit just asked, with `unless_confirming`)."""
     actor = actor_from(update)
     async with context.uow() as uow:
         flow = await flows.get_flow(uow, actor.user_id, actor.chat_id, clock_now(context))
-        if flow is not None and flow.name == EDIT_FLOW:
-            await flows.clear_flow(uow, actor.user_id, actor.chat_id)
-            await uow.commit()
+        if flow is None or flow.name != EDIT_FLOW:
+            return
+        if unless_confirming and flow.step == "confirm":
+            return
+        await flows.clear_flow(uow, actor.user_id, actor.chat_id)
+        await uow.commit()
 
 
 @text_step(EDIT_FLOW)
 async def edit_text(update: Update, context: BotContext, flow: Flow) -> None:
-    campaign_id, field = int(flow.data["campaign_id"]), str(flow.data["field"])
-    rendered = await _edit(update, context, campaign_id, {field: message_text(update)})
-    await _clear_edit_flow(update, context)
+    campaign_id = int(flow.data["campaign_id"])
+    mark = flow.data.get("stamp")
+    mark = None if mark is None else str(mark)
+    if flow.step == "confirm":  # the question is answered with its buttons: ask again
+        options = {str(k): str(v) for k, v in dict(flow.data.get("options", {})).items()}
+        await reply(update, *await _edit(update, context, campaign_id, options, mark=mark))
+        return
+    field = str(flow.data["field"])
+    rendered = await _edit(update, context, campaign_id, {field: message_text(update)}, mark=mark)
+    await _clear_edit_flow(update, context, unless_confirming=True)
     await reply(update, *rendered)
 
 
-async def _delete_screen(update: Update, context: BotContext, campaign_id: int) -> None:
+async def _delete_screen(
+    update: Update, context: BotContext, campaign_id: int, mark: str | None = None
+) -> None:
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
+        access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN, mark
+        )
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
     await answer_query(update)
@@ -243,14 +321,18 @@ async def _delete_screen(update: Update, context: BotContext, campaign_id: int) 
 
 
 async def delete_button(update: Update, context: BotContext) -> None:
-    await _delete_screen(update, context, query_data(update).id_arg(0))
+    callback = query_data(update)
+    await _delete_screen(update, context, callback.id_arg(0), callback.stamp_arg(1))
 
 
 async def delete_yes_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).id_arg(0)
+    callback = query_data(update)
+    campaign_id = callback.id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN)
+        access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.DELETE_CAMPAIGN, callback.stamp_arg(1)
+        )
         name = campaign.name
         await campaigns.delete_campaign(uow, access, campaign, now)
         await uow.commit()
@@ -280,6 +362,16 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
             values, warnings = await campaigns.campaign_values(
                 uow, access.team_id, args.options, now
             )
+            if campaigns.needs_confirmation(values, now):
+                # registration has closed: ask before creating (the guided flow's last step)
+                flow = Flow(NEW_FLOW, "confirm", {"answers": args.options, "defaults": {}})
+                await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+                await uow.commit()
+                rendered = views.flow_confirm(
+                    context.t, values, access.team.target_margin, warnings, past_deadline=True
+                )
+                await reply(update, *rendered)
+                return
             campaign = await campaigns.create_campaign(uow, access, values, now)
             card = await campaigns.campaign_card(uow, access.team, campaign, now)
             await uow.commit()
@@ -339,7 +431,10 @@ async def _question(
         values, warnings = await campaigns.campaign_values(
             uow, access.team_id, flow.data["answers"], now, festival=flow.data.get("festival")
         )
-        return views.flow_confirm(_, values, access.team.target_margin, warnings)
+        past = campaigns.needs_confirmation(values, now)
+        return views.flow_confirm(
+            _, values, access.team.target_margin, warnings, past_deadline=past
+        )
     return views.flow_question(
         _,
         step,
@@ -349,8 +444,22 @@ async def _question(
     )
 
 
-async def _advance(update: Update, context: BotContext, flow: Flow, answer: str | None) -> None:
-    """Record the answer to the current step (None: skip it), then ask the next question."""
+class _PastDeadlineAnswer(Exception):
+    def __init__(self, moment: datetime) -> None:
+        super().__init__("the deadline has already passed")
+        self.moment = moment
+
+
+async def _advance(
+    update: Update,
+    context: BotContext,
+    flow: Flow,
+    answer: str | None,
+    *,
+    confirmed: bool = False,
+) -> None:
+    """Record the answer to the current step (None: skip it), then ask the next question.
+    A deadline already past is asked about first (unless `confirmed`)."""
     actor, now = actor_from(update), clock_now(context)
     _ = context.t
     step = flow.step
@@ -358,18 +467,27 @@ async def _advance(update: Update, context: BotContext, flow: Flow, answer: str 
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
         zone = str(flow.data.get("zone", "UTC"))
-        if step == "channel":
-            channel = await campaigns.find_channel(uow, access.team_id, answer or "")
-            answers["channel"] = channel.name
-            flow.data["zone"] = channel.timezone
-            flow.data["digits"] = currency_digits(channel.currency)
-        elif answer is None:
-            answers.pop(step, None)
+        flow.data.pop("past_deadline", None)
+        try:
+            if step == "channel":
+                channel = await campaigns.find_channel(uow, access.team_id, answer or "")
+                answers["channel"] = channel.name
+                flow.data["zone"] = channel.timezone
+                flow.data["digits"] = currency_digits(channel.currency)
+            elif answer is None:
+                answers.pop(step, None)
+            else:
+                answers[step] = _check_answer(
+                    step, answer, answers, zone, flow, now, confirmed=confirmed
+                )
+        except _PastDeadlineAnswer as past:
+            assert answer is not None
+            flow.data["past_deadline"] = answer.strip()
+            rendered = views.past_deadline_question(_, past.moment, zone)
         else:
-            answers[step] = _check_answer(step, answer, answers, zone, flow, now)
-        flow.data["answers"] = answers
-        flow.step = STEPS[STEPS.index(step) + 1]
-        rendered = await _question(uow, access, flow, _, now)
+            flow.data["answers"] = answers
+            flow.step = STEPS[STEPS.index(step) + 1]
+            rendered = await _question(uow, access, flow, _, now)
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
     await answer_query(update)
@@ -380,14 +498,23 @@ async def _advance(update: Update, context: BotContext, flow: Flow, answer: str 
 
 
 def _check_answer(
-    step: str, text: str, answers: dict[str, str], zone: str, flow: Flow, now: datetime
+    step: str,
+    text: str,
+    answers: dict[str, str],
+    zone: str,
+    flow: Flow,
+    now: datetime,
+    *,
+    confirmed: bool = False,
 ) -> str:
     """Validate one answer (the same parsers as the one-line form); return its text."""
     value = text.strip()
     if step == "name":
         return parse_name(value)
     if step == "deadline":
-        parse_moment(value, zone, Bound.DEADLINE)
+        moment = parse_moment(value, zone, Bound.DEADLINE)
+        if moment <= now and not confirmed:
+            raise _PastDeadlineAnswer(moment)
     elif step == "start":
         start = parse_moment(value, zone, Bound.START)
         deadline = answers.get("deadline")
@@ -463,6 +590,11 @@ async def new_button(update: Update, context: BotContext) -> None:
         if step != "deadline":
             raise BadCallbackData(f"{step!r} cannot be skipped")
         await _advance(update, context, flow, None)
+    elif choice == "keep":
+        past = flow.data.get("past_deadline")
+        if step != "deadline" or not past:
+            raise BadCallbackData("no past deadline to keep")
+        await _advance(update, context, flow, str(past), confirmed=True)
     elif step == "channel":
         channel_id = callback.id_arg(1)
         async with context.uow() as uow:
@@ -517,6 +649,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (views.EDIT, edit_button),
         (views.EDIT_FIELD, edit_field_button),
         (views.EDIT_VALUE, edit_value_button),
+        (views.EDIT_CONFIRM, edit_confirm_button),
         (views.DELETE, delete_button),
         (views.DELETE_YES, delete_yes_button),
         (views.NEW, new_button),

@@ -100,7 +100,8 @@ async def _ask_delete(update: Update, context: BotContext, args: Arguments) -> N
 async def delete_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    channel_id = object_id(decode(query.data), 0)
+    callback = decode(query.data)
+    channel_id = object_id(callback, 0)
     async with context.uow() as uow:
         access = await team_for(
             uow, actor_from(update), context.runtime.clock.now(), Action.MANAGE_CHANNELS
@@ -108,6 +109,7 @@ async def delete_button(update: Update, context: BotContext) -> None:
         channel = await service.channel_by_id(uow, access.team_id, channel_id)
         if channel is None:  # deleted meanwhile, or another team's id: reveal nothing
             raise BadCallbackData(f"no channel {channel_id} in team {access.team_id}")
+        callback.check_stamp(1, channel.created_at)  # the very channel the button was for
         name = channel.name
         await service.delete_channel(uow, access, channel)
         await uow.commit()

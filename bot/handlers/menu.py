@@ -31,6 +31,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("fx", N_("Exchange rates in use"), frozenset({PRIVATE, GROUP})),
     ("reminders", N_("What I will remind you of"), frozenset({PRIVATE, GROUP})),
     ("team", N_("Members, roles and invites"), frozenset({PRIVATE, GROUP})),
+    (
+        "settings",
+        N_("Team settings: currency, margin, FX buffer, zone"),
+        frozenset({PRIVATE, GROUP}),
+    ),
     ("link", N_("Send this team's notices to this chat"), frozenset({GROUP})),
     ("language", N_("Change your language"), frozenset({PRIVATE, GROUP})),
     ("timezone", N_("Change your time zone"), frozenset({PRIVATE, GROUP})),

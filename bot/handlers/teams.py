@@ -19,20 +19,22 @@ from telegram.ext import (
 
 from bot import limits
 from bot.context import BotContext
+from bot.db.models import Invite
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingKind, Role
 from bot.domain.errors import N_, NotAllowed, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
-from bot.handlers.onboarding import START_HOOKS
+from bot.handlers.onboarding import JOINED_FLOW, START_HOOKS
 from bot.i18n import Translator
 from bot.jobs import wake_dispatcher
 from bot.services import access as access_service
-from bot.services import chats, teams, users
+from bot.services import chats, flows, teams, users
 from bot.services.access import team_for
+from bot.services.flows import Flow
 from bot.services.teams import Member
 from bot.views import teams as views
-from bot.views.callbacks import BadCallbackData, decode, pattern
+from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 from bot.views.common import Rendered
 
 log = logging.getLogger(__name__)
@@ -158,9 +160,9 @@ async def _new(update: Update, context: BotContext, args: list[str]) -> None:
     name = teams.parse_team_name(" ".join(args))
     actor = actor_from(update)
     async with context.uow() as uow:
-        team = await teams.create_team(uow, actor.user_id, name, context.runtime.clock.now())
+        created = await teams.create_team(uow, actor.user_id, name, context.runtime.clock.now())
         await uow.commit()
-    await reply(update, *views.created(context.t, team))
+    await reply(update, *views.created(context.t, created))
 
 
 async def _rename(update: Update, context: BotContext, args: list[str]) -> None:
@@ -208,11 +210,40 @@ async def join_hook(update: Update, context: BotContext, payload: str) -> None:
         user = await users.get_user(uow, actor.user_id)
         await users.ensure_personal_team(uow, user, now)
         team, role = await teams.join(uow, actor.user_id, token, now)
+        ask_zone = user.timezone is None  # they never chose one: ask, with the team's first
+        if ask_zone:
+            flow = Flow(JOINED_FLOW, "timezone", {"team_id": team.id})
+            await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
-    await reply(update, *views.joined(context.t, team, role))
+    await reply(update, *views.joined(context.t, team, role, ask_timezone=ask_zone))
 
 
 # -- buttons ---------------------------------------------------------------------------------
+
+
+# what each team button needs of the presser; checked before the button's stamp, so a
+# forged press learns nothing it could not learn from /team
+TEAM_ACTIONS: dict[str, Action] = {
+    "tinv": Action.MANAGE_MEMBERS,
+    "tinvrv": Action.MANAGE_MEMBERS,
+    "tmems": Action.MANAGE_MEMBERS,
+    "tmem": Action.MANAGE_MEMBERS,
+    "trole": Action.MANAGE_MEMBERS,
+    "trm": Action.MANAGE_MEMBERS,
+    "trmy": Action.MANAGE_MEMBERS,
+    "tsw": Action.READ,
+    "tleave": Action.READ,
+    "tleavey": Action.READ,
+    "tdely": Action.DELETE_TEAM,
+    "tchl": Action.BIND_CHAT,
+}
+
+
+def _role_arg(callback: Callback, index: int) -> Role:
+    try:
+        return Role(callback.arg(index))
+    except ValueError:
+        raise BadCallbackData("bad role") from None
 
 
 async def team_button(update: Update, context: BotContext) -> None:
@@ -234,45 +265,49 @@ async def team_button(update: Update, context: BotContext) -> None:
             user = await users.get_user(uow, actor.user_id)
         await show(update, *views.switch_list(_, options, user.active_team_id))
         return
+    if action not in TEAM_ACTIONS:
+        raise BadCallbackData(f"unknown team action {action}")
+    # read every argument first: malformed data is "no longer valid", whoever presses
     team_id = callback.id_arg(0)
+    role = _role_arg(callback, 1) if action == "tinv" else None
+    if action == "trole":
+        role = _role_arg(callback, 2)
+    other = callback.int_arg(1) if action in ("tmem", "trole", "trm", "trmy", "tchl") else 0
+    invite_id = callback.id_arg(1) if action == "tinvrv" else 0
     async with context.uow() as uow:
         access = await access_service.access_to_team(uow, actor.user_id, team_id)
+        access.require(TEAM_ACTIONS[action])
+        callback.check_stamp(len(callback.args) - 1, access.team.created_at)
         if action == "tinv":
-            try:
-                role = Role(callback.arg(1))
-            except ValueError:
-                raise BadCallbackData("bad role") from None
+            assert role is not None
             created = await teams.create_invite(uow, access, role, now)
             await uow.commit()
             link = invite_link(context.bot.username, created.token)
             rendered = views.invite_created(_, access.team, created.invite, link)
         elif action == "tinvrv":
-            await teams.revoke_invite(uow, access, callback.id_arg(1), now)
+            invite = await uow.session.get(Invite, invite_id)
+            if invite is not None and invite.team_id == access.team_id:
+                callback.check_stamp(2, invite.created_at)
+            await teams.revoke_invite(uow, access, invite_id, now)
             await uow.commit()
             rendered = views.invite_revoked(_)
         elif action == "tmems":
-            access.require(Action.MANAGE_MEMBERS)
             rendered = views.members(_, access.team, await teams.members_of(uow, team_id))
         elif action == "tmem":
-            access.require(Action.MANAGE_MEMBERS)
-            member = await _member_by_id(uow, team_id, callback.int_arg(1))
+            member = await _member_by_id(uow, team_id, other)
             rendered = views.member_card(_, access.team, member)
         elif action == "trole":
-            try:
-                role = Role(callback.arg(2))
-            except ValueError:
-                raise BadCallbackData("bad role") from None
-            member = await _member_by_id(uow, team_id, callback.int_arg(1))
+            assert role is not None
+            member = await _member_by_id(uow, team_id, other)
             await teams.change_role(uow, access, member.user_id, role)
             await uow.commit()
             changed = Member(member.user_id, member.name, member.username, role)
             rendered = views.role_changed(_, changed)
         elif action == "trm":
-            access.require(Action.MANAGE_MEMBERS)
-            member = await _member_by_id(uow, team_id, callback.int_arg(1))
+            member = await _member_by_id(uow, team_id, other)
             rendered = views.confirm_remove(_, access.team, member)
         elif action == "trmy":
-            member = await _member_by_id(uow, team_id, callback.int_arg(1))
+            member = await _member_by_id(uow, team_id, other)
             await teams.remove_member(uow, access, member.user_id)
             await uow.commit()
             rendered = views.member_removed(_, member)
@@ -290,10 +325,8 @@ async def team_button(update: Update, context: BotContext) -> None:
             name = await teams.delete_team(uow, access)
             await uow.commit()
             rendered = views.deleted(_, name)
-        elif action == "tchl":
-            rendered = await _link_channel(update, context, uow, access, callback.int_arg(1))
-        else:
-            raise BadCallbackData(f"unknown team action {action}")
+        else:  # tchl
+            rendered = await _link_channel(update, context, uow, access, other)
     await query.answer()
     await show(update, *rendered)
 
@@ -335,10 +368,11 @@ async def link_command(update: Update, context: BotContext) -> None:
             )
         )
     await _require_group_admin(context, actor.chat_id, actor.user_id)
-    locale = users.parse_locale(context.args[0]) if context.args else context.t.locale
+    chosen = users.parse_locale(context.args[0]) if context.args else None
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await access_service.active_team_access(uow, actor.user_id, now)
+        locale = chosen or access.team.locale  # the team's notice language (/settings)
         binding = await teams.bind_chat(
             uow,
             access,
@@ -482,8 +516,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("unlink", unlink_command))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
     app.add_handler(ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    for action in (
-        "tno", "tswl", "tinv", "tinvrv", "tmems", "tmem", "trole", "trm", "trmy",
-        "tsw", "tleave", "tleavey", "tdely", "tchl",
-    ):  # fmt: skip
+    for action in ("tno", "tswl", *TEAM_ACTIONS):
         app.add_handler(CallbackQueryHandler(team_button, pattern=pattern(action)))

@@ -24,6 +24,7 @@ from bot.domain.campaigns import (
     SubsidySpec,
     check_keys,
     check_order,
+    deadline_passed,
     parse_margin,
     parse_min_discount,
     parse_moment,
@@ -76,6 +77,22 @@ def phase_of(campaign: models.Campaign, now: datetime) -> Phase:
 STARTED = N_("This campaign has already started: reminders before the start are skipped.")
 DEADLINE_PASSED = N_("The registration deadline has already passed.")
 ENDED = N_("This campaign has already ended.")
+
+
+class PastDeadline(Exception):
+    """An edit would store a registration deadline that has already passed for a campaign
+    still to start: nothing is written until the seller confirms it."""
+
+    def __init__(self, deadline: datetime, zone: str) -> None:
+        super().__init__("the registration deadline has already passed")
+        self.deadline = deadline
+        self.zone = zone
+
+
+def needs_confirmation(values: CampaignValues, now: datetime) -> bool:
+    """A new campaign whose registration deadline has passed while its start has not:
+    created only once the seller confirms."""
+    return deadline_passed(values.deadline, values.starts_at, now)
 
 
 # -- channels ------------------------------------------------------------------------------
@@ -244,7 +261,8 @@ async def campaign_values(
     """Parse and check the one-line form (or the guided flow's answers) for a new campaign.
 
     Dates are read in the channel market's zone unless `tz` is given. An end that has
-    already passed is refused; a past start or deadline is accepted with a warning."""
+    already passed is refused; a past start is accepted with a warning, and a past deadline
+    with a warning once confirmed (`needs_confirmation`: the caller asks first)."""
     check_keys(options, CAMPAIGN_KEYS)
     missing = [key for key in REQUIRED_KEYS if not options.get(key)]
     if missing:
@@ -404,10 +422,15 @@ async def edit_campaign(
     campaign: models.Campaign,
     options: dict[str, str],
     now: datetime,
+    *,
+    confirmed: bool = False,
 ) -> EditResult:
     """Change some fields (the same keys as the one-line create). Dates are read in `tz`
     when given, else in the campaign's zone; `tz` alone changes only the zone the dates
-    are shown and read in (the moments stay). Nothing is written unless all is valid."""
+    are shown and read in (the moments stay). Nothing is written unless all is valid.
+
+    A new registration deadline that has already passed (the campaign not yet started)
+    raises `PastDeadline` unless `confirmed`: the caller asks the seller first."""
     check_keys(options, CAMPAIGN_KEYS)
     if not options:
         raise UserInputError(
@@ -473,6 +496,13 @@ async def edit_campaign(
         if "margin" in options
         else campaign.target_margin,
     )
+    if (
+        not confirmed
+        and deadline != campaign.registration_deadline
+        and deadline_passed(deadline, start, now)
+    ):
+        assert deadline is not None
+        raise PastDeadline(deadline, zone)
     before = snapshot(campaign)
     _apply(campaign, values)
     after = snapshot(campaign)

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot import limits
-from bot.db.models import DEFAULT_TARGET_MARGIN, ChatBinding, Invite, Membership, Team, User
+from bot.db.models import ChatBinding, Invite, Membership, Team, User
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingKind, BindingStatus, Role
 from bot.domain.errors import N_, Conflict, NotAllowed, NotFound, UserInputError
 from bot.domain.permissions import Action, can_grant
 from bot.services.access import TeamAccess, membership
-from bot.services.users import get_user
+from bot.services.users import ensure_personal_team, get_user, plain, record_team_audit
 
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "join-"
@@ -295,25 +295,44 @@ def parse_team_name(text: str) -> str:
     return name
 
 
-async def create_team(uow: UnitOfWork, user_id: int, name: str, now: datetime) -> Team:
+# what a new team copies from its creator's personal team (SPEC §4.1)
+COPIED_SETTINGS = ("cost_currency", "target_margin", "fx_buffer", "timezone", "locale")
+
+
+@dataclass(frozen=True, slots=True)
+class NewTeam:
+    team: Team
+    source: Team  # the creator's personal team, whose settings it starts from
+
+
+async def create_team(uow: UnitOfWork, user_id: int, name: str, now: datetime) -> NewTeam:
+    """A new shared team, owned by its creator and now their active team. It starts from
+    the settings of the creator's personal team (made now if they have none yet), and the
+    audit trail says so."""
     user = await get_user(uow, user_id)
-    current = await uow.session.get(Team, user.active_team_id) if user.active_team_id else None
+    personal = await ensure_personal_team(uow, user, now)
     team = Team(
         name=name,
         is_personal=False,
-        cost_currency=current.cost_currency if current else "CNY",
-        target_margin=current.target_margin if current else DEFAULT_TARGET_MARGIN,
-        timezone=user.timezone or "UTC",
-        locale=user.locale or "en",
         created_at=now,
         updated_at=now,
+        **{setting: getattr(personal, setting) for setting in COPIED_SETTINGS},
     )
     uow.session.add(team)
     await uow.flush()
     uow.session.add(Membership(team_id=team.id, user_id=user_id, role=Role.OWNER, joined_at=now))
     user.active_team_id = team.id
+    record_team_audit(
+        uow,
+        team.id,
+        user_id,
+        now,
+        "create",
+        {setting: [None, plain(getattr(team, setting))] for setting in COPIED_SETTINGS}
+        | {"copied_from": [None, personal.id]},
+    )
     await uow.flush()
-    return team
+    return NewTeam(team, personal)
 
 
 async def rename(uow: UnitOfWork, access: TeamAccess, name: str) -> Team:

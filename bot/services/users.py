@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.config import SHIPPED_LOCALES, is_valid_timezone
-from bot.db.models import Membership, Team, User
+from bot.db.models import Membership, Team, TeamAudit, User
 from bot.db.uow import UnitOfWork
 from bot.db.upsert import dialect_insert
 from bot.domain.enums import Role
@@ -84,13 +85,23 @@ async def get_user(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
-async def ensure_personal_team(uow: UnitOfWork, user: User, now: datetime) -> Team:
-    """Every user owns a personal team, created at their first /start."""
-    existing = await uow.session.scalar(
+async def personal_team(uow: UnitOfWork, user_id: int) -> Team | None:
+    return await uow.session.scalar(
         select(Team)
         .join(Membership, Membership.team_id == Team.id)
-        .where(Membership.user_id == user.id, Team.is_personal.is_(True))
+        .where(Membership.user_id == user_id, Team.is_personal.is_(True))
+        .order_by(Team.id)
+        .limit(1)
     )
+
+
+async def ensure_personal_team(uow: UnitOfWork, user: User, now: datetime) -> Team:
+    """Every user owns a personal team, made by their first command that needs one.
+
+    It becomes the active team only when the user has none: the team a user works in never
+    changes behind their back (someone whose first command was `/team new Acme` stays in
+    Acme when a later /start makes their personal team)."""
+    existing = await personal_team(uow, user.id)
     if existing is not None:
         if user.active_team_id is None:
             user.active_team_id = existing.id
@@ -106,7 +117,8 @@ async def ensure_personal_team(uow: UnitOfWork, user: User, now: datetime) -> Te
     uow.session.add(team)
     await uow.session.flush()
     uow.session.add(Membership(team_id=team.id, user_id=user.id, role=Role.OWNER, joined_at=now))
-    user.active_team_id = team.id
+    if user.active_team_id is None:
+        user.active_team_id = team.id
     await uow.session.flush()
     return team
 
@@ -184,23 +196,105 @@ async def set_timezone(uow: UnitOfWork, user_id: int, timezone: str) -> None:
     user.timezone = timezone
 
 
-async def set_cost_currency(uow: UnitOfWork, user_id: int, currency: str, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class OnboardingPlan:
+    """What a /start may change: always the person's language and time zone; the settings
+    of their personal team only while that team is new (they have never finished /start)."""
+
+    personal_team_id: int
+    sets_team: bool
+
+
+async def begin_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> OnboardingPlan:
     user = await get_user(uow, user_id)
     team = await ensure_personal_team(uow, user, now)
-    team.cost_currency = currency
+    return OnboardingPlan(team.id, sets_team=user.onboarded_at is None)
 
 
-async def set_target_margin(uow: UnitOfWork, user_id: int, margin: Decimal, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class TeamSetup:
+    """The answers of a first /start that go to the new personal team."""
+
+    team_id: int
+    cost_currency: str
+    target_margin: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingResult:
+    user: User
+    set_up: Team | None  # the personal team whose settings this /start set, if any
+    active: Team  # the team the user works in (unchanged by /start)
+
+
+async def finish_onboarding(
+    uow: UnitOfWork, user_id: int, now: datetime, setup: TeamSetup | None = None
+) -> OnboardingResult:
+    """Record that the person finished /start; with `setup`, write the answers to their own
+    new personal team (its zone and notice language follow the person's) and audit it.
+    No other team is touched."""
     user = await get_user(uow, user_id)
-    team = await ensure_personal_team(uow, user, now)
-    team.target_margin = margin
-
-
-async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> Team:
-    user = await get_user(uow, user_id)
-    team = await ensure_personal_team(uow, user, now)
-    team.timezone = user.timezone or team.timezone
-    team.locale = user.locale or team.locale
+    set_up = None
+    if setup is not None:
+        team = await uow.session.get(Team, setup.team_id)
+        member = await uow.session.get(Membership, (setup.team_id, user_id))
+        if team is None or not team.is_personal or member is None or member.role != Role.OWNER:
+            raise LookupError(f"team {setup.team_id} is not the personal team of {user_id}")
+        before = {name: getattr(team, name) for name in SETUP_FIELDS}
+        team.cost_currency = setup.cost_currency
+        team.target_margin = setup.target_margin
+        team.timezone = user.timezone or team.timezone
+        team.locale = user.locale or team.locale
+        changes = {
+            name: [plain(before[name]), plain(getattr(team, name))]
+            for name in SETUP_FIELDS
+            if before[name] != getattr(team, name)
+        }
+        if changes:
+            team.updated_at = now
+            record_team_audit(uow, team.id, user_id, now, "setup", changes)
+        set_up = team
     if user.onboarded_at is None:
         user.onboarded_at = now
+    active = await _active_or_personal(uow, user, now)
+    return OnboardingResult(user, set_up, active)
+
+
+SETUP_FIELDS = ("cost_currency", "target_margin", "timezone", "locale")
+
+
+async def _active_or_personal(uow: UnitOfWork, user: User, now: datetime) -> Team:
+    if user.active_team_id is not None:
+        member = await uow.session.get(Membership, (user.active_team_id, user.id))
+        team = await uow.session.get(Team, user.active_team_id)
+        if member is not None and team is not None:
+            return team
+    team = await ensure_personal_team(uow, user, now)
+    user.active_team_id = team.id
     return team
+
+
+# -- the audit trail of team settings -----------------------------------------------------------
+
+
+def plain(value: object) -> Any:
+    """A JSON-friendly form of a setting for the audit trail (0.20 and 0.2 are one value)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def record_team_audit(
+    uow: UnitOfWork,
+    team_id: int,
+    user_id: int | None,
+    now: datetime,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    """Who changed which team settings, from what to what (`{setting: [old, new]}`)."""
+    uow.session.add(
+        TeamAudit(team_id=team_id, user_id=user_id, at=now, action=action, changes=changes)
+    )

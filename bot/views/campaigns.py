@@ -20,6 +20,7 @@ from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.services.campaigns import (
+    DEADLINE_PASSED,
     CampaignCard,
     CampaignSummary,
     CampaignValues,
@@ -27,7 +28,7 @@ from bot.services.campaigns import (
     Phase,
 )
 from bot.services.plan import PlanStatus, PriceMode
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.common import Button, Rendered, chunk, h, keyboard
 
 # callback actions (short: callback data is at most 64 bytes)
@@ -40,11 +41,13 @@ VOUCHERS = "cpv"  # id
 SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-
 REMINDERS = "cpr"  # id
 EXPORT = "cpx"  # id
-EDIT = "cpe"  # id
-EDIT_FIELD = "cpf"  # id, field
-EDIT_VALUE = "cpg"  # id, field, value
-DELETE = "cpd"  # id
-DELETE_YES = "cpy"  # id
+# buttons that change or delete a campaign carry its stamp last (bot/views/callbacks.py)
+EDIT = "cpe"  # id, stamp
+EDIT_FIELD = "cpf"  # id, field, stamp
+EDIT_VALUE = "cpg"  # id, field, value, stamp
+EDIT_CONFIRM = "cpq"  # id, y|n, stamp: save an edit that sets a past deadline
+DELETE = "cpd"  # id, stamp
+DELETE_YES = "cpy"  # id, stamp
 NEW = "ncf"  # step, choice
 NO_MODE = "-"  # the picker has not been told how to price yet
 
@@ -281,10 +284,11 @@ def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = Non
     )
     if card.vouchers:
         lines.append(_("Saved vouchers: {n}", n=card.vouchers))
-    return "\n".join(lines), card_keyboard(_, campaign.id)
+    return "\n".join(lines), card_keyboard(_, campaign)
 
 
-def card_keyboard(_: Translator, campaign_id: int) -> InlineKeyboardMarkup:
+def card_keyboard(_: Translator, campaign: models.Campaign) -> InlineKeyboardMarkup:
+    campaign_id, mark = campaign.id, stamp(campaign.created_at)
     return keyboard(
         [
             [
@@ -297,9 +301,9 @@ def card_keyboard(_: Translator, campaign_id: int) -> InlineKeyboardMarkup:
             ],
             [
                 (_("📤 Export"), encode(EXPORT, campaign_id)),
-                (_("✏️ Edit"), encode(EDIT, campaign_id)),
+                (_("✏️ Edit"), encode(EDIT, campaign_id, mark)),
             ],
-            [(_("🗑 Delete"), encode(DELETE, campaign_id))],
+            [(_("🗑 Delete"), encode(DELETE, campaign_id, mark))],
         ]
     )
 
@@ -325,7 +329,8 @@ def edit_menu(_: Translator, campaign: models.Campaign) -> Rendered:
         name=h(campaign.name),
         id=campaign.id,
     )
-    buttons = [(_(label), encode(EDIT_FIELD, campaign.id, key)) for key, label in EDIT_FIELDS]
+    mark = stamp(campaign.created_at)
+    buttons = [(_(label), encode(EDIT_FIELD, campaign.id, key, mark)) for key, label in EDIT_FIELDS]
     rows = chunk(buttons, 2)
     rows.append([back_button(_, campaign.id)])
     return text, keyboard(rows)
@@ -360,19 +365,23 @@ def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendere
         ),
     }
     rows: list[list[Button]] = []
+    mark = stamp(campaign.created_at)
     if field == "ref":
         rows.append(
             [
-                (_("List price"), encode(EDIT_VALUE, campaign.id, "ref", "list")),
-                (_("Lowest of 30 days"), encode(EDIT_VALUE, campaign.id, "ref", "lowest_30d")),
+                (_("List price"), encode(EDIT_VALUE, campaign.id, "ref", "list", mark)),
+                (
+                    _("Lowest of 30 days"),
+                    encode(EDIT_VALUE, campaign.id, "ref", "lowest_30d", mark),
+                ),
             ]
         )
     elif field == "subsidy":
-        rows.append([(_("No subsidy"), encode(EDIT_VALUE, campaign.id, "subsidy", "none"))])
+        rows.append([(_("No subsidy"), encode(EDIT_VALUE, campaign.id, "subsidy", "none", mark))])
     elif field == "margin":
-        rows.append([(_("The team's"), encode(EDIT_VALUE, campaign.id, "margin", "team"))])
+        rows.append([(_("The team's"), encode(EDIT_VALUE, campaign.id, "margin", "team", mark))])
     elif field in ("min_discount", "deadline"):
-        rows.append([(_("None"), encode(EDIT_VALUE, campaign.id, field, "none"))])
+        rows.append([(_("None"), encode(EDIT_VALUE, campaign.id, field, "none", mark))])
     rows.append([back_button(_, campaign.id)])
     return prompts[field], keyboard(rows)
 
@@ -411,7 +420,33 @@ def delete_confirm(_: Translator, campaign: models.Campaign, enrolled: int) -> R
         skus=_.ngettext("{n} enrolled SKU", "{n} enrolled SKUs", enrolled),
     )
     return text, keyboard(
-        [[(_("🗑 Yes, delete"), encode(DELETE_YES, campaign.id)), back_button(_, campaign.id)]]
+        [
+            [
+                (_("🗑 Yes, delete"), encode(DELETE_YES, campaign.id, stamp(campaign.created_at))),
+                back_button(_, campaign.id),
+            ]
+        ]
+    )
+
+
+def edit_past_deadline(
+    _: Translator, campaign: models.Campaign, deadline: datetime, zone: str
+) -> Rendered:
+    """An edit that would set a registration deadline already past: asked, not saved."""
+    text = _(
+        "⚠️ The new registration deadline of <b>{name}</b>, {when}, has already passed — "
+        "registration on the platform is probably closed. Save it anyway?",
+        name=h(campaign.name),
+        when=when(_, deadline, zone),
+    )
+    mark = stamp(campaign.created_at)
+    return text, keyboard(
+        [
+            [
+                (_("✅ Save anyway"), encode(EDIT_CONFIRM, campaign.id, "y", mark)),
+                (_("✖ Cancel"), encode(EDIT_CONFIRM, campaign.id, "n", mark)),
+            ]
+        ]
     )
 
 
@@ -536,12 +571,48 @@ def flow_question(
     return text, keyboard(rows) if rows else None
 
 
+def past_deadline_question(_: Translator, deadline: datetime, zone: str) -> Rendered:
+    """The guided flow's deadline step, answered with a moment already past."""
+    text = _(
+        "⚠️ {when} has already passed — registration on the platform is probably closed. "
+        "Keep this deadline anyway, or send another one.",
+        when=when(_, deadline, zone),
+    )
+    return text, keyboard(
+        [
+            [
+                (_("Keep it anyway"), encode(NEW, "deadline", "keep")),
+                (_("No deadline"), encode(NEW, "deadline", "skip")),
+            ]
+        ]
+    )
+
+
 def flow_confirm(
-    _: Translator, values: CampaignValues, team_margin: Decimal, warnings: Sequence[str]
+    _: Translator,
+    values: CampaignValues,
+    team_margin: Decimal,
+    warnings: Sequence[str],
+    *,
+    past_deadline: bool = False,
 ) -> Rendered:
+    """The summary before creating; with `past_deadline`, it leads with the warning that
+    registration has closed and asks to create the campaign anyway."""
     channel = values.channel
     zone = values.timezone
-    lines = [_("Create this campaign?"), ""]
+    if past_deadline:
+        assert values.deadline is not None
+        lines = [
+            _(
+                "⚠️ The registration deadline, {when}, has already passed — registration on "
+                "the platform is probably closed. Create this campaign anyway?",
+                when=when(_, values.deadline, zone),
+            ),
+            "",
+        ]
+        warnings = [note for note in warnings if note != DEADLINE_PASSED]
+    else:
+        lines = [_("Create this campaign?"), ""]
     lines.append(f"<b>{h(values.name)}</b>")
     lines.append(
         _("Channel: {channel} ({currency})", channel=h(channel.name), currency=channel.currency)
@@ -577,7 +648,10 @@ def flow_confirm(
     return "\n".join(lines), keyboard(
         [
             [
-                (_("✅ Create"), encode(NEW, "confirm", "create")),
+                (
+                    _("✅ Create anyway") if past_deadline else _("✅ Create"),
+                    encode(NEW, "confirm", "create"),
+                ),
                 (_("✖ Cancel"), encode(NEW, "confirm", "cancel")),
             ]
         ]

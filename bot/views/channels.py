@@ -14,7 +14,7 @@ from bot.services.channels import (
     PERCENT_FIELDS,
     ChannelEdit,
 )
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.common import Rendered, h, keyboard
 
 MODE_LABELS = {
@@ -236,7 +236,7 @@ def confirm_delete(_: Translator, channel: Channel) -> Rendered:
     )
     buttons = [
         [
-            (_("🗑 Delete"), encode("chdel", channel.id)),
+            (_("🗑 Delete"), encode("chdel", channel.id, stamp(channel.created_at))),
             (_("Cancel"), encode("chkeep", channel.id)),
         ]
     ]

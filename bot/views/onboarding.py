@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.config import SHIPPED_LOCALES
+from bot.db.models import Team
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.services.users import OnboardingResult
 from bot.views.callbacks import encode
 from bot.views.common import Rendered, checked, chunk, h, keyboard
 
@@ -28,6 +30,7 @@ TARGET_MARGINS = ("10", "15", "20", "25", "30", "40")
 
 ONBOARDING = "o"  # the picker is a step of /start
 STANDALONE = "s"  # the picker was opened by /language or /timezone
+JOINED = "j"  # the time zone question to someone who just joined a team
 
 
 def language_picker(_: Translator, current: str | None, context: str) -> Rendered:
@@ -78,17 +81,86 @@ def margin_picker(_: Translator, current: Decimal | None) -> Rendered:
     return text, keyboard(chunk(buttons, 3))
 
 
-def onboarding_done(_: Translator, timezone: str, currency: str, margin: Decimal) -> Rendered:
-    text = _(
-        "✅ All set.\n\nLanguage: {language}\nTime zone: {timezone}\nCost currency: "
-        "{currency}\nTarget margin: {margin}\n\nNext: add a sales channel with "
-        "<code>/channel add temu-us-semi</code>, then your SKUs. /help shows everything.",
-        language=LANGUAGE_NAMES[_.locale],
-        timezone=h(timezone),
-        currency=h(currency),
-        margin=_.percent(margin),
+def onboarding_done(_: Translator, result: OnboardingResult) -> Rendered:
+    """The end of /start: what it set for the person, and which team — if any — it set up
+    (only their own new personal team); any other team keeps its settings."""
+    lines = [
+        _(
+            "✅ All set.\n\nFor you, in every team:\nLanguage: {language}\nTime zone: {timezone}",
+            language=LANGUAGE_NAMES[_.locale],
+            timezone=h(result.user.timezone or _.timezone),
+        ),
+        "",
+    ]
+    team = result.set_up
+    if team is not None:
+        lines.append(
+            _(
+                "Set for your personal team <b>{team}</b>:\nCost currency: {currency}\n"
+                "Target margin: {margin}",
+                team=h(team.name),
+                currency=h(team.cost_currency),
+                margin=_.percent(team.target_margin),
+            )
+        )
+        if result.active.id != team.id:
+            lines.append("")
+            lines.append(working_in(_, result.active))
+        lines.append("")
+        lines.append(
+            _(
+                "Next: add a sales channel with <code>/channel add temu-us-semi</code>, then "
+                "your SKUs. /settings changes team settings; /help shows everything."
+            )
+        )
+    else:
+        active = result.active
+        lines.append(
+            _(
+                "No team settings were changed: <b>{team}</b> keeps cost currency {currency} "
+                "and target margin {margin}. /settings shows and changes them (admins and "
+                "owners).",
+                team=h(active.name),
+                currency=h(active.cost_currency),
+                margin=_.percent(active.target_margin),
+            )
+        )
+    return "\n".join(lines), None
+
+
+def working_in(_: Translator, team: Team) -> str:
+    return _(
+        "You are working in <b>{team}</b>, which keeps its own settings (/settings).",
+        team=h(team.name),
     )
-    return text, None
+
+
+def joined_timezone_picker(_: Translator, team: Team) -> Rendered:
+    """Asked of someone who joined through an invite and never chose a zone: the team's
+    zone first, then the usual ones."""
+    text = _(
+        "Which time zone are you in? I show you dates and send you reminders in it. "
+        "<b>{team}</b> works in {zone}. Pick one, or send its name, like "
+        "<code>Europe/Paris</code>.",
+        team=h(team.name),
+        zone=h(team.timezone),
+    )
+    rows = [[(_("Like the team: {zone}", zone=team.timezone), encode("tz", team.timezone, JOINED))]]
+    others = [
+        (zone, encode("tz", zone, JOINED)) for zone in COMMON_TIMEZONES if zone != team.timezone
+    ]
+    return text, keyboard(rows + chunk(others, 2))
+
+
+def joined_timezone_saved(_: Translator, timezone: str) -> Rendered:
+    return (
+        _(
+            "Done — your time zone is {timezone}. /language changes your language; /help "
+            "shows what I can do.",
+            timezone=h(timezone),
+        ),
+        None,
+    )
 
 
 def language_saved(_: Translator) -> Rendered:
@@ -103,10 +175,13 @@ def help_text(_: Translator, bot_username: str) -> str:
     return _(
         "<b>Campaign planner</b> — discount and voucher floors for your campaigns.\n\n"
         "<b>Start</b>\n"
-        "/start — set language, time zone, cost currency and target margin\n"
-        "/language, /timezone — change them\n\n"
+        "/start — set your language and time zone (and your new personal team's cost "
+        "currency and target margin)\n"
+        "/language, /timezone — change yours\n\n"
         "<b>Team</b>\n"
         "/team — members, roles and an invite link\n"
+        "/settings — the team's cost currency, target margin, FX buffer, time zone and notice "
+        "language (<code>/settings margin=20% cost_currency=KRW</code>)\n"
         "/link in a group — send the team's notices there (/unlink undoes it)\n\n"
         "<b>Catalogue</b>\n"
         "/channels, <code>/channel add temu-us-semi</code> — your sales channels\n"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from bot.db.models import ChatBinding, Invite, Team
 from bot.domain.enums import Role
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.limits import shorten
-from bot.services.teams import Member, TeamOverview
-from bot.views.callbacks import encode
+from bot.services.teams import Member, NewTeam, TeamOverview
+from bot.views.callbacks import encode, stamp
 from bot.views.common import Button, Rendered, chunk, h, keyboard
+from bot.views.onboarding import joined_timezone_picker
 
 ROLE_ICONS = {Role.OWNER: "👑", Role.ADMIN: "🛠", Role.EDITOR: "✏️", Role.VIEWER: "👀"}
+
+
+def team_button(action: str, team: Team, *args: object) -> str:
+    """Callback data of a button acting on `team`: its id first, its stamp last."""
+    return encode(action, team.id, *args, stamp(team.created_at))
 
 
 def member_name(member: Member) -> str:
@@ -56,13 +62,16 @@ def overview(_: Translator, view: TeamOverview) -> Rendered:
     if manage:
         roles = [Role.EDITOR, Role.VIEWER, Role.ADMIN]
         rows.append(
-            [(_("Invite {role}", role=_(r.label)), encode("tinv", team.id, r.value)) for r in roles]
+            [
+                (_("Invite {role}", role=_(r.label)), team_button("tinv", team, r.value))
+                for r in roles
+            ]
         )
-        rows.append([(_("Members and roles"), encode("tmems", team.id))])
+        rows.append([(_("Members and roles"), team_button("tmems", team))])
     if view.team_count > 1:
         rows.append([(_("Switch team"), encode("tswl"))])
     if not (view.role is Role.OWNER and team.is_personal):
-        rows.append([(_("Leave team"), encode("tleave", team.id))])
+        rows.append([(_("Leave team"), team_button("tleave", team))])
     return "\n".join(lines), keyboard(rows) if rows else None
 
 
@@ -75,7 +84,11 @@ def invite_created(_: Translator, team: Team, invite: Invite, link: str) -> Rend
         link=h(link),
         expires=_.datetime(invite.expires_at),
     )
-    return text, keyboard([[(_("Revoke"), encode("tinvrv", team.id, invite.id))]])
+    return text, keyboard([[(_("Revoke"), revoke_data(team, invite))]])
+
+
+def revoke_data(team: Team, invite: Invite) -> str:
+    return team_button("tinvrv", team, invite.id, stamp(invite.created_at))
 
 
 def invites(_: Translator, team: Team, rows: list[Invite]) -> Rendered:
@@ -92,7 +105,7 @@ def invites(_: Translator, team: Team, rows: list[Invite]) -> Rendered:
                 expires=_.datetime(invite.expires_at),
             )
         )
-        buttons.append((_("Revoke {number}", number=number), encode("tinvrv", team.id, invite.id)))
+        buttons.append((_("Revoke {number}", number=number), revoke_data(team, invite)))
     return "\n".join(lines), keyboard(chunk(buttons, 3))
 
 
@@ -108,7 +121,7 @@ def members(_: Translator, team: Team, people: list[Member]) -> Rendered:
     buttons = [
         (
             f"{ROLE_ICONS[m.role]} {shorten(m.name or m.username or str(m.user_id))}",
-            encode("tmem", team.id, m.user_id),
+            team_button("tmem", team, m.user_id),
         )
         for m in people
     ]
@@ -123,11 +136,11 @@ def member_card(_: Translator, team: Team, member: Member) -> Rendered:
         team=h(team.name),
     )
     role_buttons = [
-        (_(r.label), encode("trole", team.id, member.user_id, r.value))
+        (_(r.label), team_button("trole", team, member.user_id, r.value))
         for r in (Role.VIEWER, Role.EDITOR, Role.ADMIN, Role.OWNER)
         if r is not member.role
     ]
-    rows = [role_buttons, [(_("Remove from team"), encode("trm", team.id, member.user_id))]]
+    rows = [role_buttons, [(_("Remove from team"), team_button("trm", team, member.user_id))]]
     return text, keyboard(rows)
 
 
@@ -141,7 +154,7 @@ def confirm(_: Translator, question: str, yes: str, yes_data: str) -> Rendered:
 
 def switch_list(_: Translator, teams: list[tuple[Team, Role]], active_id: int | None) -> Rendered:
     buttons = [
-        (("✅ " if team.id == active_id else "") + shorten(team.name), encode("tsw", team.id))
+        (("✅ " if team.id == active_id else "") + shorten(team.name), team_button("tsw", team))
         for team, _role in teams
     ]
     return _("Which team do you want to work in?"), keyboard(chunk(buttons, 1))
@@ -151,24 +164,37 @@ def switched(_: Translator, team: Team) -> Rendered:
     return _("You now work in <b>{team}</b>.", team=h(team.name)), None
 
 
-def joined(_: Translator, team: Team, role: Role) -> Rendered:
-    return (
-        _(
-            "Welcome to <b>{team}</b>! You joined as {role}, and it is now your active team. "
-            "/team shows who is in it; /help shows what I can do.",
-            team=h(team.name),
-            role=_(role.label),
-        ),
-        None,
+def joined(_: Translator, team: Team, role: Role, *, ask_timezone: bool = False) -> Rendered:
+    """Welcome to the team; someone who never chose a time zone is asked for one (the
+    team's first), so their reminders and dates are not in UTC by accident."""
+    text = _(
+        "Welcome to <b>{team}</b>! You joined as {role}, and it is now your active team. "
+        "/team shows who is in it; /help shows what I can do.",
+        team=h(team.name),
+        role=_(role.label),
     )
+    if not ask_timezone:
+        return text, None
+    question, markup = joined_timezone_picker(_, team)
+    return text + "\n\n" + question, markup
 
 
-def created(_: Translator, team: Team) -> Rendered:
+def created(_: Translator, new: NewTeam) -> Rendered:
+    team, source = new.team, new.source
     return (
         _(
-            "Team <b>{team}</b> created; you are its owner and it is your active team. Invite "
-            "colleagues with /team.",
+            "Team <b>{team}</b> created; you are its owner and it is your active team.\n\n"
+            "It starts with the settings of your personal team <b>{personal}</b>: cost "
+            "currency {currency}, target margin {margin}, FX buffer {buffer}, time zone "
+            "{zone}, notices in {language}. /settings changes them for this team only; "
+            "invite colleagues with /team.",
             team=h(team.name),
+            personal=h(source.name),
+            currency=h(team.cost_currency),
+            margin=_.percent(team.target_margin),
+            buffer=_.percent(team.fx_buffer),
+            zone=h(team.timezone),
+            language=LANGUAGE_NAMES.get(team.locale, team.locale),
         ),
         None,
     )
@@ -207,7 +233,12 @@ def offer_channel_link(_: Translator, title: str, team: Team, chat_id: int) -> R
         team=h(team.name),
     )
     return text, keyboard(
-        [[(_("Link channel"), encode("tchl", team.id, chat_id)), (_("Cancel"), encode("tno"))]]
+        [
+            [
+                (_("Link channel"), team_button("tchl", team, chat_id)),
+                (_("Cancel"), encode("tno")),
+            ]
+        ]
     )
 
 
@@ -221,7 +252,10 @@ def member_removed(_: Translator, member: Member) -> Rendered:
 
 def confirm_leave(_: Translator, team: Team) -> Rendered:
     return confirm(
-        _, _("Leave <b>{team}</b>?", team=h(team.name)), _("Leave team"), encode("tleavey", team.id)
+        _,
+        _("Leave <b>{team}</b>?", team=h(team.name)),
+        _("Leave team"),
+        team_button("tleavey", team),
     )
 
 
@@ -230,14 +264,14 @@ def confirm_delete(_: Translator, team: Team) -> Rendered:
         "Delete <b>{team}</b> with all its SKUs, channels and campaigns? This cannot be undone.",
         team=h(team.name),
     )
-    return confirm(_, question, _("Delete team"), encode("tdely", team.id))
+    return confirm(_, question, _("Delete team"), team_button("tdely", team))
 
 
 def confirm_remove(_: Translator, team: Team, member: Member) -> Rendered:
     question = _(
         "Remove {member} from <b>{team}</b>?", member=member_name(member), team=h(team.name)
     )
-    return confirm(_, question, _("Remove from team"), encode("trmy", team.id, member.user_id))
+    return confirm(_, question, _("Remove from team"), team_button("trmy", team, member.user_id))
 
 
 def left(_: Translator, team: Team) -> Rendered:
