@@ -24,7 +24,7 @@ from bot.db.models import NEVER_REUSE_IDS, Base
 from tests.conftest import BACKENDS
 from tests.integration.test_migrations import _drop_database, _fresh_database_url
 
-REVISION = "0005_settings_ids"
+REVISION = "0006_settings_ids"
 AT = "2026-11-01 08:00:00"
 ROWS: list[tuple[str, dict[str, Any]]] = [
     # two teams, three people, and something in every table that has an id

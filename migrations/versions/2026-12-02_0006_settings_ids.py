@@ -15,8 +15,8 @@ before the migration transaction opens (they cannot change inside one) — and c
 
 PostgreSQL sequences never reuse ids: there, only the new `team_audit` table is created.
 
-Revision ID: 0005_settings_ids
-Revises: 0004_notifications
+Revision ID: 0006_settings_ids
+Revises: 0005_control_characters
 Create Date: 2026-12-02
 """
 
@@ -27,8 +27,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0005_settings_ids"
-down_revision: str | None = "0004_notifications"
+revision: str = "0006_settings_ids"
+down_revision: str | None = "0005_control_characters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
