@@ -753,7 +753,8 @@ async def settle_under_floor(
     added, updated = await _write_enrolments(
         uow, access, campaign, rows, choice, now, accepted_under_floor=True
     )
-    accepted = [row.code for row in rows if under_floor(row)]
+    rows = [replace(row, under_floor_accepted=under_floor(row)) for row in rows]
+    accepted = [row.code for row in rows if row.under_floor_accepted]
     if accepted:
         audit(
             uow,

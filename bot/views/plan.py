@@ -40,6 +40,17 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
     lines.append(_("Enrolled: {skus}", skus=_.ngettext("{n} SKU", "{n} SKUs", len(plan.rows))))
     if plan.counts:
         lines.append(status_counts(_, plan.counts))
+    accepted = sorted(row.code for row in plan.rows if row.under_floor_accepted)
+    if accepted:
+        lines.append(
+            _.ngettext(
+                "⛔ {n} SKU enrolled under the floor after a warning: {codes}",
+                "⛔ {n} SKUs enrolled under the floor after a warning: {codes}",
+                len(accepted),
+                codes=", ".join(f"<code>{h(code)}</code>" for code in accepted[: WORST_SHOWN * 2])
+                + (" …" if len(accepted) > WORST_SHOWN * 2 else ""),
+            )
+        )
     worst = plan.worst(WORST_SHOWN)
     if worst:
         lines.append("")
@@ -54,6 +65,8 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
             )
             if row.status is not PlanStatus.OK:
                 text += f" — {status_label(_, row.status)}"
+            if row.under_floor_accepted:
+                text += " (" + _("enrolled anyway") + ")"
             lines.append(text)
     unpriced = sum(1 for row in plan.rows if row.margin is None)
     if unpriced:
