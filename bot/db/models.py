@@ -432,6 +432,9 @@ class PendingChange(Base):
     the floor): what to do on Confirm, kept in the database like every flow state."""
 
     __tablename__ = "pending_changes"
+    # SQLite would reuse the id of a row just deleted: an old Confirm button must not name
+    # the next held change
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's declaration
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

@@ -706,9 +706,10 @@ async def _write_enrolments(
         enrolment.price_mode = choice.mode.value
         enrolment.planned_price = row.planned_price
         enrolment.planned_discount = choice.discount if choice.discount is not None else None
-        enrolment.under_floor_accepted_at = (
-            now if accepted_under_floor and under_floor(row) else None
-        )
+        accepted = accepted_under_floor and under_floor(row)
+        enrolment.under_floor_accepted_at = now if accepted else None
+        if accepted:  # the seller was just told: the margin check takes it in silently
+            enrolment.last_inputs = None
         enrolment.updated_at = now
     await uow.session.flush()
     if rows:

@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
 )
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, NotFound, UserInputError
+from bot.domain.errors import N_, Conflict, Msg, NotFound, UserInputError
 from bot.domain.permissions import Action, is_allowed
 from bot.domain.prices import PriceWarning, listing_warnings
 from bot.limits import MAX_CODE_LENGTH, MAX_NAME_LENGTH
@@ -43,7 +43,7 @@ from bot.pricing import (
 from bot.pricing import Listing as PricingListing
 from bot.services import margins, pending
 from bot.services.access import TeamAccess
-from bot.services.arguments import Arguments, field_error, shown, unknown_key
+from bot.services.arguments import Arguments, field_error, problem_hint, shown, unknown_key
 from bot.services.channels import channel_not_found, find_channel, list_channels
 from bot.services.imports import VALUE_FIELDS, parse_price
 from bot.services.pricing_inputs import listings_for, pricing_context, sku_cost
@@ -790,12 +790,14 @@ async def history_for_command(
 ) -> HistoryPage:
     """`/sku <code> history [channel]`."""
     if len(words) > 1:
+        channels = await list_channels(uow, access.team_id)
+        name = channels[0].name if channels else "temu-us-semi"
         raise UserInputError(
             N_(
                 "Write it like <code>{example}</code>: the SKU, the word history, and a "
                 "channel if you want only its prices."
             ),
-            example=f"/sku {shown(code)} history temu-us-semi",
+            example=f"/sku {shown(code)} history {name}",
         )
     sku = await find_sku(uow, access.team_id, code)
     channel = await find_channel(uow, access.team_id, words[0]) if words else None
@@ -904,10 +906,14 @@ async def correct_entry(
     try:
         price = parse_price(text, channel.currency, "list_price")
     except InputError as exc:
-        raise field_error(exc, "19.99", field_name="price") from None
-    if price is None:
+        problem = exc.problem.value
+    else:
+        problem = InputProblem.REQUIRED.value if price is None else ""
+    if problem or price is None:
         raise UserInputError(
-            N_("Send the correct price as a number, like <code>19.99</code>, or /cancel.")
+            N_("“{value}” {problem}\nSend the right price, like <code>19.99</code>, or /cancel."),
+            value=shown(text),
+            problem=Msg(problem_hint(problem)),
         )
     before = entry.price
     lowest_before = await _lowest_now(uow, ref, now)

@@ -21,6 +21,7 @@ from bot.services.catalog import (
     HistoryEntry,
     HistoryFix,
     HistoryPage,
+    LowestLine,
     SkuCard,
     SkuPage,
     SkuSaved,
@@ -230,7 +231,7 @@ HISTORY_REMOVE_YES = "phy"  # entry id
 def price_warning(_: Translator, channel: str, currency: str, warning: PriceWarning) -> str:
     """One implausible price in words, with what it was compared with."""
     value, other = _.money(warning.value, currency), _.money(warning.other, currency)
-    factor = _.number(int(warning.factor))
+    factor = _.number(warning.factor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     channel = f"<b>{h(channel)}</b>"
     if warning.kind is PriceWarningKind.JUMP_UP:
         return _(
@@ -271,8 +272,10 @@ def price_warning(_: Translator, channel: str, currency: str, warning: PriceWarn
 def price_check(_: Translator, held: HeldChange) -> Rendered:
     """A /sku command held because of implausible prices: save anyway, or cancel."""
     lines = [
-        _(
+        _.ngettext(
+            "⚠️ This price for {sku} looks wrong:",
             "⚠️ These prices for {sku} look wrong:",
+            len(held.warnings),
             sku=f"<code>{h(held.code)}</code>",
         )
     ]
@@ -319,12 +322,17 @@ def _short_time(_: Translator, moment: datetime) -> str:
     return _.datetime(moment).removesuffix(f" {_.timezone}")
 
 
-def _lowest_line(_: Translator, channel: str, currency: str, lowest: Decimal | None) -> str:
-    return _(
-        "{channel}: lowest price in 30 days {lowest}",
-        channel=f"<b>{h(channel)}</b>",
-        lowest=money(_, lowest, currency),
-    )
+def _lowest_line(_: Translator, line: LowestLine) -> str:
+    channel = f"<b>{h(line.channel.name)}</b>"
+    lowest = money(_, line.lowest_30d, line.channel.currency)
+    if line.manual:
+        return _(
+            "{channel}: lowest price in 30 days {lowest} (set by hand, so the history does not "
+            "change it)",
+            channel=channel,
+            lowest=lowest,
+        )
+    return _("{channel}: lowest price in 30 days {lowest}", channel=channel, lowest=lowest)
 
 
 def price_history(_: Translator, page: HistoryPage) -> Rendered:
@@ -363,11 +371,7 @@ def price_history(_: Translator, page: HistoryPage) -> Rendered:
             )
     if page.lowest:
         lines.append("")
-        for line in page.lowest:
-            text = _lowest_line(_, line.channel.name, line.channel.currency, line.lowest_30d)
-            if line.manual:
-                text += " " + _("(set by hand, so the history does not change it)")
-            lines.append(text)
+        lines += [_lowest_line(_, line) for line in page.lowest]
     if page.can_edit:
         lines += [
             "",

@@ -205,7 +205,7 @@ def under_floor_line(_: Translator, row: PlanRow, currency: str) -> str:
         )
     if row.customer_floor is not None and row.planned_price is not None:
         return _(
-            "• {sku} at {price}: the customer price floor is {floor}.",
+            "• {sku} at {price}: the lowest safe price is {floor}.",
             sku=code,
             price=_.money(row.planned_price, currency),
             floor=_.money(row.customer_floor, currency),

@@ -68,6 +68,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_changes")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("pending_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pending_changes_user_id"), ["user_id"], unique=False)

@@ -132,7 +132,14 @@ async def test_an_implausible_list_price_is_asked_about_in_chinese(harness: BotH
     before = await snapshot(harness, Listing, PriceHistory)
 
     held = await harness.ask(mei, "/sku A1 list_price=1999")  # the decimal point forgotten
-    assert held.text.splitlines()[0] == plain(ZH("⚠️ These prices for {sku} look wrong:", sku="A1"))
+    assert held.text.splitlines()[0] == plain(
+        ZH.ngettext(
+            "⚠️ This price for {sku} looks wrong:",
+            "⚠️ These prices for {sku} look wrong:",
+            1,
+            sku="A1",
+        )
+    )
     assert (
         "• "
         + warning_text(
@@ -509,7 +516,7 @@ async def test_enrolling_under_the_floor_asks_and_names_the_floor(
     assert (
         plain(
             _(
-                "• {sku} at {price}: the customer price floor is {floor}.",
+                "• {sku} at {price}: the lowest safe price is {floor}.",
                 sku="<code>S01</code>",
                 price=usd(Decimal(5), "USD"),
                 floor=usd(cf, "USD"),
