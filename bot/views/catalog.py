@@ -161,6 +161,12 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
                 f"{_.datetime(change.at)} · {h(change.channel)}: "
                 f"{_.money(change.price, change.currency)}"
             )
+        lines.append(
+            _(
+                "All of it, to correct a mistyped price: <code>/sku {code} history</code>",
+                code=h(sku.code),
+            )
+        )
     if card.campaigns:
         lines += [
             "",
@@ -955,6 +961,11 @@ def sku_usage(_: Translator) -> Rendered:
             "one channel)\n"
             "<code>/sku del A1</code> — delete\n"
             "Percentages in percent. Many at once: send a CSV or XLSX file (/import)."
+        )
+        + "\n"
+        + _(
+            "<code>/sku A1 history</code> — every list price it had, to correct or remove a "
+            "mistyped one"
         ),
         None,
     )
