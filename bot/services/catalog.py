@@ -269,10 +269,11 @@ async def sku_by_id(uow: UnitOfWork, team_id: int, sku_id: int) -> Sku | None:
     return await uow.session.scalar(select(Sku).where(Sku.id == sku_id, Sku.team_id == team_id))
 
 
-async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime) -> SkuCard:
-    access.require(Action.READ)
-    sku = await find_sku(uow, access.team_id, code)
-    channels = await list_channels(uow, access.team_id)
+async def _listing_lines(
+    uow: UnitOfWork, sku: Sku, channels: list[Channel], now: datetime
+) -> tuple[list[ListingLine], list[str]]:
+    """The SKU's listings on these channels with the 30-day lowest price as of `now`, and
+    the names of the channels it is not listed on."""
     stored = {
         row.channel_id: row
         for row in (await uow.session.scalars(select(Listing).where(Listing.sku_id == sku.id)))
@@ -293,6 +294,14 @@ async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime
                 row.lowest_30d is not None,
             )
         )
+    return lines, unlisted
+
+
+async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime) -> SkuCard:
+    access.require(Action.READ)
+    sku = await find_sku(uow, access.team_id, code)
+    channels = await list_channels(uow, access.team_id)
+    lines, unlisted = await _listing_lines(uow, sku, channels, now)
     by_id = {c.id: c for c in channels}
     history_rows = (
         await uow.session.execute(
@@ -662,14 +671,6 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class LowestLine:
-    channel: Channel
-    list_price: Decimal | None
-    lowest_30d: Decimal | None
-    manual: bool  # set by hand (`lowest_30d@…`), so the history does not decide it
-
-
-@dataclass(frozen=True, slots=True)
 class HistoryPage:
     sku: Sku
     channel: Channel | None  # the channel asked for, else every channel
@@ -678,7 +679,7 @@ class HistoryPage:
     page: int
     pages: int
     total: int
-    lowest: list[LowestLine]
+    lowest: list[ListingLine]  # the lowest price of 30 days this history gives now
     can_edit: bool  # editors and above get the correct / remove buttons
 
 
@@ -690,30 +691,6 @@ async def _user_names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
         row.id: row.first_name or (f"@{row.username}" if row.username else str(row.id))
         for row in rows
     }
-
-
-async def _lowest_lines(
-    uow: UnitOfWork, sku: Sku, channels: list[Channel], now: datetime
-) -> list[LowestLine]:
-    stored = {
-        row.channel_id: row
-        for row in await uow.session.scalars(select(Listing).where(Listing.sku_id == sku.id))
-    }
-    lines = []
-    for channel in channels:
-        row = stored.get(channel.id)
-        if row is None:
-            continue
-        priced = (await listings_for(uow, channel.id, [sku.id], now)).get(sku.id)
-        lines.append(
-            LowestLine(
-                channel,
-                row.list_price,
-                priced.lowest_30d if priced else None,
-                row.lowest_30d is not None,
-            )
-        )
-    return lines
 
 
 async def price_history(
@@ -729,16 +706,12 @@ async def price_history(
     channels = await list_channels(uow, access.team_id)
     by_id = {c.id: c for c in channels}
     wanted = [channel.id] if channel is not None else list(by_id)
-    base = (
-        select(PriceHistory, Listing.channel_id)
-        .join(Listing, Listing.id == PriceHistory.listing_id)
-        .where(Listing.sku_id == sku.id, Listing.channel_id.in_(wanted))
-    )
+    mine = (Listing.sku_id == sku.id, Listing.channel_id.in_(wanted))
     total = (
         await uow.session.scalar(
             select(func.count(PriceHistory.id))
             .join(Listing, Listing.id == PriceHistory.listing_id)
-            .where(Listing.sku_id == sku.id, Listing.channel_id.in_(wanted))
+            .where(*mine)
         )
         or 0
     )
@@ -746,7 +719,10 @@ async def price_history(
     page = min(max(page, 0), pages - 1)
     rows = (
         await uow.session.execute(
-            base.order_by(PriceHistory.effective_at.desc(), PriceHistory.id.desc())
+            select(PriceHistory, Listing.channel_id)
+            .join(Listing, Listing.id == PriceHistory.listing_id)
+            .where(*mine)
+            .order_by(PriceHistory.effective_at.desc(), PriceHistory.id.desc())
             .offset(page * HISTORY_PAGE_SIZE)
             .limit(HISTORY_PAGE_SIZE)
         )
@@ -771,7 +747,9 @@ async def price_history(
         )
         for entry, channel_id in rows
     ]
-    shown_channels = [channel] if channel is not None else channels
+    lowest, _unlisted = await _listing_lines(
+        uow, sku, [channel] if channel is not None else channels, now
+    )
     return HistoryPage(
         sku=sku,
         channel=channel,
@@ -780,7 +758,7 @@ async def price_history(
         page=page,
         pages=pages,
         total=total,
-        lowest=await _lowest_lines(uow, sku, shown_channels, now),
+        lowest=lowest,
         can_edit=is_allowed(access.role, Action.EDIT_CATALOG),
     )
 

@@ -21,7 +21,7 @@ from bot.services.catalog import (
     HistoryEntry,
     HistoryFix,
     HistoryPage,
-    LowestLine,
+    ListingLine,
     SkuCard,
     SkuPage,
     SkuSaved,
@@ -328,10 +328,10 @@ def _short_time(_: Translator, moment: datetime) -> str:
     return _.datetime(moment).removesuffix(f" {_.timezone}")
 
 
-def _lowest_line(_: Translator, line: LowestLine) -> str:
+def _lowest_line(_: Translator, line: ListingLine) -> str:
     channel = f"<b>{h(line.channel.name)}</b>"
     lowest = money(_, line.lowest_30d, line.channel.currency)
-    if line.manual:
+    if line.lowest_is_manual:
         return _(
             "{channel}: lowest price in 30 days {lowest} (set by hand, so the history does not "
             "change it)",

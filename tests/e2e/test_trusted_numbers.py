@@ -259,20 +259,6 @@ async def test_an_import_preview_flags_implausible_prices_and_confirm_covers_the
 
 
 # --- 2. a mistyped price in the 30-day history -------------------------------------------------
-async def entries(harness: BotHarness, code: str) -> list[int]:
-    """History entry ids of the SKU, oldest first."""
-    async with harness.uow_factory() as uow:
-        return list(
-            await uow.session.scalars(
-                select(PriceHistory.id)
-                .join(Listing, Listing.id == PriceHistory.listing_id)
-                .join(Sku, Sku.id == Listing.sku_id)
-                .where(Sku.code == code)
-                .order_by(PriceHistory.effective_at, PriceHistory.id)
-            )
-        )
-
-
 async def replies_until(
     harness: BotHarness, user: User, wanted: int, *, timeout: float = 10
 ) -> list[StubMessage]:
@@ -335,6 +321,12 @@ async def test_history_is_listed_corrected_and_the_plan_and_warnings_follow(
     before = await snapshot(harness, PriceHistory, Listing)
     forged = await harness.press_data(li, seen, listed.button(remove_2).data or "")
     assert "editor" in forged or ZH("editor") in forged  # "this needs editor or above"
+    # someone outside the team forging the same button: it names nothing in their team
+    bo = harness.stub.create_user("Bo", language_code="en")
+    own = await harness.ask(bo, "/skus")
+    for label in (remove_2, correct_2):
+        stranger = await harness.press_data(bo, own, listed.button(label).data or "")
+        assert stranger == EN("This button is no longer valid.")
     assert await snapshot(harness, PriceHistory, Listing) == before
 
     # the typo goes: the lowest price, the plan and the margin state follow
