@@ -620,6 +620,38 @@ def _capped(lines: list[str], extra: list[str], hidden: int, _: Translator) -> l
     return lines
 
 
+def _import_warnings(_: Translator, preview: ImportPreview) -> list[str]:
+    """The file's implausible prices, at most half a message of them."""
+    if not preview.warning_count:
+        return []
+    lines = [
+        "",
+        _.ngettext(
+            "⚠️ <b>{count} price looks wrong.</b> Check it: Confirm imports it as it is.",
+            "⚠️ <b>{count} prices look wrong.</b> Check them: Confirm imports them as they are.",
+            preview.warning_count,
+            count=_.number(preview.warning_count),
+        ),
+    ]
+    size, shown_count = len(lines[1]), 0
+    for row in preview.warnings:
+        line = _(
+            "row {row}, {sku}: {warning}",
+            row=row.row,
+            sku=f"<code>{quoted(row.code)}</code>",
+            warning=price_warning(_, row.channel, row.currency, row.warning),
+        )
+        if size + len(line) > PREVIEW_CHARACTERS // 2:
+            break
+        lines.append(line)
+        size += len(line) + 1
+        shown_count += 1
+    hidden = preview.warning_count - shown_count
+    if hidden > 0:
+        lines.append(_("… and {count} more.", count=_.number(hidden)))
+    return lines
+
+
 def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     lines = [
         _("📄 <b>{file}</b>", file=quoted(preview.filename)),
@@ -651,9 +683,10 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     if preview.pending_id is None:
         lines += ["", _("Nothing to import: the catalogue already matches this file.")]
         return "\n".join(lines), None
+    warnings = _import_warnings(_, preview)
     if preview.changes:
         changes = [row_change(_, change) for change in preview.changes]
-        size = sum(len(line) + 1 for line in lines)
+        size = sum(len(line) + 1 for line in [*lines, *warnings])
         lines += ["", _("What changes:")]
         for line in changes:
             if size + len(line) > PREVIEW_CHARACTERS - 400:
@@ -662,28 +695,7 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
             size += len(line) + 1
         if preview.changed > len(preview.changes):
             lines.append("…")
-    if preview.warning_count:
-        lines += [
-            "",
-            _.ngettext(
-                "⚠️ <b>{count} price looks wrong.</b> Check it: Confirm imports it as it is.",
-                "⚠️ <b>{count} prices look wrong.</b> Check them: Confirm imports them as they are.",
-                preview.warning_count,
-                count=_.number(preview.warning_count),
-            ),
-        ]
-        for row in preview.warnings:
-            lines.append(
-                _(
-                    "row {row}, {sku}: {warning}",
-                    row=row.row,
-                    sku=f"<code>{quoted(row.code)}</code>",
-                    warning=price_warning(_, row.channel, row.currency, row.warning),
-                )
-            )
-        hidden = preview.warning_count - len(preview.warnings)
-        if hidden > 0:
-            lines.append(_("… and {count} more.", count=_.number(hidden)))
+    lines += warnings
     lines += ["", _("Import these changes?")]
     buttons = [
         [

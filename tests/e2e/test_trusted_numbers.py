@@ -207,7 +207,9 @@ async def test_an_implausible_list_price_is_asked_about_in_chinese(harness: BotH
     assert await count(harness, PendingChange) == 0
 
 
-async def test_only_the_author_confirms_a_held_change_in_a_group(harness: BotHarness) -> None:
+async def test_in_a_group_only_the_author_confirms_and_a_correction_is_a_reply(
+    harness: BotHarness,
+) -> None:
     mei, team_id = await seller(harness, [SkuSpec("A1", Decimal(35), Decimal("19.99"))])
     li = harness.stub.create_user("Li", language_code="en")
     await add_member(harness.uow_factory, team_id, li, Role.EDITOR)
@@ -221,6 +223,20 @@ async def test_only_the_author_confirms_a_held_change_in_a_group(harness: BotHar
     assert await listing(harness, "A1") == (Decimal("19.99"), None)
     await harness.press(mei, held, ZH("⚠️ Save anyway"))
     assert await listing(harness, "A1") == (Decimal("19.99"), Decimal("199.90"))
+
+    # a history entry corrected in the group: the price typed as a reply to the prompt
+    await harness.ask(mei, "/sku A1 list_price=17.99 lowest_30d=", chat=group)  # clears it
+    listed = await harness.ask(li, "/sku A1 history", chat=group)  # Li reads English
+    assert listed.button_texts[:2] == ["✏️ 1: correct", "🗑 1: remove"]
+    prompt = await harness.press(li, listed, "✏️ 1: correct")
+    ignored = harness.stub.send_message(li, "18.49", chat=group)  # not a reply: privacy mode
+    assert ignored is not None
+    harness.stub.mark_read(group)
+    harness.stub.send_message(li, "18.49", chat=group, reply_to=prompt)
+    (done,) = await harness.stub.wait_for_messages(group, 1, timeout=10)
+    assert "✅ Corrected the price of" in done.text and "$17.99 → $18.49" in done.text
+    assert "corrected by Li" in done.text
+    assert await listing(harness, "A1") == (Decimal("18.49"), None)
 
 
 async def test_an_import_preview_flags_implausible_prices_and_confirm_covers_them(
