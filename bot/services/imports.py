@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
-from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
+from bot.db.models import CatalogAudit, Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict
 from bot.domain.permissions import Action
@@ -589,7 +589,9 @@ async def apply_import(
             for sku_id, row in changed_values
         ],
     )
+    warnings = price_warnings(parsed, plan, existing)  # as the preview showed them
     price_changes = await _apply_listings(uow, access, parsed, plan, existing, now)
+    await _audit_confirmed(uow, access, pending.filename, warnings, now)
     changed_ids = [sku_id for sku_id, _ in plan.changed]
     if changed_ids:
         await margins.recheck_margins(uow, access.team_id, now, sku_ids=changed_ids)
@@ -599,10 +601,45 @@ async def apply_import(
     )
 
 
+async def _audit_confirmed(
+    uow: UnitOfWork, access: TeamAccess, filename: str, warnings: list[RowWarning], now: datetime
+) -> None:
+    """Implausible prices imported after the preview flagged them: one audit row per SKU,
+    like a typed change saved after its warning."""
+    if not warnings:
+        return
+    keys: dict[str, list[str]] = {}
+    for warning in warnings:
+        keys.setdefault(warning.code, []).append(warning.warning.key(warning.channel))
+    ids: dict[str, int] = {}
+    codes = list(keys)
+    for start in range(0, len(codes), 5000):
+        chunk = codes[start : start + 5000]
+        rows = await uow.session.execute(
+            select(Sku.code, Sku.id).where(Sku.team_id == access.team_id, Sku.code.in_(chunk))
+        )
+        ids.update((code, sku_id) for code, sku_id in rows)
+    await uow.session.execute(
+        insert(_CATALOG_AUDIT),
+        [
+            {
+                "team_id": access.team_id,
+                "sku_id": ids[code],
+                "user_id": access.user.id,
+                "at": now,
+                "action": "price_confirmed",
+                "changes": {"warnings": found, "file": filename},
+            }
+            for code, found in keys.items()
+        ],
+    )
+
+
 # Bulk writes go through Core (executemany), not the ORM's per-object bookkeeping.
 _SKUS = cast(Table, Sku.__table__)
 _LISTINGS = cast(Table, Listing.__table__)
 _PRICE_HISTORY = cast(Table, PriceHistory.__table__)
+_CATALOG_AUDIT = cast(Table, CatalogAudit.__table__)
 
 
 async def _bulk_update(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -272,6 +272,18 @@ async def test_an_import_preview_flags_implausible_prices_and_confirm_covers_the
     assert "Imported prices.csv: 2 new, 1 changed" in done.text
     assert await listing(harness, "A1") == (Decimal(1999), None)
     assert await listing(harness, "B1") == (Decimal("9.99"), Decimal("12.99"))
+    assert [(action, changes, user) for action, changes, user in await audits(harness)] == [
+        (
+            "price_confirmed",
+            {"warnings": ["jump_up:temu-us-semi:1999.00:19.99"], "file": "prices.csv"},
+            ann.id,
+        ),
+        (
+            "price_confirmed",
+            {"warnings": ["lowest_above_list:temu-us-semi:12.99:9.99"], "file": "prices.csv"},
+            ann.id,
+        ),
+    ]
 
 
 # --- 2. a mistyped price in the 30-day history -------------------------------------------------
