@@ -17,6 +17,7 @@ from bot.views.campaigns import (
     status_label,
 )
 from bot.views.common import Rendered, h, keyboard
+from bot.views.enrolment import codes_text
 
 WORST_SHOWN = 5
 
@@ -47,8 +48,7 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
                 "⛔ {n} SKU enrolled under the floor after a warning: {codes}",
                 "⛔ {n} SKUs enrolled under the floor after a warning: {codes}",
                 len(accepted),
-                codes=", ".join(f"<code>{h(code)}</code>" for code in accepted[: WORST_SHOWN * 2])
-                + (" …" if len(accepted) > WORST_SHOWN * 2 else ""),
+                codes=codes_text(_, accepted),
             )
         )
     worst = plan.worst(WORST_SHOWN)
