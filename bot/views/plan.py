@@ -43,12 +43,13 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
         lines.append(status_counts(_, plan.counts))
     accepted = sorted(row.code for row in plan.rows if row.under_floor_accepted)
     if accepted:
+        codes = codes_text(_, accepted)  # not inside the call: the extractor reads `_` as one
         lines.append(
             _.ngettext(
                 "⛔ {n} SKU enrolled under the floor after a warning: {codes}",
                 "⛔ {n} SKUs enrolled under the floor after a warning: {codes}",
                 len(accepted),
-                codes=codes_text(_, accepted),
+                codes=codes,
             )
         )
     worst = plan.worst(WORST_SHOWN)
