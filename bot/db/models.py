@@ -260,6 +260,10 @@ class PriceHistory(Base):
     effective_at: Mapped[datetime] = mapped_column()
     source: Mapped[str] = mapped_column(String(16), default="manual")
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # a mistyped entry corrected later (`/sku A1 history`): when and by whom; the old value
+    # is in the catalogue audit
+    corrected_at: Mapped[datetime | None] = mapped_column()
+    corrected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Campaign(Timestamped, Base):
@@ -355,6 +359,9 @@ class Enrolment(Timestamped, Base):
     last_floor: Mapped[Decimal | None] = mapped_column()
     last_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # for the warning's cause
     enrolled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # set when the team was warned that the planned price is under the floor and enrolled
+    # it anyway (the plan marks it); cleared when it is enrolled again at another price
+    under_floor_accepted_at: Mapped[datetime | None] = mapped_column()
 
 
 class FxRate(Base):
@@ -449,6 +456,39 @@ class FlowState(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class CatalogAudit(Base):
+    """Who changed what in the catalogue that the catalogue itself does not show: price
+    history entries corrected or removed, implausible prices saved after a warning. Kept
+    after the SKU is deleted (no foreign key on `sku_id`)."""
+
+    __tablename__ = "catalog_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    sku_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column()
+    action: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column()
+
+
+class PendingChange(Base):
+    """A change held for its author's confirmation (an implausible price, an enrolment under
+    the floor): what to do on Confirm, kept in the database like every flow state."""
+
+    __tablename__ = "pending_changes"
+    # SQLite would reuse the id of a row just deleted: an old Confirm button must not name
+    # the next held change
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class PendingImport(Base):

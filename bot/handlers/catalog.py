@@ -7,10 +7,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import limits
 from bot.context import BotContext
-from bot.domain.errors import UserInputError
+from bot.db.uow import UnitOfWork
+from bot.domain.errors import N_, NotFound, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
 from bot.handlers.common import actor_from, reply, show
+from bot.handlers.flows import text_step
+from bot.jobs.dispatcher import wake_dispatcher
 from bot.runtime.workers import (
     BUSY,
     WorkerBusy,
@@ -20,16 +23,19 @@ from bot.runtime.workers import (
     reading_refused,
 )
 from bot.services import catalog as service
-from bot.services import imports
-from bot.services.access import team_for
+from bot.services import flows, imports
+from bot.services.access import TeamAccess, team_for
 from bot.services.arguments import Arguments, command_text, parse_arguments
 from bot.services.channels import list_channels
+from bot.services.flows import Flow
 from bot.views import catalog as views
 from bot.views import exports
-from bot.views.callbacks import BadCallbackData, decode, pattern
+from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
+from bot.views.common import Rendered
 from bot.views.split import fit_caption
 
 DELETE_WORDS = frozenset({"del", "delete"})
+CORRECT_FLOW = "pricefix"  # the correct price of a history entry, typed after the button
 
 
 def _arguments(update: Update) -> Arguments:
@@ -83,24 +89,158 @@ async def sku_command(update: Update, context: BotContext) -> None:
             access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
             saved = await service.add_sku(uow, access, rest, now)
             await uow.commit()
-        await reply(update, *views.sku_saved(context.t, saved))
+        await reply(update, *_saved_or_held(context, saved))
     elif first in DELETE_WORDS:
         code = service.check_code(rest.words[0] if rest.words else "", "/sku del A1")
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
             sku, campaigns = await service.sku_to_delete(uow, access, code)
         await reply(update, *views.confirm_sku_delete(context.t, sku, campaigns))
+    elif rest.words and rest.words[0].lower() == service.HISTORY_WORD and not rest.pairs:
+        async with context.uow() as uow:
+            access = await team_for(uow, actor, now, Action.READ)
+            history = await service.history_for_command(
+                uow, access, args.words[0], rest.words[1:], now
+            )
+        await reply(update, *views.price_history(context.t, history))
     elif rest.pairs or rest.words:
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
             saved = await service.edit_sku(uow, access, args.words[0], rest, now)
             await uow.commit()
-        await reply(update, *views.sku_saved(context.t, saved))
+        await reply(update, *_saved_or_held(context, saved))
     else:
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.READ)
             card = await service.sku_card(uow, access, args.words[0], now)
         await reply(update, *views.sku_card(context.t, card))
+
+
+def _saved_or_held(context: BotContext, result: service.SkuSaved | service.HeldChange) -> Rendered:
+    if isinstance(result, service.HeldChange):
+        return views.price_check(context.t, result)
+    wake_dispatcher(context.application)  # margin warnings the change may have queued
+    return views.sku_saved(context.t, result)
+
+
+async def sku_change_button(update: Update, context: BotContext) -> None:
+    """Save a /sku command held for implausible prices after all, or cancel it: the
+    author's own, re-read and re-checked as if typed again."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    pending_id, answer = object_id(callback, 0), callback.arg(1)
+    if answer not in ("y", "n"):
+        raise BadCallbackData(f"bad answer {answer!r}")
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
+        if answer == "n":
+            if not await service.cancel_sku_change(uow, access, pending_id, now):
+                raise BadCallbackData(f"no held change {pending_id} for this user and team")
+            await uow.commit()
+            rendered = views.sku_change_cancelled(context.t)
+        else:
+            result = await service.confirm_sku_change(uow, access, pending_id, now)
+            if result is None:
+                raise BadCallbackData(f"no held change {pending_id} for this user and team")
+            await uow.commit()
+            rendered = _saved_or_held(context, result)
+    await query.answer()
+    await show(update, *rendered)
+
+
+# --- /sku CODE history: list, correct, remove --------------------------------------------------
+async def history_button(update: Update, context: BotContext) -> None:
+    """◀ ▶ through a SKU's price history (and back from the removal question)."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    sku_id = object_id(callback, 0)
+    channel_id = 0 if callback.arg(1) == "0" else object_id(callback, 1)
+    page = callback.page_arg(2)
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.READ)
+        history = await service.history_for_button(uow, access, sku_id, channel_id, page, now)
+        if history is None:
+            raise BadCallbackData(f"no SKU {sku_id} / channel {channel_id} in this team")
+    await query.answer()
+    await show(update, *views.price_history(context.t, history))
+
+
+async def _entry(uow: UnitOfWork, access: TeamAccess, callback: Callback) -> service.EntryRef:
+    entry_id = object_id(callback, 0)
+    ref = await service.history_entry(uow, access, entry_id)
+    if ref is None:  # removed meanwhile, or another team's id: reveal nothing
+        raise BadCallbackData(f"no price history entry {entry_id} in team {access.team_id}")
+    return ref
+
+
+async def history_correct_button(update: Update, context: BotContext) -> None:
+    """✏️: ask for the right price (the next message from the presser in this chat)."""
+    query = update.callback_query
+    assert query is not None
+    actor, now = actor_from(update), context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+        ref = await _entry(uow, access, decode(query.data))
+        flow = Flow(CORRECT_FLOW, "price", {"entry_id": ref.entry.id})
+        await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+        await uow.commit()
+        rendered = views.correction_prompt(context.t, ref)
+    await query.answer()
+    await show(update, *rendered)
+
+
+@text_step(CORRECT_FLOW)
+async def correction_text(update: Update, context: BotContext, flow: Flow) -> None:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    actor, now = actor_from(update), context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+        ref = await service.history_entry(uow, access, int(flow.data["entry_id"]))
+        if ref is None:
+            await flows.clear_flow(uow, actor.user_id, actor.chat_id)
+            await uow.commit()
+            raise NotFound(N_("That price history entry no longer exists."))
+        fix = await service.correct_entry(uow, access, ref, text, now)
+        await flows.clear_flow(uow, actor.user_id, actor.chat_id)
+        history = await service.price_history(uow, access, ref.sku, ref.channel, 0, now)
+        await uow.commit()
+    wake_dispatcher(context.application)
+    text, keyboard = views.price_history(context.t, history)
+    await reply(update, views.history_fixed(context.t, fix) + "\n\n" + text, keyboard)
+
+
+async def history_remove_button(update: Update, context: BotContext) -> None:
+    """🗑: ask before removing an entry."""
+    query = update.callback_query
+    assert query is not None
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
+        ref = await _entry(uow, access, decode(query.data))
+        rendered = views.confirm_entry_removal(context.t, ref)
+    await query.answer()
+    await show(update, *rendered)
+
+
+async def history_remove_yes_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    now = context.runtime.clock.now()
+    async with context.uow() as uow:
+        access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
+        ref = await _entry(uow, access, decode(query.data))
+        fix = await service.remove_entry(uow, access, ref, now)
+        history = await service.price_history(uow, access, ref.sku, ref.channel, 0, now)
+        await uow.commit()
+    wake_dispatcher(context.application)
+    text, keyboard = views.price_history(context.t, history)
+    await query.answer()
+    await show(update, views.history_fixed(context.t, fix) + "\n\n" + text, keyboard)
 
 
 async def sku_delete_button(update: Update, context: BotContext) -> None:
@@ -251,3 +391,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(sku_delete_button, pattern=pattern("skudel")))
     app.add_handler(CallbackQueryHandler(sku_keep_button, pattern=pattern("skukeep")))
     app.add_handler(CallbackQueryHandler(import_button, pattern=pattern("imp")))
+    for action, callback in (
+        (views.SKU_CHANGE, sku_change_button),
+        (views.HISTORY, history_button),
+        (views.HISTORY_CORRECT, history_correct_button),
+        (views.HISTORY_REMOVE, history_remove_button),
+        (views.HISTORY_REMOVE_YES, history_remove_yes_button),
+    ):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))

@@ -25,6 +25,7 @@ from bot.handlers.campaigns import answer_query, clock_now, load_campaign, messa
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
 from bot.services import campaigns
+from bot.services.access import team_for
 from bot.services.plan import PriceChoice, PriceMode
 from bot.views import campaigns as campaign_views
 from bot.views import enrolment as views
@@ -150,9 +151,45 @@ async def toggle_button(update: Update, context: BotContext) -> None:
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         choice = _chosen_mode(mode, campaign)
-        await campaigns.toggle_enrolment(uow, access, campaign, sku_id, choice, now)
+        picker = {"page": page, "mode": mode}
+        result = await campaigns.toggle_enrolment(
+            uow, access, campaign, sku_id, choice, now, picker=picker
+        )
+        channel = await uow.session.get(models.Channel, campaign.channel_id)
+        assert channel is not None
         await uow.commit()
+    if result is not None and result.pending_id is not None:  # under its floor: ask first
+        await answer_query(update)
+        await show(update, *views.under_floor_question(context.t, result, channel.currency))
+        return
     await _show_picker(update, context, campaign_id, page, mode)
+
+
+async def under_floor_button(update: Update, context: BotContext) -> None:
+    """Enrol the SKUs held under their floor anyway (marked in the plan), or leave them out;
+    back to the picker when the question came from it."""
+    callback = query_data(update)
+    pending_id, answer = callback.id_arg(0), callback.arg(1)
+    if answer not in ("y", "n"):
+        raise BadCallbackData(f"bad answer {answer!r}")
+    actor, now = actor_from(update), clock_now(context)
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        held = await campaigns.settle_under_floor(uow, access, pending_id, answer == "y", now)
+        if held is None:  # used, stale, or someone else's
+            raise BadCallbackData(f"no held enrolment {pending_id} for this user and team")
+        channel = await uow.session.get(models.Channel, held.campaign.channel_id)
+        assert channel is not None
+        await uow.commit()
+    picker = held.picker
+    if picker is not None:
+        page = picker.get("page")
+        mode = picker.get("mode")
+        if isinstance(page, int) and isinstance(mode, str):
+            await _show_picker(update, context, held.campaign.id, page, mode)
+            return
+    await answer_query(update)
+    await show(update, *views.under_floor_settled(context.t, held, channel.currency))
 
 
 async def enrol_all_button(update: Update, context: BotContext) -> None:
@@ -177,5 +214,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (campaign_views.PICK, pick_button),
         (campaign_views.TOGGLE, toggle_button),
         (campaign_views.ENROL_ALL, enrol_all_button),
+        (campaign_views.UNDER_FLOOR, under_floor_button),
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))

@@ -36,7 +36,7 @@ from bot.domain.campaigns import (
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_, Conflict, NotFound, UserInputError
 from bot.pricing import currency_digits
-from bot.services import margins, reminders
+from bot.services import margins, pending, reminders
 from bot.services.access import TeamAccess
 from bot.services.plan import (
     CampaignPricing,
@@ -578,6 +578,26 @@ class EnrolResult:
     rows: list[PlanRow]  # the SKUs enrolled or re-priced now, priced as planned
     added: int
     updated: int
+    # `all`: the listed SKUs not enrolled, priced at the choice, with the reason (status)
+    left_out: list[PlanRow] = field(default_factory=list)
+    # named SKUs whose planned price would be under the floor: held, asked about first
+    held: list[PlanRow] = field(default_factory=list)
+    pending_id: int | None = None  # the held enrolment to confirm
+    target_margin: Decimal | None = None
+
+
+def under_floor(row: PlanRow) -> bool:
+    """Would this planned price lose the target margin? The planned seller price is under
+    the floor, or the list price itself is, or no price reaches the margin at all. (A SKU
+    priced at its floor that misses the campaign's minimum discount is not under it.)"""
+    if row.status in (PlanStatus.BELOW_FLOOR, PlanStatus.NO_PRICE):
+        return True
+    return (
+        row.status is PlanStatus.CANNOT_REACH_MIN_DEPTH
+        and row.seller_price is not None
+        and row.floor is not None
+        and row.seller_price < row.floor
+    )
 
 
 async def _price_for(
@@ -593,6 +613,23 @@ async def _price_for(
     return price_items(pricing, items, margins=margins_too)
 
 
+def _choice_payload(choice: PriceChoice) -> dict[str, Any]:
+    return {
+        "mode": choice.mode.value,
+        "price": None if choice.price is None else format(choice.price, "f"),
+        "discount": None if choice.discount is None else format(choice.discount, "f"),
+    }
+
+
+def _choice_from(payload: dict[str, Any]) -> PriceChoice:
+    price, discount = payload.get("price"), payload.get("discount")
+    return PriceChoice(
+        PriceMode(payload["mode"]),
+        None if price is None else Decimal(price),
+        None if discount is None else Decimal(discount),
+    )
+
+
 async def enrol(
     uow: UnitOfWork,
     access: TeamAccess,
@@ -600,20 +637,25 @@ async def enrol(
     codes: Sequence[str] | None,
     choice: PriceChoice | None,
     now: datetime,
+    *,
+    picker: dict[str, Any] | None = None,
 ) -> EnrolResult:
     """Enrol SKUs (by code) or, with `codes=None`, every listed SKU not yet enrolled that
-    is eligible at `choice`. Explicitly named SKUs are enrolled even when they do not fit
-    (the reply and the plan say why); an unknown code writes nothing."""
+    is eligible at `choice` (the others are `left_out`, with their reasons). Explicitly
+    named SKUs are enrolled even when they do not fit (the reply and the plan say why) —
+    except under the floor: those are held (`held`, `pending_id`) until the seller
+    confirms. `picker` (its page and mode) is kept with a held change, to return to it.
+    An unknown code writes nothing."""
     if choice is None:
         choice = default_choice(campaign)
     pricing = await campaign_pricing(uow, access.team, campaign)
+    left_out: list[PlanRow] = []
+    held: list[PlanRow] = []
     if codes is None:
         candidates = await listed_not_enrolled(uow, access.team_id, campaign)
-        rows = [
-            row
-            for row in await _price_for(uow, pricing, candidates, choice)
-            if row.status is PlanStatus.OK
-        ]
+        rows: list[PlanRow] = []
+        for row in await _price_for(uow, pricing, candidates, choice):
+            (rows if row.status is PlanStatus.OK else left_out).append(row)
     else:
         wanted = list(dict.fromkeys(codes))
         skus = await _skus_by_code(uow, access.team_id, wanted)
@@ -630,6 +672,40 @@ async def enrol(
                     price=str(choice.price),
                     codes=", ".join(too_high[:MAX_CODES_SHOWN]),
                 )
+        held = [row for row in rows if under_floor(row)]
+        rows = [row for row in rows if not under_floor(row)]
+    added, updated = await _write_enrolments(uow, access, campaign, rows, choice, now)
+    pending_id = None
+    if held:
+        payload = {
+            "campaign_id": campaign.id,
+            "sku_ids": [row.sku_id for row in held],
+            "choice": _choice_payload(choice),
+            "picker": picker,
+        }
+        pending_id = await pending.hold(uow, access, pending.ENROLMENT, payload, now)
+    return EnrolResult(
+        sort_rows(rows),
+        added,
+        updated,
+        sort_rows(left_out),
+        sort_rows(held),
+        pending_id,
+        pricing.target_margin,
+    )
+
+
+async def _write_enrolments(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    campaign: models.Campaign,
+    rows: Sequence[PlanRow],
+    choice: PriceChoice,
+    now: datetime,
+    *,
+    accepted_under_floor: bool = False,
+) -> tuple[int, int]:
+    """Enrol or re-price these priced SKUs; (added, updated)."""
     existing = (
         {
             e.sku_id: e
@@ -660,11 +736,68 @@ async def enrol(
         enrolment.price_mode = choice.mode.value
         enrolment.planned_price = row.planned_price
         enrolment.planned_discount = choice.discount if choice.discount is not None else None
+        accepted = accepted_under_floor and under_floor(row)
+        enrolment.under_floor_accepted_at = now if accepted else None
+        if accepted:  # the seller was just told: the margin check takes it in silently
+            enrolment.last_inputs = None
         enrolment.updated_at = now
     await uow.session.flush()
     if rows:
         await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
-    return EnrolResult(sort_rows(rows), added, updated)
+    return added, updated
+
+
+@dataclass(frozen=True, slots=True)
+class HeldEnrolment:
+    """A held enrolment under the floor, confirmed (`result`) or left out (`result` None)."""
+
+    campaign: models.Campaign
+    codes: list[str]  # the SKUs it was about
+    result: EnrolResult | None
+    picker: dict[str, Any] | None  # where the picker was (page, mode), when it came from it
+
+
+async def settle_under_floor(
+    uow: UnitOfWork, access: TeamAccess, pending_id: int, accept: bool, now: datetime
+) -> HeldEnrolment | None:
+    """Enrol the held SKUs under their floor after all (marked so in the plan, audited), or
+    leave them out. Re-priced now; a SKU that is no longer under its floor is enrolled
+    plainly. None: the held change is gone (used, stale, or someone else's)."""
+    payload = await pending.take(uow, access, pending_id, pending.ENROLMENT, now)
+    if payload is None:
+        return None
+    campaign = await get_campaign(uow, access.team_id, int(payload["campaign_id"]))
+    sku_ids = [int(i) for i in payload["sku_ids"]]
+    names = await uow.session.scalars(
+        select(models.Sku.code).where(
+            models.Sku.team_id == access.team_id, models.Sku.id.in_(sku_ids)
+        )
+    )
+    skus = [s for s in await team_skus(uow, access.team_id, codes=names.all()) if s.id in sku_ids]
+    codes = [s.code for s in skus]
+    picker = payload.get("picker")
+    if not accept or not skus:
+        return HeldEnrolment(campaign, codes, None, picker)
+    choice = _choice_from(payload["choice"])
+    pricing = await campaign_pricing(uow, access.team, campaign)
+    rows = await _price_for(uow, pricing, skus, choice)
+    added, updated = await _write_enrolments(
+        uow, access, campaign, rows, choice, now, accepted_under_floor=True
+    )
+    rows = [replace(row, under_floor_accepted=under_floor(row)) for row in rows]
+    accepted = [row.code for row in rows if row.under_floor_accepted]
+    if accepted:
+        audit(
+            uow,
+            campaign.id,
+            access.team_id,
+            access.user.id,
+            now,
+            "under_floor",
+            {"skus": accepted, **_choice_payload(choice)},
+        )
+    result = EnrolResult(sort_rows(rows), added, updated, target_margin=pricing.target_margin)
+    return HeldEnrolment(campaign, codes, result, picker)
 
 
 async def unenrol(
@@ -768,8 +901,11 @@ async def toggle_enrolment(
     sku_id: int,
     choice: PriceChoice,
     now: datetime,
-) -> bool:
-    """Enrol the SKU at `choice`, or remove it when enrolled. True when now enrolled."""
+    *,
+    picker: dict[str, Any] | None = None,
+) -> EnrolResult | None:
+    """Enrol the SKU at `choice` (held when under its floor: see `enrol`), or remove it
+    when enrolled (None)."""
     sku = await uow.session.get(models.Sku, sku_id)
     if sku is None or sku.team_id != access.team_id:
         raise NotFound(N_("That SKU is no longer in this team's catalogue."))
@@ -782,9 +918,8 @@ async def toggle_enrolment(
         await uow.session.delete(existing)
         await uow.session.flush()
         await margins.recheck_margins(uow, access.team_id, now, campaign_ids=[campaign.id])
-        return False
-    await enrol(uow, access, campaign, [sku.code], choice, now)
-    return True
+        return None
+    return await enrol(uow, access, campaign, [sku.code], choice, now, picker=picker)
 
 
 def codes_of(rows: Iterable[PlanRow]) -> list[str]:

@@ -17,10 +17,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Channel, Enrolment, Listing, PriceHistory, Sku
+from bot.db.models import (
+    Campaign,
+    CatalogAudit,
+    Channel,
+    Enrolment,
+    Listing,
+    PriceHistory,
+    Sku,
+    User,
+)
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, NotFound, UserInputError
-from bot.domain.permissions import Action
+from bot.domain.errors import N_, Conflict, Msg, NotFound, UserInputError
+from bot.domain.permissions import Action, is_allowed
+from bot.domain.prices import PriceWarning, listing_warnings
 from bot.limits import MAX_CODE_LENGTH, MAX_NAME_LENGTH
 from bot.pricing import (
     DiscountResult,
@@ -31,9 +41,9 @@ from bot.pricing import (
     parse_percent,
 )
 from bot.pricing import Listing as PricingListing
-from bot.services import margins
+from bot.services import margins, pending
 from bot.services.access import TeamAccess
-from bot.services.arguments import Arguments, field_error, shown, unknown_key
+from bot.services.arguments import Arguments, field_error, problem_hint, shown, unknown_key
 from bot.services.channels import channel_not_found, find_channel, list_channels
 from bot.services.imports import VALUE_FIELDS, parse_price
 from bot.services.pricing_inputs import listings_for, pricing_context, sku_cost
@@ -259,10 +269,11 @@ async def sku_by_id(uow: UnitOfWork, team_id: int, sku_id: int) -> Sku | None:
     return await uow.session.scalar(select(Sku).where(Sku.id == sku_id, Sku.team_id == team_id))
 
 
-async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime) -> SkuCard:
-    access.require(Action.READ)
-    sku = await find_sku(uow, access.team_id, code)
-    channels = await list_channels(uow, access.team_id)
+async def _listing_lines(
+    uow: UnitOfWork, sku: Sku, channels: list[Channel], now: datetime
+) -> tuple[list[ListingLine], list[str]]:
+    """The SKU's listings on these channels with the 30-day lowest price as of `now`, and
+    the names of the channels it is not listed on."""
     stored = {
         row.channel_id: row
         for row in (await uow.session.scalars(select(Listing).where(Listing.sku_id == sku.id)))
@@ -283,6 +294,14 @@ async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime
                 row.lowest_30d is not None,
             )
         )
+    return lines, unlisted
+
+
+async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime) -> SkuCard:
+    access.require(Action.READ)
+    sku = await find_sku(uow, access.team_id, code)
+    channels = await list_channels(uow, access.team_id)
+    lines, unlisted = await _listing_lines(uow, sku, channels, now)
     by_id = {c.id: c for c in channels}
     history_rows = (
         await uow.session.execute(
@@ -311,8 +330,16 @@ async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime
 
 
 # --- changing ---------------------------------------------
-async def add_sku(uow: UnitOfWork, access: TeamAccess, args: Arguments, now: datetime) -> SkuSaved:
-    """`/sku add <code> key=value …`: nothing is written unless every value is valid."""
+async def add_sku(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    args: Arguments,
+    now: datetime,
+    *,
+    accepted: frozenset[str] = frozenset(),
+) -> SkuSaved | HeldChange:
+    """`/sku add <code> key=value …`: nothing is written unless every value is valid, and
+    implausible prices not in `accepted` hold the whole command for confirmation."""
     access.require(Action.EDIT_CATALOG)
     code = check_code(args.words[0] if args.words else "")
     _no_extra_words(args, code, adding=True)
@@ -329,6 +356,9 @@ async def add_sku(uow: UnitOfWork, access: TeamAccess, args: Arguments, now: dat
     )
     if existing is not None:
         raise _exists(code)
+    warnings = await _price_warnings(uow, None, listings)
+    if not {w.key for w in warnings} <= accepted:
+        return await _hold(uow, access, code, args, warnings, now, adding=True)
     sku = Sku(team_id=access.team_id, code=code, created_at=now, updated_at=now, **values)
     uow.session.add(sku)
     try:
@@ -336,6 +366,7 @@ async def add_sku(uow: UnitOfWork, access: TeamAccess, args: Arguments, now: dat
     except IntegrityError:
         raise _exists(code) from None
     changes = await _apply_listings(uow, access, sku, listings, now)
+    _audit_confirmed(uow, access, sku, warnings, now)
     return SkuSaved(sku, True, changes)
 
 
@@ -362,9 +393,16 @@ def _no_extra_words(args: Arguments, code: str, *, adding: bool) -> None:
 
 
 async def edit_sku(
-    uow: UnitOfWork, access: TeamAccess, code: str, args: Arguments, now: datetime
-) -> SkuSaved:
-    """`/sku <code> key=value …`: costs and listing fields; a before/after list of changes."""
+    uow: UnitOfWork,
+    access: TeamAccess,
+    code: str,
+    args: Arguments,
+    now: datetime,
+    *,
+    accepted: frozenset[str] = frozenset(),
+) -> SkuSaved | HeldChange:
+    """`/sku <code> key=value …`: costs and listing fields; a before/after list of changes.
+    Implausible prices not in `accepted` hold the whole command for confirmation."""
     access.require(Action.EDIT_CATALOG)
     sku = await find_sku(uow, access.team_id, code)
     _no_extra_words(args, sku.code, adding=False)
@@ -373,6 +411,9 @@ async def edit_sku(
         sku.code, request.values, current_texts(sku), access.team.cost_currency
     )
     listings = await _parse_listings(uow, access.team_id, sku.code, request.listings, adding=False)
+    warnings = await _price_warnings(uow, sku.id, listings)
+    if not {w.key for w in warnings} <= accepted:
+        return await _hold(uow, access, sku.code, args, warnings, now, adding=False)
     changes: list[Change] = []
     for field in request.values:
         before, after = getattr(sku, field), values[field]
@@ -386,7 +427,136 @@ async def edit_sku(
     if changes:
         await uow.session.flush()
         await margins.recheck_margins(uow, access.team_id, now, sku_ids=[sku.id])
+    _audit_confirmed(uow, access, sku, warnings, now)
     return SkuSaved(sku, False, changes)
+
+
+# --- implausible prices: held for confirmation (issue 11, bot/domain/prices.py) ----------------
+@dataclass(frozen=True, slots=True)
+class ListingWarning:
+    """An implausible price on one channel."""
+
+    channel: str
+    currency: str
+    warning: PriceWarning
+
+    @property
+    def key(self) -> str:
+        return self.warning.key(self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldChange:
+    """A /sku command held because of implausible prices: nothing is written until its
+    author confirms it (`pending_id`) — and then only the warnings shown are covered."""
+
+    code: str
+    adding: bool
+    warnings: list[ListingWarning]
+    pending_id: int
+
+
+async def _price_warnings(
+    uow: UnitOfWork, sku_id: int | None, edits: list[_ParsedListing]
+) -> list[ListingWarning]:
+    """The listings as they would be after `edits`, checked against how they are now."""
+    if not edits:
+        return []
+    new: dict[int, tuple[Channel, dict[str, Decimal | None]]] = {}
+    for edit in edits:
+        new.setdefault(edit.channel.id, (edit.channel, {}))[1][edit.field] = edit.value
+    stored: dict[int, Listing] = {}
+    if sku_id is not None:
+        rows = await uow.session.scalars(
+            select(Listing).where(Listing.sku_id == sku_id, Listing.channel_id.in_(list(new)))
+        )
+        stored = {row.channel_id: row for row in rows}
+    found: list[ListingWarning] = []
+    for channel_id, (channel, values) in new.items():
+        row = stored.get(channel_id)
+        old_list = None if row is None else row.list_price
+        old_lowest = None if row is None else row.lowest_30d
+        after_list = values.get("list_price", old_list)
+        after_lowest = values.get("lowest_30d", old_lowest)
+        for warning in listing_warnings(old_list, old_lowest, after_list, after_lowest):
+            found.append(ListingWarning(channel.name, channel.currency, warning))
+    return found
+
+
+async def _hold(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    code: str,
+    args: Arguments,
+    warnings: list[ListingWarning],
+    now: datetime,
+    *,
+    adding: bool,
+) -> HeldChange:
+    payload = {
+        "adding": adding,
+        "code": code,
+        "words": list(args.words),
+        "pairs": [list(pair) for pair in args.pairs],
+        "accepted": sorted(w.key for w in warnings),
+    }
+    pending_id = await pending.hold(uow, access, pending.SKU_CHANGE, payload, now)
+    return HeldChange(code, adding, warnings, pending_id)
+
+
+async def confirm_sku_change(
+    uow: UnitOfWork, access: TeamAccess, pending_id: int, now: datetime
+) -> SkuSaved | HeldChange | None:
+    """Save a held /sku command after all, re-read and re-checked as if typed again now.
+    A warning that was not shown (the catalogue changed meanwhile) holds it once more.
+    None: the held change is gone (used, cancelled, stale or someone else's)."""
+    access.require(Action.EDIT_CATALOG)
+    payload = await pending.take(uow, access, pending_id, pending.SKU_CHANGE, now)
+    if payload is None:
+        return None
+    args = Arguments(
+        [str(word) for word in payload["words"]],
+        [(str(key), str(value)) for key, value in payload["pairs"]],
+    )
+    accepted = frozenset(str(key) for key in payload["accepted"])
+    if payload["adding"]:
+        return await add_sku(uow, access, args, now, accepted=accepted)
+    return await edit_sku(uow, access, str(payload["code"]), args, now, accepted=accepted)
+
+
+async def cancel_sku_change(
+    uow: UnitOfWork, access: TeamAccess, pending_id: int, now: datetime
+) -> bool:
+    """Drop a held /sku command; False when it was already gone."""
+    return await pending.take(uow, access, pending_id, pending.SKU_CHANGE, now) is not None
+
+
+def audit(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    sku_id: int,
+    now: datetime,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    uow.session.add(
+        CatalogAudit(
+            team_id=access.team_id,
+            sku_id=sku_id,
+            user_id=access.user.id,
+            at=now,
+            action=action,
+            changes=changes,
+        )
+    )
+
+
+def _audit_confirmed(
+    uow: UnitOfWork, access: TeamAccess, sku: Sku, warnings: list[ListingWarning], now: datetime
+) -> None:
+    """Implausible prices saved after a warning: who confirmed which."""
+    if warnings:
+        audit(uow, access, sku.id, now, "price_confirmed", {"warnings": [w.key for w in warnings]})
 
 
 _AMOUNT_FIELDS = frozenset({"unit_cost", "packaging", "first_mile", "other_cost"})
@@ -481,6 +651,337 @@ async def _apply_listings(
     if changes:
         await uow.session.flush()
     return changes
+
+
+# --- the price history: list, correct, remove (issue 11) ---------------------------------------
+HISTORY_PAGE_SIZE = 10
+HISTORY_WORD = "history"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    at: datetime
+    channel: Channel
+    price: Decimal
+    source: str  # manual (typed) | import (a file)
+    changed_by: str | None  # who set it (their name), when known
+    corrected_at: datetime | None
+    corrected_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    sku: Sku
+    channel: Channel | None  # the channel asked for, else every channel
+    entries: list[HistoryEntry]
+    first: int  # the position (1-based, newest first) of entries[0]
+    page: int
+    pages: int
+    total: int
+    lowest: list[ListingLine]  # the lowest price of 30 days this history gives now
+    can_edit: bool  # editors and above get the correct / remove buttons
+
+
+async def _user_names(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await uow.session.scalars(select(User).where(User.id.in_(list(ids))))
+    return {
+        row.id: row.first_name or (f"@{row.username}" if row.username else str(row.id))
+        for row in rows
+    }
+
+
+async def price_history(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    sku: Sku,
+    channel: Channel | None,
+    page: int,
+    now: datetime,
+) -> HistoryPage:
+    """A SKU's list-price history (one channel's, or every channel's), newest first."""
+    access.require(Action.READ)
+    channels = await list_channels(uow, access.team_id)
+    by_id = {c.id: c for c in channels}
+    wanted = [channel.id] if channel is not None else list(by_id)
+    mine = (Listing.sku_id == sku.id, Listing.channel_id.in_(wanted))
+    total = (
+        await uow.session.scalar(
+            select(func.count(PriceHistory.id))
+            .join(Listing, Listing.id == PriceHistory.listing_id)
+            .where(*mine)
+        )
+        or 0
+    )
+    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = (
+        await uow.session.execute(
+            select(PriceHistory, Listing.channel_id)
+            .join(Listing, Listing.id == PriceHistory.listing_id)
+            .where(*mine)
+            .order_by(PriceHistory.effective_at.desc(), PriceHistory.id.desc())
+            .offset(page * HISTORY_PAGE_SIZE)
+            .limit(HISTORY_PAGE_SIZE)
+        )
+    ).all()
+    people = {
+        user_id
+        for entry, _ in rows
+        for user_id in (entry.changed_by, entry.corrected_by)
+        if user_id is not None
+    }
+    names = await _user_names(uow, people)
+    entries = [
+        HistoryEntry(
+            entry.id,
+            entry.effective_at,
+            by_id[channel_id],
+            entry.price,
+            entry.source,
+            None if entry.changed_by is None else names.get(entry.changed_by),
+            entry.corrected_at,
+            None if entry.corrected_by is None else names.get(entry.corrected_by),
+        )
+        for entry, channel_id in rows
+    ]
+    lowest, _unlisted = await _listing_lines(
+        uow, sku, [channel] if channel is not None else channels, now
+    )
+    return HistoryPage(
+        sku=sku,
+        channel=channel,
+        entries=entries,
+        first=page * HISTORY_PAGE_SIZE + 1,
+        page=page,
+        pages=pages,
+        total=total,
+        lowest=lowest,
+        can_edit=is_allowed(access.role, Action.EDIT_CATALOG),
+    )
+
+
+async def history_for_command(
+    uow: UnitOfWork, access: TeamAccess, code: str, words: list[str], now: datetime
+) -> HistoryPage:
+    """`/sku <code> history [channel]`."""
+    if len(words) > 1:
+        channels = await list_channels(uow, access.team_id)
+        name = channels[0].name if channels else "temu-us-semi"
+        raise UserInputError(
+            N_(
+                "Write it like <code>{example}</code>: the SKU, the word history, and a "
+                "channel if you want only its prices."
+            ),
+            example=f"/sku {shown(code)} history {name}",
+        )
+    sku = await find_sku(uow, access.team_id, code)
+    channel = await find_channel(uow, access.team_id, words[0]) if words else None
+    return await price_history(uow, access, sku, channel, 0, now)
+
+
+async def history_for_button(
+    uow: UnitOfWork, access: TeamAccess, sku_id: int, channel_id: int, page: int, now: datetime
+) -> HistoryPage | None:
+    """A history page named by a button (ids within the presser's team, else None)."""
+    sku = await sku_by_id(uow, access.team_id, sku_id)
+    if sku is None:
+        return None
+    channel = None
+    if channel_id:
+        channel = await uow.session.scalar(
+            select(Channel).where(Channel.id == channel_id, Channel.team_id == access.team_id)
+        )
+        if channel is None:
+            return None
+    return await price_history(uow, access, sku, channel, page, now)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """A history entry named by a button, found within the presser's team."""
+
+    entry: PriceHistory
+    listing: Listing
+    sku: Sku
+    channel: Channel
+
+
+async def history_entry(uow: UnitOfWork, access: TeamAccess, entry_id: int) -> EntryRef | None:
+    """The entry with this id if it belongs to the actor's team (else None: reveal nothing)."""
+    row = (
+        await uow.session.execute(
+            select(PriceHistory, Listing, Sku, Channel)
+            .join(Listing, Listing.id == PriceHistory.listing_id)
+            .join(Sku, Sku.id == Listing.sku_id)
+            .join(Channel, Channel.id == Listing.channel_id)
+            .where(PriceHistory.id == entry_id, Sku.team_id == access.team_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return EntryRef(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFix:
+    """A history entry corrected (`after` set) or removed (`after` None)."""
+
+    sku: Sku
+    channel: Channel
+    at: datetime
+    before: Decimal
+    after: Decimal | None
+    list_price: tuple[Decimal | None, Decimal | None] | None  # (before, after) when it moved
+    lowest: tuple[Decimal | None, Decimal | None]  # the 30-day lowest price now, before → after
+
+
+async def _lowest_now(uow: UnitOfWork, ref: EntryRef, now: datetime) -> Decimal | None:
+    priced = (await listings_for(uow, ref.channel.id, [ref.sku.id], now)).get(ref.sku.id)
+    return priced.lowest_30d if priced else None
+
+
+async def _newer_entries(uow: UnitOfWork, ref: EntryRef) -> bool:
+    """Whether the listing has an entry after this one (then it is not the current price)."""
+    entry = ref.entry
+    newer = await uow.session.scalar(
+        select(func.count(PriceHistory.id)).where(
+            PriceHistory.listing_id == entry.listing_id,
+            PriceHistory.id != entry.id,
+            (PriceHistory.effective_at > entry.effective_at)
+            | ((PriceHistory.effective_at == entry.effective_at) & (PriceHistory.id > entry.id)),
+        )
+    )
+    return bool(newer)
+
+
+async def _after_fix(uow: UnitOfWork, access: TeamAccess, ref: EntryRef, now: datetime) -> None:
+    """The margin re-check, for the campaigns on this channel the SKU is enrolled in: a
+    corrected history moves the 30-day lowest price, and with it planned prices."""
+    await uow.session.flush()
+    campaign_ids = list(
+        await uow.session.scalars(
+            select(Campaign.id)
+            .join(Enrolment, Enrolment.campaign_id == Campaign.id)
+            .where(Campaign.channel_id == ref.channel.id, Enrolment.sku_id == ref.sku.id)
+        )
+    )
+    if campaign_ids:
+        await margins.recheck_margins(
+            uow, access.team_id, now, campaign_ids=campaign_ids, sku_ids=[ref.sku.id]
+        )
+
+
+async def correct_entry(
+    uow: UnitOfWork, access: TeamAccess, ref: EntryRef, text: str, now: datetime
+) -> HistoryFix:
+    """Correct a mistyped history entry. Its date stays; when it is the listing's current
+    price, the list price follows. Audited; the margin re-check runs."""
+    access.require(Action.EDIT_CATALOG)
+    entry, listing, channel = ref.entry, ref.listing, ref.channel
+    try:
+        price = parse_price(text, channel.currency, "list_price")
+    except InputError as exc:
+        problem = exc.problem.value
+    else:
+        problem = InputProblem.REQUIRED.value if price is None else ""
+    if problem or price is None:
+        raise UserInputError(
+            N_("“{value}” {problem}\nSend the right price, like <code>19.99</code>, or /cancel."),
+            value=shown(text),
+            problem=Msg(problem_hint(problem)),
+        )
+    before = entry.price
+    lowest_before = await _lowest_now(uow, ref, now)
+    list_move = None
+    if price != before:
+        if listing.list_price == before and not await _newer_entries(uow, ref):
+            list_move = (listing.list_price, price)
+            listing.list_price = price
+            listing.updated_at = now
+        entry.price = price
+        entry.corrected_at = now
+        entry.corrected_by = access.user.id
+        audit(
+            uow,
+            access,
+            ref.sku.id,
+            now,
+            "history_correct",
+            {
+                "entry": entry.id,
+                "channel": channel.name,
+                "effective_at": entry.effective_at.isoformat(),
+                "price": [format(before, "f"), format(price, "f")],
+                "list_price_moved": list_move is not None,
+            },
+        )
+        await _after_fix(uow, access, ref, now)
+    lowest_after = await _lowest_now(uow, ref, now)
+    return HistoryFix(
+        ref.sku,
+        channel,
+        entry.effective_at,
+        before,
+        price,
+        list_move,
+        (lowest_before, lowest_after),
+    )
+
+
+async def remove_entry(
+    uow: UnitOfWork, access: TeamAccess, ref: EntryRef, now: datetime
+) -> HistoryFix:
+    """Remove a history entry. The listing's current price (its newest entry) can go only
+    when an older entry remains, which becomes the list price again. Audited; the margin
+    re-check runs."""
+    access.require(Action.EDIT_CATALOG)
+    entry, listing, channel = ref.entry, ref.listing, ref.channel
+    lowest_before = await _lowest_now(uow, ref, now)
+    list_move = None
+    if listing.list_price == entry.price and not await _newer_entries(uow, ref):
+        previous = await uow.session.scalar(
+            select(PriceHistory)
+            .where(PriceHistory.listing_id == entry.listing_id, PriceHistory.id != entry.id)
+            .order_by(PriceHistory.effective_at.desc(), PriceHistory.id.desc())
+            .limit(1)
+        )
+        if previous is None:
+            raise Conflict(
+                N_(
+                    "This entry is the current list price and the only one in the history, so "
+                    "it cannot be removed. Correct it, or set a new list price with "
+                    "<code>/sku {code} list_price@{channel}=19.99</code>."
+                ),
+                code=shown(ref.sku.code),
+                channel=channel.name,
+            )
+        list_move = (listing.list_price, previous.price)
+        listing.list_price = previous.price
+        listing.updated_at = now
+    audit(
+        uow,
+        access,
+        ref.sku.id,
+        now,
+        "history_remove",
+        {
+            "entry": entry.id,
+            "channel": channel.name,
+            "effective_at": entry.effective_at.isoformat(),
+            "price": format(entry.price, "f"),
+            "source": entry.source,
+            "changed_by": entry.changed_by,
+            "list_price_moved": list_move is not None,
+        },
+    )
+    at, before = entry.effective_at, entry.price
+    await uow.session.delete(entry)
+    await _after_fix(uow, access, ref, now)
+    lowest_after = await _lowest_now(uow, ref, now)
+    return HistoryFix(ref.sku, channel, at, before, None, list_move, (lowest_before, lowest_after))
 
 
 async def sku_to_delete(uow: UnitOfWork, access: TeamAccess, code: str) -> tuple[Sku, int]:

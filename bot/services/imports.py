@@ -18,10 +18,11 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
-from bot.db.models import Channel, Listing, PendingImport, PriceHistory, Sku
+from bot.db.models import CatalogAudit, Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict
 from bot.domain.permissions import Action
+from bot.domain.prices import PriceWarning, listing_warnings
 from bot.services import margins
 from bot.services.access import TeamAccess
 from bot.services.catalogue_file import (
@@ -74,6 +75,7 @@ __all__ = [
     "PENDING_TTL",
     "PERCENT_FIELDS",
     "PREVIEW_CHANGES",
+    "PREVIEW_WARNINGS",
     "VALUE_FIELDS",
     "CatalogueTable",
     "FieldChange",
@@ -88,6 +90,7 @@ __all__ = [
     "RowChange",
     "RowError",
     "RowParser",
+    "RowWarning",
     "apply_import",
     "cancel_import",
     "catalogue_table",
@@ -105,6 +108,7 @@ __all__ = [
     "percent_value",
     "plan_import",
     "preview_import",
+    "price_warnings",
     "read_catalogue",
     "read_table",
     "refuse_size",
@@ -204,6 +208,7 @@ class RowChange:
 
 
 PREVIEW_CHANGES = 5  # changed rows the preview spells out
+PREVIEW_WARNINGS = 10  # implausible prices the preview spells out (then "and N more")
 _AMOUNT_FIELDS = frozenset({"unit_cost", "packaging", "first_mile", "other_cost"})
 
 
@@ -218,6 +223,19 @@ class ImportPreview:
     errors: list[RowError]
     ignored: list[str]
     changes: list[RowChange] = field(default_factory=list)  # the first few changed rows
+    warnings: list[RowWarning] = field(default_factory=list)  # the first few implausible prices
+    warning_count: int = 0  # all of them (Confirm imports them as they are)
+
+
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """An implausible price in a file row (bot/domain/prices.py)."""
+
+    row: int
+    code: str
+    channel: str
+    currency: str
+    warning: PriceWarning
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +324,37 @@ def plan_import(parsed: ParsedFile, existing: _Existing) -> ImportPlan:
         else:
             plan.changed.append((sku_id, row))
     return plan
+
+
+def price_warnings(parsed: ParsedFile, plan: ImportPlan, existing: _Existing) -> list[RowWarning]:
+    """The file's implausible prices, by row: each listing as the import would leave it,
+    checked against how it is now (the rules of typed commands)."""
+    if not parsed.listings:
+        return []
+    currencies = {column.channel: column.currency for column in parsed.listings}
+    rows: list[tuple[int | None, ImportRow]] = [(None, row) for row in plan.new]
+    rows += plan.changed
+    rows.sort(key=lambda pair: pair[1].row)
+    found: list[RowWarning] = []
+    for sku_id, row in rows:
+        given: dict[str, dict[str, Decimal]] = {}
+        for column, value in zip(parsed.listings, row.listing_values, strict=True):
+            if value is not None:
+                given.setdefault(column.channel, {})[column.field] = value
+        for channel, values in given.items():
+            current = None
+            if sku_id is not None:
+                current = existing.listings.get((sku_id, existing.channel_ids[channel]))
+            old_list = None if current is None else current[1]
+            old_lowest = None if current is None else current[2]
+            for warning in listing_warnings(
+                old_list,
+                old_lowest,
+                values.get("list_price", old_list),
+                values.get("lowest_30d", old_lowest),
+            ):
+                found.append(RowWarning(row.row, row.code, channel, currencies[channel], warning))
+    return found
 
 
 def _encode(parsed: ParsedFile) -> dict[str, Any]:
@@ -400,6 +449,7 @@ async def preview_import(
         await uow.session.flush()
         pending_id = pending.id
     changes = [] if errors else await _row_changes(uow, parsed, plan, existing)
+    warnings = [] if errors else price_warnings(parsed, plan, existing)
     return ImportPreview(
         pending_id=pending_id,
         filename=filename,
@@ -410,6 +460,8 @@ async def preview_import(
         errors=errors,
         ignored=parsed.ignored,
         changes=changes,
+        warnings=warnings[:PREVIEW_WARNINGS],
+        warning_count=len(warnings),
     )
 
 
@@ -537,7 +589,9 @@ async def apply_import(
             for sku_id, row in changed_values
         ],
     )
+    warnings = price_warnings(parsed, plan, existing)  # as the preview showed them
     price_changes = await _apply_listings(uow, access, parsed, plan, existing, now)
+    await _audit_confirmed(uow, access, pending.filename, warnings, now)
     changed_ids = [sku_id for sku_id, _ in plan.changed]
     if changed_ids:
         await margins.recheck_margins(uow, access.team_id, now, sku_ids=changed_ids)
@@ -547,10 +601,45 @@ async def apply_import(
     )
 
 
+async def _audit_confirmed(
+    uow: UnitOfWork, access: TeamAccess, filename: str, warnings: list[RowWarning], now: datetime
+) -> None:
+    """Implausible prices imported after the preview flagged them: one audit row per SKU,
+    like a typed change saved after its warning."""
+    if not warnings:
+        return
+    keys: dict[str, list[str]] = {}
+    for warning in warnings:
+        keys.setdefault(warning.code, []).append(warning.warning.key(warning.channel))
+    ids: dict[str, int] = {}
+    codes = list(keys)
+    for start in range(0, len(codes), 5000):
+        chunk = codes[start : start + 5000]
+        rows = await uow.session.execute(
+            select(Sku.code, Sku.id).where(Sku.team_id == access.team_id, Sku.code.in_(chunk))
+        )
+        ids.update((code, sku_id) for code, sku_id in rows)
+    await uow.session.execute(
+        insert(_CATALOG_AUDIT),
+        [
+            {
+                "team_id": access.team_id,
+                "sku_id": ids[code],
+                "user_id": access.user.id,
+                "at": now,
+                "action": "price_confirmed",
+                "changes": {"warnings": found, "file": filename},
+            }
+            for code, found in keys.items()
+        ],
+    )
+
+
 # Bulk writes go through Core (executemany), not the ORM's per-object bookkeeping.
 _SKUS = cast(Table, Sku.__table__)
 _LISTINGS = cast(Table, Listing.__table__)
 _PRICE_HISTORY = cast(Table, PriceHistory.__table__)
+_CATALOG_AUDIT = cast(Table, CatalogAudit.__table__)
 
 
 async def _bulk_update(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> None:

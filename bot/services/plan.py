@@ -31,7 +31,7 @@ eligibility and suggested price), so the team sees what it could still add.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
 from enum import StrEnum
@@ -154,6 +154,7 @@ class PlanRow:
     customer_floor: Decimal | None = None  # the deepest safe customer price
     landed_cost: Decimal | None = None
     margin: Decimal | None = None  # at R, a fraction rounded half up to 0.01 %
+    under_floor_accepted: bool = False  # enrolled under the floor after a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,7 +632,20 @@ async def build_plan(
     found = await listings(uow, campaign, [s.id for s, _ in enrolled] + [s.id for s in others])
     items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
     other_items = [PlanItem(sku, found.get(sku.id), None) for sku in others]
-    rows = sort_rows(price_items(pricing, items, margins=margins))
+    accepted = set(
+        (
+            await uow.session.scalars(
+                select(models.Enrolment.sku_id).where(
+                    models.Enrolment.campaign_id == campaign.id,
+                    models.Enrolment.under_floor_accepted_at.is_not(None),
+                )
+            )
+        ).all()
+    )
+    rows = sort_rows(
+        replace(row, under_floor_accepted=True) if row.sku_id in accepted else row
+        for row in price_items(pricing, items, margins=margins)
+    )
     other_rows = sort_rows(price_items(pricing, other_items, margins=margins))
     saved = (
         await uow.session.scalars(

@@ -37,6 +37,7 @@ PLAN = "cpp"  # id
 PICK = "cpk"  # id, page, mode
 TOGGLE = "cpt"  # id, sku id, page, mode
 ENROL_ALL = "cpa"  # id, mode
+UNDER_FLOOR = "cpu"  # pending id, y|n: enrol under the floor anyway, or leave out
 VOUCHERS = "cpv"  # id
 SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-
 REMINDERS = "cpr"  # id

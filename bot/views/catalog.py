@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.db.models import Sku
 from bot.domain.errors import N_
+from bot.domain.prices import PriceWarning, PriceWarningKind
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.pricing import FeeKind, FxQuote, Status
 from bot.pricing.landed import CostKind
 from bot.services.arguments import problem_hint, shown
-from bot.services.catalog import PAGE_SIZE, FloorCard, SkuCard, SkuPage, SkuSaved
+from bot.services.catalog import (
+    PAGE_SIZE,
+    EntryRef,
+    FloorCard,
+    HeldChange,
+    HistoryEntry,
+    HistoryFix,
+    HistoryPage,
+    ListingLine,
+    SkuCard,
+    SkuPage,
+    SkuSaved,
+)
 from bot.services.imports import (
     CONTROL_CHARACTER,
     FieldChange,
@@ -147,6 +161,12 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
                 f"{_.datetime(change.at)} · {h(change.channel)}: "
                 f"{_.money(change.price, change.currency)}"
             )
+        lines.append(
+            _(
+                "All of it, to correct a mistyped price: <code>/sku {code} history</code>",
+                code=h(sku.code),
+            )
+        )
     if card.campaigns:
         lines += [
             "",
@@ -204,6 +224,263 @@ def sku_saved(_: Translator, saved: SkuSaved) -> Rendered:
         after = _change_value(_, change.field, change.after, change.currency)
         lines.append(f"{_field_label(_, change.field)}: {before} → {after}")
     return "\n".join(lines), None
+
+
+# --- implausible prices (bot/domain/prices.py) ---------------------------------------------
+SKU_CHANGE = "skuok"  # pending id, y|n
+HISTORY = "phl"  # sku id, channel id (0: every channel), page
+HISTORY_CORRECT = "phe"  # entry id
+HISTORY_REMOVE = "phr"  # entry id: asks first
+HISTORY_REMOVE_YES = "phy"  # entry id
+
+
+def price_warning(_: Translator, channel: str, currency: str, warning: PriceWarning) -> str:
+    """One implausible price in words, with what it was compared with."""
+    value, other = _.money(warning.value, currency), _.money(warning.other, currency)
+    factor = _.number(warning.factor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    channel = f"<b>{h(channel)}</b>"
+    if warning.kind is PriceWarningKind.JUMP_UP:
+        return _(
+            "{channel}: list price {old} → {new}, {factor} times the previous price. A "
+            "decimal point missing?",
+            channel=channel,
+            old=other,
+            new=value,
+            factor=factor,
+        )
+    if warning.kind is PriceWarningKind.JUMP_DOWN:
+        return _(
+            "{channel}: list price {old} → {new}, 1/{factor} of the previous price. A decimal "
+            "point in the wrong place?",
+            channel=channel,
+            old=other,
+            new=value,
+            factor=factor,
+        )
+    if warning.kind is PriceWarningKind.LOWEST_ABOVE_LIST:
+        return _(
+            "{channel}: the lowest price in 30 days ({lowest}) is above the list price "
+            "({price}). The lowest price cannot be higher than the price it is the lowest of.",
+            channel=channel,
+            lowest=value,
+            price=other,
+        )
+    return _(
+        "{channel}: the lowest price in 30 days ({lowest}) is 1/{factor} of the list price "
+        "({price}). A decimal point in the wrong place?",
+        channel=channel,
+        lowest=value,
+        price=other,
+        factor=factor,
+    )
+
+
+def price_check(_: Translator, held: HeldChange) -> Rendered:
+    """A /sku command held because of implausible prices: save anyway, or cancel."""
+    lines = [
+        _.ngettext(
+            "⚠️ This price for {sku} looks wrong:",
+            "⚠️ These prices for {sku} look wrong:",
+            len(held.warnings),
+            sku=f"<code>{h(held.code)}</code>",
+        )
+    ]
+    lines += ["• " + price_warning(_, w.channel, w.currency, w.warning) for w in held.warnings]
+    lines += [
+        "",
+        _("Nothing is saved yet. Save the command as you typed it, or cancel and type it again?"),
+    ]
+    buttons = [
+        [
+            (_("⚠️ Save anyway"), encode(SKU_CHANGE, held.pending_id, "y")),
+            (_("Cancel"), encode(SKU_CHANGE, held.pending_id, "n")),
+        ]
+    ]
+    return "\n".join(lines), keyboard(buttons)
+
+
+def sku_change_cancelled(_: Translator) -> Rendered:
+    return _("Cancelled: nothing was saved."), None
+
+
+# --- the price history ---------------------------------------------------------------------
+def _who(_: Translator, entry: HistoryEntry) -> str:
+    if entry.source == "import":
+        text = (
+            _("imported by {name}", name=h(entry.changed_by))
+            if entry.changed_by
+            else _("imported from a file")
+        )
+    else:
+        text = _("typed by {name}", name=h(entry.changed_by)) if entry.changed_by else _("typed")
+    if entry.corrected_at is not None:
+        when = _short_time(_, entry.corrected_at)
+        text += " · " + (
+            _("corrected by {name} on {when}", name=h(entry.corrected_by), when=when)
+            if entry.corrected_by
+            else _("corrected on {when}", when=when)
+        )
+    return text
+
+
+def _short_time(_: Translator, moment: datetime) -> str:
+    """A moment in the reader's zone, without the zone's name (the screen names it once)."""
+    return _.datetime(moment).removesuffix(f" {_.timezone}")
+
+
+def _lowest_line(_: Translator, line: ListingLine) -> str:
+    channel = f"<b>{h(line.channel.name)}</b>"
+    lowest = money(_, line.lowest_30d, line.channel.currency)
+    if line.lowest_is_manual:
+        return _(
+            "{channel}: lowest price in 30 days {lowest} (set by hand, so the history does not "
+            "change it)",
+            channel=channel,
+            lowest=lowest,
+        )
+    return _("{channel}: lowest price in 30 days {lowest}", channel=channel, lowest=lowest)
+
+
+def price_history(_: Translator, page: HistoryPage) -> Rendered:
+    sku = page.sku
+    title = (
+        _(
+            "🕓 <b>Price history</b> of {sku} on {channel}",
+            sku=sku_title(sku),
+            channel=h(page.channel.name),
+        )
+        if page.channel is not None
+        else _("🕓 <b>Price history</b> of {sku}", sku=sku_title(sku))
+    )
+    lines = [title]
+    if not page.entries:
+        lines.append(_("No list price has been recorded yet."))
+        return "\n".join(lines), None
+    lines.append(_("Times in {zone}, newest first.", zone=h(_.timezone)))
+    lines.append("")
+    buttons: list[list[Button]] = []
+    for number, entry in enumerate(page.entries, start=page.first):
+        currency = entry.channel.currency
+        lines.append(
+            f"{number}. {_short_time(_, entry.at)} · {h(entry.channel.name)} · "
+            f"<b>{_.money(entry.price, currency)}</b> · {_who(_, entry)}"
+        )
+        if page.can_edit:
+            buttons.append(
+                [
+                    (
+                        _("✏️ {number}: correct", number=number),
+                        encode(HISTORY_CORRECT, entry.id),
+                    ),
+                    (_("🗑 {number}: remove", number=number), encode(HISTORY_REMOVE, entry.id)),
+                ]
+            )
+    if page.lowest:
+        lines.append("")
+        lines += [_lowest_line(_, line) for line in page.lowest]
+    if page.can_edit:
+        lines += [
+            "",
+            _("A mistyped price counts as the lowest price for 30 days: correct or remove it."),
+        ]
+    if page.pages > 1:
+        channel_id = page.channel.id if page.channel is not None else 0
+        nav: list[Button] = []
+        if page.page > 0:
+            nav.append(("◀", encode(HISTORY, sku.id, channel_id, page.page - 1)))
+        nav.append(
+            (f"{page.page + 1}/{page.pages}", encode(HISTORY, sku.id, channel_id, page.page))
+        )
+        if page.page < page.pages - 1:
+            nav.append(("▶", encode(HISTORY, sku.id, channel_id, page.page + 1)))
+        buttons.append(nav)
+    return "\n".join(lines), keyboard(buttons) if buttons else None
+
+
+def _entry_text(_: Translator, ref: EntryRef) -> str:
+    return _(
+        "{sku} on {channel}, {when}: {price}",
+        sku=f"<code>{h(ref.sku.code)}</code>",
+        channel=h(ref.channel.name),
+        when=_.datetime(ref.entry.effective_at),
+        price=_.money(ref.entry.price, ref.channel.currency),
+    )
+
+
+def correction_prompt(_: Translator, ref: EntryRef) -> Rendered:
+    return (
+        _(
+            "✏️ Correct the price of {entry}\nSend the right price, like <code>19.99</code> (in "
+            "a group, as a reply to this message), or /cancel.",
+            entry=_entry_text(_, ref),
+        ),
+        None,
+    )
+
+
+def confirm_entry_removal(_: Translator, ref: EntryRef) -> Rendered:
+    buttons = [
+        [
+            (_("🗑 Remove"), encode(HISTORY_REMOVE_YES, ref.entry.id)),
+            (_("Cancel"), encode(HISTORY, ref.sku.id, ref.channel.id, 0)),
+        ]
+    ]
+    return (
+        _(
+            "Remove this entry from the price history?\n{entry}\nIt will no longer count for "
+            "the lowest price in 30 days.",
+            entry=_entry_text(_, ref),
+        ),
+        keyboard(buttons),
+    )
+
+
+def history_fixed(_: Translator, fix: HistoryFix) -> str:
+    currency = fix.channel.currency
+    when = _.datetime(fix.at)
+    sku = f"<code>{h(fix.sku.code)}</code>"
+    if fix.after is None:
+        lines = [
+            _(
+                "🗑 Removed {price} ({when}) from the price history of {sku} on {channel}.",
+                price=_.money(fix.before, currency),
+                when=when,
+                sku=sku,
+                channel=h(fix.channel.name),
+            )
+        ]
+    elif fix.after == fix.before:
+        return _("Nothing changed: the entry already has this price.")
+    else:
+        lines = [
+            _(
+                "✅ Corrected the price of {when} for {sku} on {channel}: {before} → {after}.",
+                when=when,
+                sku=sku,
+                channel=h(fix.channel.name),
+                before=_.money(fix.before, currency),
+                after=_.money(fix.after, currency),
+            )
+        ]
+    if fix.list_price is not None:
+        lines.append(
+            _(
+                "List price: {before} → {after}",
+                before=money(_, fix.list_price[0], currency),
+                after=money(_, fix.list_price[1], currency),
+            )
+        )
+    before, after = fix.lowest
+    lines.append(
+        _(
+            "Lowest price in 30 days: {before} → {after}",
+            before=money(_, before, currency),
+            after=money(_, after, currency),
+        )
+        if before != after
+        else _("Lowest price in 30 days: {lowest} (unchanged)", lowest=money(_, after, currency))
+    )
+    return "\n".join(lines)
 
 
 def confirm_sku_delete(_: Translator, sku: Sku, campaigns: int) -> Rendered:
@@ -343,6 +620,38 @@ def _capped(lines: list[str], extra: list[str], hidden: int, _: Translator) -> l
     return lines
 
 
+def _import_warnings(_: Translator, preview: ImportPreview) -> list[str]:
+    """The file's implausible prices, at most half a message of them."""
+    if not preview.warning_count:
+        return []
+    lines = [
+        "",
+        _.ngettext(
+            "⚠️ <b>{count} price looks wrong.</b> Check it: Confirm imports it as it is.",
+            "⚠️ <b>{count} prices look wrong.</b> Check them: Confirm imports them as they are.",
+            preview.warning_count,
+            count=_.number(preview.warning_count),
+        ),
+    ]
+    size, shown_count = len(lines[1]), 0
+    for row in preview.warnings:
+        line = _(
+            "row {row}, {sku}: {warning}",
+            row=row.row,
+            sku=f"<code>{quoted(row.code)}</code>",
+            warning=price_warning(_, row.channel, row.currency, row.warning),
+        )
+        if size + len(line) > PREVIEW_CHARACTERS // 2:
+            break
+        lines.append(line)
+        size += len(line) + 1
+        shown_count += 1
+    hidden = preview.warning_count - shown_count
+    if hidden > 0:
+        lines.append(_("… and {count} more.", count=_.number(hidden)))
+    return lines
+
+
 def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     lines = [
         _("📄 <b>{file}</b>", file=quoted(preview.filename)),
@@ -374,9 +683,10 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     if preview.pending_id is None:
         lines += ["", _("Nothing to import: the catalogue already matches this file.")]
         return "\n".join(lines), None
+    warnings = _import_warnings(_, preview)
     if preview.changes:
         changes = [row_change(_, change) for change in preview.changes]
-        size = sum(len(line) + 1 for line in lines)
+        size = sum(len(line) + 1 for line in [*lines, *warnings])
         lines += ["", _("What changes:")]
         for line in changes:
             if size + len(line) > PREVIEW_CHARACTERS - 400:
@@ -385,6 +695,7 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
             size += len(line) + 1
         if preview.changed > len(preview.changes):
             lines.append("…")
+    lines += warnings
     lines += ["", _("Import these changes?")]
     buttons = [
         [
@@ -662,6 +973,11 @@ def sku_usage(_: Translator) -> Rendered:
             "one channel)\n"
             "<code>/sku del A1</code> — delete\n"
             "Percentages in percent. Many at once: send a CSV or XLSX file (/import)."
+        )
+        + "\n"
+        + _(
+            "<code>/sku A1 history</code> — every list price it had, to correct or remove a "
+            "mistyped one"
         ),
         None,
     )

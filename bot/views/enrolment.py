@@ -7,13 +7,23 @@ from decimal import Decimal
 
 from bot.db import models
 from bot.i18n import Translator
-from bot.services.campaigns import EnrolResult, PickerPage
+from bot.services.campaigns import EnrolResult, HeldEnrolment, PickerPage
 from bot.services.plan import PlanRow, PlanStatus, PriceChoice, PriceMode
 from bot.views.callbacks import encode
-from bot.views.campaigns import ENROL_ALL, PICK, PLAN, TOGGLE, back_button, status_label
+from bot.views.campaigns import (
+    ENROL_ALL,
+    PICK,
+    PLAN,
+    STATUS_ICONS,
+    TOGGLE,
+    UNDER_FLOOR,
+    back_button,
+    status_label,
+)
 from bot.views.common import Button, Rendered, chunk, h, keyboard
 
 PICKER_DISCOUNTS = ("10", "15", "20", "25", "30")
+CODES_SHOWN = 10  # SKU codes per reason; then "and N more"
 
 
 def choice_code(choice: PriceChoice) -> str:
@@ -75,7 +85,8 @@ def picker(_: Translator, page: PickerPage, currency: str) -> Rendered:
         )
     buttons: list[Button] = []
     for row in page.rows:
-        mark = "✅ " if row.enrolled else ("" if row.status is PlanStatus.OK else "⚠️ ")
+        fits = row.status is PlanStatus.OK
+        mark = ("✅ " if fits else "✅⚠️ ") if row.enrolled else ("" if fits else "⚠️ ")
         label = f"{mark}{row.code}"
         if row.planned_price is not None:
             label += f" · {_.money(row.planned_price, currency)}"
@@ -105,12 +116,11 @@ def picker(_: Translator, page: PickerPage, currency: str) -> Rendered:
 def enrol_result(
     _: Translator, campaign: models.Campaign, result: EnrolResult, currency: str
 ) -> Rendered:
-    if not result.rows:
-        return (
-            _("Nothing to enrol: no listed SKU that is not enrolled yet fits this campaign."),
-            keyboard([[back_button(_, campaign.id)]]),
-        )
     lines = []
+    if not result.rows and not result.held:
+        lines.append(
+            _("Nothing to enrol: no listed SKU that is not enrolled yet fits this campaign.")
+        )
     if result.added:
         lines.append(
             _(
@@ -137,13 +147,130 @@ def enrol_result(
                 id=campaign.id,
             )
         )
+    if result.left_out:
+        lines += ["", *left_out_lines(_, result.left_out)]
+    if result.held and result.pending_id is not None:
+        if lines:
+            lines.append("")
+        text, buttons = under_floor_question(_, result, currency)
+        lines.append(text)
+        return "\n".join(lines), buttons
     return "\n".join(lines), keyboard(
         [[(_("📋 Plan"), encode(PLAN, campaign.id)), back_button(_, campaign.id)]]
     )
 
 
+def codes_text(_: Translator, codes: list[str]) -> str:
+    """SKU codes, the first few: "A1, A2, A3 and 9 more"."""
+    shown = ", ".join(f"<code>{h(code)}</code>" for code in codes[:CODES_SHOWN])
+    hidden = len(codes) - CODES_SHOWN
+    if hidden > 0:
+        return _("{codes} and {n} more", codes=shown, n=_.number(hidden))
+    return shown
+
+
+def left_out_lines(_: Translator, rows: list[PlanRow]) -> list[str]:
+    """Why the listed SKUs were not enrolled: counts per reason (the plan's reasons), with
+    the SKU codes."""
+    lines = [
+        _.ngettext(
+            "Not enrolled: {n} listed SKU does not fit.",
+            "Not enrolled: {n} listed SKUs do not fit.",
+            len(rows),
+        )
+    ]
+    for status in PlanStatus:
+        codes = [row.code for row in rows if row.status is status]
+        if codes:
+            lines.append(
+                _(
+                    "{icon} {reason} ({count}): {codes}",
+                    icon=STATUS_ICONS[status],
+                    reason=status_label(_, status),
+                    count=_.number(len(codes)),
+                    codes=codes_text(_, codes),
+                )
+            )
+    return lines
+
+
+def under_floor_line(_: Translator, row: PlanRow, currency: str) -> str:
+    """Why one SKU's planned price is under its floor, naming the floor."""
+    code = f"<code>{h(row.code)}</code>"
+    if row.status is PlanStatus.NO_PRICE:
+        return _(
+            "• {sku}: no price reaches the target margin (fees and margin add up to 100 % or "
+            "more).",
+            sku=code,
+        )
+    if row.customer_floor is not None and row.planned_price is not None:
+        return _(
+            "• {sku} at {price}: the lowest safe price is {floor}.",
+            sku=code,
+            price=_.money(row.planned_price, currency),
+            floor=_.money(row.customer_floor, currency),
+        )
+    if row.floor is not None and row.list_price is not None:
+        return _(
+            "• {sku}: even its list price {price} is under its floor of {floor}.",
+            sku=code,
+            price=_.money(row.list_price, currency),
+            floor=_.money(row.floor, currency),
+        )
+    return _("• {sku}: {status}", sku=code, status=status_label(_, row.status))
+
+
+def under_floor_question(_: Translator, result: EnrolResult, currency: str) -> Rendered:
+    """Held SKUs under their floor: enrol anyway (marked in the plan), or leave them out."""
+    assert result.pending_id is not None
+    margin = _.percent(result.target_margin) if result.target_margin is not None else "—"
+    lines = [
+        _.ngettext(
+            "⚠️ {n} SKU would be under its floor (the price that keeps the {margin} target margin):",
+            "⚠️ {n} SKUs would be under their floor (the price that keeps the {margin} target "
+            "margin):",
+            len(result.held),
+            margin=margin,
+        )
+    ]
+    lines += [under_floor_line(_, row, currency) for row in result.held]
+    lines.append(
+        _.ngettext(
+            "Enrol it anyway? The plan marks it as under the floor.",
+            "Enrol them anyway? The plan marks them as under the floor.",
+            len(result.held),
+        )
+    )
+    buttons = [
+        [
+            (_("⚠️ Enrol anyway"), encode(UNDER_FLOOR, result.pending_id, "y")),
+            (_("Leave out"), encode(UNDER_FLOOR, result.pending_id, "n")),
+        ]
+    ]
+    return "\n".join(lines), keyboard(buttons)
+
+
+def under_floor_settled(_: Translator, held: HeldEnrolment, currency: str) -> Rendered:
+    """The answer to the question, outside the picker."""
+    campaign = held.campaign
+    if held.result is None:
+        text = _(
+            "Left out of {name}: {codes}.", name=h(campaign.name), codes=codes_text(_, held.codes)
+        )
+        return text, keyboard(
+            [[(_("📋 Plan"), encode(PLAN, campaign.id)), back_button(_, campaign.id)]]
+        )
+    return enrol_result(_, campaign, held.result, currency)
+
+
 def enrol_line(_: Translator, row: PlanRow, currency: str) -> str:
     code = f"<code>{h(row.code)}</code>"
+    if row.under_floor_accepted and row.planned_price is not None:
+        return _(
+            "• ⛔ {sku} at {price}: under the floor, enrolled anyway",
+            sku=code,
+            price=_.money(row.planned_price, currency),
+        )
     if row.status is PlanStatus.OK and row.planned_price is not None:
         if row.margin is not None:
             return _(

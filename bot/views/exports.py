@@ -79,6 +79,7 @@ COLUMNS: dict[str, str] = {
     "margin": N_("Margin"),
 }
 NOT_ENROLLED = N_("Not enrolled")
+ENROLLED_ANYWAY = N_("enrolled anyway")
 SUMMARY = N_("Summary")
 VOUCHERS = N_("Vouchers")
 
@@ -99,7 +100,8 @@ def plan_document(plan: Plan, _: Translator) -> PlanDocument:
             row.name,
             row.enrolled,
             row.status.value,
-            status_labels[row.status],
+            status_labels[row.status]
+            + (f" ({_(ENROLLED_ANYWAY)})" if row.under_floor_accepted else ""),
             row.eligible,
             None if row.mode is None else row.mode.value,
             "" if row.mode is None else mode_labels[row.mode],

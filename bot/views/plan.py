@@ -17,6 +17,7 @@ from bot.views.campaigns import (
     status_label,
 )
 from bot.views.common import Rendered, h, keyboard
+from bot.views.enrolment import codes_text
 
 WORST_SHOWN = 5
 
@@ -40,6 +41,17 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
     lines.append(_("Enrolled: {skus}", skus=_.ngettext("{n} SKU", "{n} SKUs", len(plan.rows))))
     if plan.counts:
         lines.append(status_counts(_, plan.counts))
+    accepted = sorted(row.code for row in plan.rows if row.under_floor_accepted)
+    if accepted:
+        codes = codes_text(_, accepted)  # not inside the call: the extractor reads `_` as one
+        lines.append(
+            _.ngettext(
+                "⛔ {n} SKU enrolled under the floor after a warning: {codes}",
+                "⛔ {n} SKUs enrolled under the floor after a warning: {codes}",
+                len(accepted),
+                codes=codes,
+            )
+        )
     worst = plan.worst(WORST_SHOWN)
     if worst:
         lines.append("")
@@ -54,6 +66,8 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
             )
             if row.status is not PlanStatus.OK:
                 text += f" — {status_label(_, row.status)}"
+            if row.under_floor_accepted:
+                text += " (" + _("enrolled anyway") + ")"
             lines.append(text)
     unpriced = sum(1 for row in plan.rows if row.margin is None)
     if unpriced:

@@ -475,7 +475,8 @@ async def test_a_voucher_blocked_by_a_sku_under_its_floor(harness: BotHarness) -
     alone = await harness.ask(ana, "/voucher 1 value=5")
     match = re.search(r"safe from orders of \$([0-9]+\.[0-9]{2})", alone.text)
     assert match is not None
-    await harness.ask(ana, "/enroll 1 S00 price=9.00")  # under its floor: no headroom
+    asked = await harness.ask(ana, "/enroll 1 S00 price=9.00")  # under its floor: no headroom
+    await harness.press(ana, asked, "⚠️ Enrol anyway")
     blocked = await harness.ask(ana, "/voucher 1 value=5")
     assert "No voucher is safe: S00" in blocked.text
     assert f"Without them, a $5.00 voucher is safe from orders of ${match.group(1)}." in (

@@ -206,13 +206,29 @@ async def test_enrol_explicit_all_eligible_and_unknown(uow_factory: UnitOfWorkFa
             uow, who, campaign, ["low", "OK1"], PriceChoice(PriceMode.MAX), NOW
         )
         await uow.commit()
-    assert (explicit.added, explicit.updated) == (
-        1,
-        1,
-    )  # LOW added (case-insensitive), OK1 re-priced
-    by_code = {r.code: r for r in explicit.rows}
-    assert by_code["LOW"].status is PlanStatus.BELOW_FLOOR
-    assert by_code["OK1"].planned_price == by_code["OK1"].customer_floor
+    # OK1 re-priced; LOW (found case-insensitively) is under its floor: held, asked first
+    assert (explicit.added, explicit.updated) == (0, 1)
+    assert [r.code for r in explicit.held] == ["LOW"] and explicit.pending_id is not None
+    assert explicit.held[0].status is PlanStatus.BELOW_FLOOR
+    assert [r.code for r in explicit.rows] == ["OK1"]
+    assert explicit.rows[0].planned_price == explicit.rows[0].customer_floor
+    async with uow_factory() as uow:
+        who = await access(uow)
+        settled = await campaigns.settle_under_floor(uow, who, explicit.pending_id, True, NOW)
+        await uow.commit()
+    assert settled is not None and settled.result is not None
+    assert (settled.result.added, settled.result.updated) == (1, 0)
+    assert settled.result.rows[0].under_floor_accepted
+    async with uow_factory() as uow:  # used once
+        again = await campaigns.settle_under_floor(
+            uow, await access(uow), explicit.pending_id, True, NOW
+        )
+        accepted = await uow.session.scalar(
+            select(func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.under_floor_accepted_at.is_not(None))
+        )
+    assert again is None and accepted == 1
     async with uow_factory() as uow:
         modes = dict(
             (
@@ -295,9 +311,11 @@ async def test_vouchers_block_and_save(uow_factory: UnitOfWorkFactory) -> None:
         await save_voucher(uow, campaign, *answer.pair, Decimal(0), None, NOW)
         await save_voucher(uow, campaign, *answer.pair, Decimal(0), None, NOW)  # once only
         # a SKU at a loss blocks every voucher; the answer says what would hold without it
-        await campaigns.enrol(
+        held = await campaigns.enrol(
             uow, who, campaign, ["LOW"], PriceChoice(PriceMode.PRICE, price=Decimal("12.00")), NOW
         )
+        assert held.pending_id is not None and not held.rows  # under the floor: asked first
+        await campaigns.settle_under_floor(uow, who, held.pending_id, True, NOW)
         blocked = await answer_voucher(uow, who.team, campaign, VoucherQuestion(value=Decimal(5)))
         plan = await build_plan(uow, who.team, campaign, NOW)
         await uow.commit()

@@ -89,6 +89,36 @@ def test_a_header_of_long_cells_gives_a_preview_that_fits_one_message() -> None:
     assert text.count("names a channel this team does not have") >= 10
 
 
+def test_implausible_prices_are_flagged_and_the_preview_still_fits_one_message() -> None:
+    """Issue 11: rows with implausible prices are listed as warnings Confirm covers."""
+    from bot.domain.prices import listing_warnings
+    from bot.services.imports import RowWarning
+
+    (jump,) = listing_warnings(Decimal("19.99"), None, Decimal("1999.00"), None)
+    channel = "c" * 64
+    warnings = [RowWarning(i + 2, f"{'S' * 60}{i:02d}", channel, "USD", jump) for i in range(10)]
+    long_change = RowChange(
+        "L" * 64,
+        tuple(
+            FieldChange(f"list_price@{'d' * 60}{i}", Decimal("19.99"), Decimal("24.99"), "USD")
+            for i in range(8)
+        ),
+    )
+    text, keyboard = import_preview(
+        EN,
+        preview(changes=[long_change] * 5, changed=40, warnings=warnings, warning_count=25),
+    )
+    shown = plain(text)
+    assert len(text) <= 4096 and keyboard is not None
+    assert "⚠️ 25 prices look wrong. Check them: Confirm imports them as they are." in shown
+    assert f"row 2, {'S' * 39}…: {'c' * 64}: list price $19.99 → $1,999.00, 100 times" in shown
+    assert re.search(r"… and 1[5-9] more\.", shown)  # the rest counted, not dropped silently
+    assert shown.endswith("Import these changes?")
+    one, _ = import_preview(EN, preview(changes=[TM003], warnings=warnings[:1], warning_count=1))
+    assert "⚠️ 1 price looks wrong. Check it: Confirm imports it as it is." in plain(one)
+    assert "more." not in plain(one)
+
+
 def test_every_xlsx_writer_drops_what_xml_cannot_hold() -> None:
     """Finding 5's other half: a stored name with \\x07 broke /export for the team."""
     assert xml_text("Ring\x07ing\x00 \x1b[0m\ttab\nline") == "Ringing [0m\ttab\nline"
