@@ -464,6 +464,7 @@ class CatalogAudit(Base):
     after the SKU is deleted (no foreign key on `sku_id`)."""
 
     __tablename__ = "catalog_audit"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -481,7 +482,7 @@ class PendingChange(Base):
     __tablename__ = "pending_changes"
     # SQLite would reuse the id of a row just deleted: an old Confirm button must not name
     # the next held change
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's declaration
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

@@ -1,8 +1,8 @@
 """numbers a seller can trust: held changes, price history corrections, catalogue audit,
 enrolments accepted under the floor
 
-Revision ID: 0005_prices
-Revises: 0004_notifications
+Revision ID: 0007_price_checks
+Revises: 0006_settings_ids
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0005_prices"
-down_revision: str | None = "0004_notifications"
+revision: str = "0007_price_checks"
+down_revision: str | None = "0006_settings_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -42,6 +42,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_audit")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("catalog_audit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_catalog_audit_sku_id"), ["sku_id"], unique=False)
