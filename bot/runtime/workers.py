@@ -255,13 +255,15 @@ class WorkerPool:
             finally:
                 self._running.pop(id(worker), None)
                 worker.tasks += 1
+                # once closed, the pool's own threads are gone: the loop's default ones stop it
+                threads = None if self._closed else self._threads
                 if kind in ("ok", "refused", "error") and worker.tasks < TASKS_PER_WORKER:
                     if self._closed:
-                        await loop.run_in_executor(self._threads, worker.stop)
+                        await loop.run_in_executor(threads, worker.stop)
                     else:
                         self._idle.append(worker)
                 else:
-                    await loop.run_in_executor(self._threads, worker.kill)
+                    await loop.run_in_executor(threads, worker.kill)
                     if kind not in ("ok", "refused", "error"):
                         self.replaced += 1
         if kind == "ok":

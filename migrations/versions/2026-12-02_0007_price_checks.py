@@ -13,6 +13,9 @@ from alembic import op
 
 import bot.db.types
 
+# a batch operation that rebuilds a table on SQLite must declare AUTOINCREMENT again
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 revision: str = "0007_price_checks"
 down_revision: str | None = "0006_settings_ids"
 branch_labels: str | Sequence[str] | None = None
@@ -74,12 +77,14 @@ def upgrade() -> None:
     with op.batch_alter_table("pending_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pending_changes_user_id"), ["user_id"], unique=False)
 
-    with op.batch_alter_table("enrolments", schema=None) as batch_op:
+    with op.batch_alter_table("enrolments", schema=None, table_kwargs=NEVER_REUSE_IDS) as batch_op:
         batch_op.add_column(
             sa.Column("under_floor_accepted_at", bot.db.types.UTCDateTime(), nullable=True)
         )
 
-    with op.batch_alter_table("price_history", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "price_history", schema=None, table_kwargs=NEVER_REUSE_IDS
+    ) as batch_op:
         batch_op.add_column(sa.Column("corrected_at", bot.db.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("corrected_by", sa.BigInteger(), nullable=True))
         batch_op.create_foreign_key(
@@ -92,14 +97,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("price_history", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "price_history", schema=None, table_kwargs=NEVER_REUSE_IDS
+    ) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_price_history_corrected_by_users"), type_="foreignkey"
         )
         batch_op.drop_column("corrected_by")
         batch_op.drop_column("corrected_at")
 
-    with op.batch_alter_table("enrolments", schema=None) as batch_op:
+    with op.batch_alter_table("enrolments", schema=None, table_kwargs=NEVER_REUSE_IDS) as batch_op:
         batch_op.drop_column("under_floor_accepted_at")
 
     with op.batch_alter_table("pending_changes", schema=None) as batch_op:
