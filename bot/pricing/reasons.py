@@ -26,6 +26,9 @@ class Status(StrEnum):
     NO_LIST_PRICE = "no_list_price"
     NO_FX_RATE = "no_fx_rate"  # no rate from the cost currency to the sale currency
     NO_PRICE = "no_price"  # fees plus target margin reach 100 % of net revenue
+    # no price on the channel's price grid lies between the customer price floor and the
+    # highest price allowed (the list price, or the campaign's maximum price)
+    NO_GRID_PRICE = "no_grid_price"
 
 
 class VoucherStatus(StrEnum):
@@ -61,6 +64,7 @@ class InputProblem(StrEnum):
     NOT_A_BOOLEAN = "not_a_boolean"
     DUPLICATE = "duplicate"
     MALFORMED = "malformed"  # e.g. an --fx or --subsidy argument that does not parse
+    NOT_BELOW = "not_below"  # e.g. a price ending not below the grid's period (`limit`)
 
 
 class InputError(ValueError):
@@ -107,6 +111,8 @@ class InputError(ValueError):
                 return f"{shown} is not one of {self.limit}"
             case InputProblem.NOT_A_BOOLEAN:
                 return f"{shown} is not true/false"
+            case InputProblem.NOT_BELOW:
+                return f"{shown} must be below {self.limit}"
             case InputProblem.DUPLICATE:
                 return f"{shown} appears more than once{self._limit_suffix()}"
             case _:

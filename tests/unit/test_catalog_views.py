@@ -87,9 +87,12 @@ def test_spec_worked_example_floor_and_discount_in_two_locales() -> None:
     assert "Landed cost: $30.00" in en
     assert "Commission 15%: $8.75" in en and "Fulfilment fee: $5.00" in en
     assert "List price: $80.00 · margin at list price 41.3%" in en  # 33 / 80, tie up
-    assert "<b>Deepest discount: $21.66 (27%)</b> → customer price at least $58.34" in en
+    # one consistent pair: 27 % (rounded down to the step) and what 27 % of 80 takes off;
+    # the exact maximum 80 − 58.34 = 21.66 = 27.075 % (shown rounded down) in the breakdown
+    assert "<b>Deepest discount: 27% ($21.60)</b>" in en
+    assert "Exact maximum: $21.66 (27.07%) → lowest customer price $58.34" in en
     de, _keyboard = floor_card(Translator("de"), result)
-    assert "58,34" in de and "21,66" in de and "$58.34" not in de
+    assert "58,34" in de and "21,60" in de and "21,66" in de and "$58.34" not in de
 
 
 def test_duty_fx_and_a_stale_rate_are_explained() -> None:

@@ -128,7 +128,8 @@ def test_discount_step_other_than_one(tmp_path: Path) -> None:
 
 
 def test_krw_preset_prints_whole_won(tmp_path: Path) -> None:
-    # aliexpress-kr (VAT 10 % inside, fees on gross) with commission 8 %, F = 3000:
+    # aliexpress-kr (VAT 10 % inside, fees on gross) with commission 8 %, F = 3000, and the
+    # price grid back at one won (the preset's is 10 won: see the next test):
     # L = 50 × 190 × 1.02 = 9690; floor 13959 / 0.712 = 19605.3 → 19606; break-even
     # 13959 / 0.912 = 15305.9 → 15306; D = 39900 − 19606 = 20294 = 50.86 % → 50 on a 10 % step;
     # margin at 39900: 0.912 − 13959 / 39900 = 56.215… % → 56.22
@@ -137,6 +138,8 @@ def test_krw_preset_prints_whole_won(tmp_path: Path) -> None:
         path,
         "--channel",
         "AliExpress-KR",
+        "--set",
+        "price_step=1",
         "--set",
         "commission=8",
         "--set",
@@ -277,7 +280,7 @@ def test_xlsx_float_cells_and_error_rows(tmp_path: Path) -> None:
         ("sku,unit_cost\nA,-5\n", "row 2, column unit_cost: '-5' must not be negative"),
         ("sku,unit_cost,cost_currency\nA,1,USX\n", "row 2, column cost_currency: 'USX'"),
         ("sku,unit_cost,duty_rate\nA,1,150\n", "row 2, column duty_rate: '150' is over"),
-        ("sku,cost\nA,1\n", "row 1, column unit_cost: required column is missing"),
+        ("sku,amount\nA,1\n", "row 1, column unit_cost: required column is missing"),
         ("sku,unit_cost\n,1\n", "row 2, column sku"),
         ("sku,unit_cost\nA,\n", "row 2, column unit_cost"),
         ("sku,unit_cost\nA,1\nA,2\n", "row 3, column sku: 'A' appears more than once"),
