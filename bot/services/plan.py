@@ -503,6 +503,8 @@ def price_items(
                 planned = planned_price(
                     choice, reference, max_price, customer_floor, digits, grid.down
                 )
+                if mode is PriceMode.MAX and planned is not None and planned > list_price:
+                    planned = None  # no grid price up to the list price: nothing to plan
             item_subsidy = seller_price = discount = margin = None
             if planned is not None and raw_customer_floor is not None:
                 item_subsidy = per_unit(list_price - planned if list_price > planned else _ZERO)
@@ -519,7 +521,7 @@ def price_items(
                         status = ok
                 if calculator is not None:
                     margin = calculator.margin(sku, seller_price)
-            elif choice is not None:
+            elif choice is not None and status is not no_grid:
                 status = below
             append(
                 PlanRow(

@@ -312,3 +312,30 @@ def test_modes_on_a_ten_won_grid() -> None:
     assert rows["d23"].planned_price == Decimal(30720)  # 39900 × 0.77 = 30723 → 30720
     assert rows["fixed"].planned_price == Decimal(31915)
     assert rows["max"].planned_price == rows["max"].customer_floor
+
+
+def test_no_grid_price_for_the_deepest_discount_plans_nothing() -> None:
+    """A list price between the exact floor and the grid floor: the deepest discount has no
+    grid price at or under the list price, so nothing is planned and the status says why."""
+    import dataclasses
+
+    from bot.pricing import apply_channel_overrides
+
+    rules = CampaignRules()
+    base = pricing_for("temu-us-semi", Subsidy.none(), rules)
+    params = apply_channel_overrides(base.context.channel, {"price_endings": "0.99"})
+    context = PricingContext(params, base.context.run, FX)
+    pricing = dataclasses.replace(base, context=context)
+    sku = sku_data("N1", Decimal(100), Decimal(0), Decimal(0))
+    floor = context.floor(sku.cost())
+    assert floor.raw_floor is not None and floor.floor is not None
+    assert floor.raw_floor.amount % 1 != Decimal("0.99")  # the grid moves this floor
+    listing = ListingPrices(floor.raw_floor.amount, None)  # keeps the margin, off the grid
+    for mode in (PriceMode.MAX, PriceMode.SUGGESTED):
+        (row,) = price_items(pricing, [PlanItem(sku, listing, PriceChoice(mode))])
+        assert row.status is PlanStatus.NO_GRID_PRICE and not row.eligible
+        assert row.customer_floor == floor.floor.amount  # shown: the lowest grid price
+    (row,) = price_items(pricing, [PlanItem(sku, listing, PriceChoice(PriceMode.MAX))])
+    assert row.planned_price is None
+    (row,) = price_items(pricing, [PlanItem(sku, listing, None)])
+    assert row.status is PlanStatus.NO_GRID_PRICE and row.planned_price is None
