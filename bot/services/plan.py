@@ -521,8 +521,8 @@ def price_items(
                         status = ok
                 if calculator is not None:
                     margin = calculator.margin(sku, seller_price)
-            elif choice is not None and status is not no_grid:
-                status = below
+            elif choice is not None and raw_customer_floor is None:
+                status = below  # nothing to price against: even the list price is under
             append(
                 PlanRow(
                     *head,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from bot.db import models
@@ -221,7 +221,16 @@ GRIDS = {
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
+@example(  # a list price under the grid floor, over the exact one; the deepest discount
+    preset="amazon-de",
+    grid_index=0,
+    subsidy=Subsidy.none(),
+    min_discount=Decimal("0.2"),
+    cost=146,
+    ratio=38,
+    mode=PriceMode.MAX,
+)
 @given(
     preset=st.sampled_from(PRESETS),
     grid_index=st.integers(min_value=0, max_value=4),
