@@ -377,7 +377,7 @@ class PricingContext:
         duty_applies = self._duty_applies
         step = self.discount_step
         deepest_discount = self._deepest_discount
-        grid_up = None if self.grid.is_minor_unit else self.grid.up
+        grid_up = None if self.grid.is_minor_unit else self.grid.up_exact
         no_fx, no_price, no_list = Status.NO_FX_RATE, Status.NO_PRICE, Status.NO_LIST_PRICE
         below, ok, no_grid = Status.BELOW_FLOOR, Status.OK, Status.NO_GRID_PRICE
         one, hundredth, new_row = _ONE, _HUNDREDTH, _new_row

@@ -98,7 +98,7 @@ class PriceGrid:
         set_(self, "endings", tuple(sorted(endings)))
         set_(self, "unit", unit)
         set_(self, "period", period)
-        set_(self, "offsets", self.endings or (_ZERO,))
+        set_(self, "offsets", self.endings or (_ZERO.quantize(unit),))
 
     @classmethod
     def of(
@@ -129,6 +129,24 @@ class PriceGrid:
                     best = candidate
             assert best is not None
             return best.quantize(self.unit)
+
+    def up_exact(self, price: Decimal) -> Decimal:
+        """`up` for the batch loop: the caller holds the `EXACT` context and passes a whole
+        number of minor units (so the result needs no quantize)."""
+        period = self.period
+        best: Decimal | None = None
+        for offset in self.offsets:
+            if price > offset:
+                k, rest = divmod(price - offset, period)
+                if rest:
+                    k += 1
+                candidate = k * period + offset
+            else:
+                candidate = offset
+            if best is None or candidate < best:
+                best = candidate
+        assert best is not None
+        return best
 
     def down(self, price: Decimal) -> Decimal | None:
         """The largest grid price ≤ `price` (a suggested price rounds down); None when no

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -35,6 +35,7 @@ from bot.pricing import (
     apply_channel_overrides,
     get_preset,
 )
+from bot.pricing._exact import EXACT
 from bot.pricing.fields import parse_price_endings, parse_price_step
 from bot.pricing.grid import MAX_PRICE_ENDINGS, PriceGrid, format_endings
 
@@ -239,6 +240,8 @@ def test_grid_rounding_matches_the_definition(
         assert down is not None and Fraction(down) == expected_down and down <= price
         assert oracle.on_grid(Fraction(down))
     assert grid.contains(price) is oracle.on_grid(Fraction(price))
+    with localcontext(EXACT):  # the batch loop's variant, and its digits
+        assert str(grid.up_exact(price)) == str(up)
     assert grid.is_minor_unit is (grid.step == grid.unit and not grid.endings)
 
 
