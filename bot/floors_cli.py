@@ -1,7 +1,14 @@
 """`campaignbot floors`: the floor table for a CSV or XLSX of SKUs (SPEC §6.1).
 
-    campaignbot floors SKUS.csv [--channel PRESET] [--set FIELD=VALUE]… [--margin PCT]
-        [--fx-buffer PCT] [--fx FROM:TO=RATE]… [--subsidy fixed:AMOUNT | share:PCT[:cap:AMOUNT]]
+    campaignbot floors SKUS.csv [--channel PRESET] [--listing NAME] [--set FIELD=VALUE]…
+        [--margin PCT] [--fx-buffer PCT] [--fx FROM:TO=RATE]…
+        [--subsidy fixed:AMOUNT | share:PCT[:cap:AMOUNT]]
+
+The header is read as the bot's import reads it (bot/services/catalogue_file.py): any
+case, spaces or '_', the translated names (`单位成本`, `Stückkosten` …), and the listing
+columns of the bot's own export, `list_price@CHANNEL` / `lowest_30d@CHANNEL`. The list
+prices come from `--listing NAME`; without it from the column named after the `--channel`
+preset, else from the file's only `list_price@…` column, else from a plain `list_price`.
 
 The input is streamed and evaluated in chunks; the output is spooled (in memory,
 then on disk for very large files) and copied to standard output only when every
@@ -19,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -44,6 +51,7 @@ from bot.pricing import (
     parse_percent,
     parse_rate,
 )
+from bot.pricing.fields import LISTING_FIELDS
 from bot.pricing.floors import CostRow, GcPause
 
 __all__ = ["COLUMNS", "add_floors_parser", "build_parser", "main", "run_floors"]
@@ -83,6 +91,13 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("skus", metavar="SKUS.csv", help="CSV or XLSX file with a header row")
     parser.add_argument(
         "--channel", default="custom", metavar="PRESET", help="channel preset (default: custom)"
+    )
+    parser.add_argument(
+        "--listing",
+        default=None,
+        metavar="NAME",
+        help="read the list prices of list_price@NAME columns (a /export file has one per "
+        "channel; default: the preset's name, or the file's only one)",
     )
     parser.add_argument(
         "--set",
@@ -131,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 class _Run:
     context: PricingContext
     channel: Channel
+    preset: str
+    listing: str | None
 
 
 def _argument_error(argument: str, error: InputError | str) -> FloorsError:
@@ -202,7 +219,11 @@ def _prepare(args: argparse.Namespace) -> _Run:
     rates = FxTable(overrides=[_parse_rate(text) for text in args.rates])
     subsidy = _parse_subsidy(args.subsidy)
     run = RunSettings(target_margin=margin, fx_buffer=fx_buffer)
-    return _Run(PricingContext(channel, run, rates, subsidy), channel)
+    listing = None if args.listing is None else args.listing.strip().lower()
+    if listing == "":
+        raise _argument_error("--listing", "a channel name is required")
+    preset = args.channel.strip().lower()
+    return _Run(PricingContext(channel, run, rates, subsidy), channel, preset, listing)
 
 
 # --- input ------------------------------------------------------------------------------
@@ -236,13 +257,14 @@ def _csv_table(path: Path) -> Iterator[_Table]:
 def _xlsx_table(path: Path) -> Iterator[_Table]:
     """The bot's own streaming reader (bot/services/tables.py): the same checks against
     hostile workbooks, cells by type (a 0% -formatted duty of 0.25 is 25 %)."""
+    from bot.services.catalogue_file import PERCENT_FIELDS
     from bot.services.tables import FileRefused, XlsxTable, cell_text
 
     try:
         table = XlsxTable(str(path))
     except FileRefused as exc:
         raise FloorsError(f"cannot read {path} as an XLSX workbook: {_english(exc)}") from None
-    percent = [cell.strip().lower() == "duty_rate" for cell in table.header]
+    percent = [_field_of(cell) in PERCENT_FIELDS for cell in table.header]
     position = [1]
 
     def rows() -> Iterator[list[str]]:
@@ -261,6 +283,91 @@ def _xlsx_table(path: Path) -> Iterator[_Table]:
         yield _Table(rows(), lambda: position[0])
     finally:
         table.close()
+
+
+# --- header -----------------------------------------------------------------------------
+def _field_of(text: str) -> str | None:
+    """The SKU field a header cell names, as the import reads it (None: not a field)."""
+    from bot.services.catalogue_file import ALIASES, header_key
+
+    return ALIASES.get(header_key(text.strip().lstrip("\ufeff").partition("@")[0]))
+
+
+def _listing_channels(cells: Sequence[str]) -> tuple[list[str], bool]:
+    """The channels the file has `list_price@…` / `lowest_30d@…` columns for (in file
+    order), and whether it has a plain `list_price` / `lowest_30d` column."""
+    channels: list[str] = []
+    plain = False
+    for cell in cells:
+        if _field_of(cell) not in LISTING_FIELDS:
+            continue
+        _, at, name = cell.partition("@")
+        name = name.strip().lower()
+        if not at:
+            plain = True
+        elif name not in channels:
+            channels.append(name)
+    return channels, plain
+
+
+def _chosen_listing(run: _Run, channels: list[str]) -> str | None:
+    """Whose list prices to read: `--listing`, else the preset's, else the only one."""
+    names = ", ".join(channels)
+    if run.listing is not None:
+        if run.listing not in channels:
+            found = f"it has them for {names}" if channels else "it has none"
+            raise _argument_error(
+                "--listing",
+                f"the file has no list_price@{run.listing} column ({found})",
+            )
+        return run.listing
+    if run.preset in channels:
+        return run.preset
+    if len(channels) == 1:
+        return channels[0]
+    if channels:
+        raise _argument_error(
+            "--listing",
+            f"the file has list prices for several channels ({names}): choose one, "
+            f"e.g. --listing {channels[0]}",
+        )
+    return None
+
+
+_HEADER_PROBLEMS: dict[str, str] = {
+    InputProblem.REQUIRED: "required column is missing",
+    InputProblem.DUPLICATE: "the column appears twice",
+    InputProblem.MALFORMED: "only list_price and lowest_30d take @CHANNEL",
+}
+
+
+def _canonical_header(run: _Run, cells: Sequence[str]) -> list[str]:
+    """The header with each column renamed to the field it names (the import's rules:
+    aliases, case, spaces; the chosen channel's listing columns become `list_price` and
+    `lowest_30d`); other columns become ''. Raises FloorsError naming the column."""
+    from bot.services.catalogue_file import resolve_header
+
+    channels, _plain = _listing_channels(cells)
+    chosen = _chosen_listing(run, channels)
+    kept = [
+        ""
+        if _field_of(cell) in LISTING_FIELDS
+        and "@" in cell
+        and cell.partition("@")[2].strip().lower() != chosen
+        else cell
+        for cell in cells
+    ]
+    header = resolve_header(kept, {chosen or "": run.channel.currency})
+    if header.errors:
+        error = header.errors[0]
+        problem = _HEADER_PROBLEMS.get(error.problem, f"cannot be read ({error.problem})")
+        raise FloorsError(f"row 1, column {error.column}: {problem}")
+    canonical = [""] * len(cells)
+    for name, index in header.columns.items():
+        canonical[index] = name
+    for column in header.listings:
+        canonical[column.index] = column.field
+    return canonical
 
 
 def _english(error: Exception) -> str:
@@ -292,7 +399,8 @@ class _Formatter:
     def rows(self, skus: Sequence[str], rows: Sequence[FloorRow]) -> list[tuple[object, ...]]:
         """The output cells. The csv writer prints None as an empty cell and a Decimal with
         `str`; engine amounts already carry the currency's exponent (list prices are
-        quantized on input), so they come out with the right digits."""
+        quantized on input, grid prices quantized by the grid), so they come out with the
+        right digits."""
         currency, quantum, status_text = self.currency, self.percent_quantum, _STATUS_TEXT
         return [
             (
@@ -317,6 +425,8 @@ class _Formatter:
                 customer_floor,
                 pct,
                 margin,
+                _raw_floor,
+                _raw_customer_floor,
             ) in zip(skus, rows, strict=True)
         ]
 
@@ -329,22 +439,51 @@ def _error_for_row(number: int, exc: InputError) -> FloorsError:
     return FloorsError(f"row {number}, column {exc.field}: {exc.describe()}")
 
 
-def _write_table(run: _Run, path: Path, out: IO[str]) -> int:
+@dataclass(slots=True)
+class _Tally:
+    """What the rows said, for a note on standard error: how many had no FX rate, and
+    from which cost currencies."""
+
+    rows: int = 0
+    no_fx_rate: int = 0
+    missing: dict[str, None] = field(default_factory=dict)  # cost currencies, in order
+
+    def add(self, costs: Sequence[CostRow], rows: Sequence[FloorRow]) -> None:
+        self.rows += len(rows)
+        no_fx = Status.NO_FX_RATE
+        for cost, row in zip(costs, rows, strict=True):
+            if row[0] is no_fx:
+                self.no_fx_rate += 1
+                self.missing.setdefault(cost[5])
+
+    def notes(self, sale_currency: str) -> list[str]:
+        if not self.rows or self.no_fx_rate < self.rows:
+            return []
+        flags = " ".join(f"--fx {code}:{sale_currency}=RATE" for code in self.missing)
+        return [
+            f"no row has an exchange rate into {sale_currency}: add {flags} "
+            f"(1 {next(iter(self.missing))} = RATE {sale_currency})"
+        ]
+
+
+def _write_table(run: _Run, path: Path, out: IO[str], tally: _Tally) -> int:
     """Evaluate every row into `out`; raise FloorsError at the first bad one."""
     with _open_table(path) as table:
         try:
-            return _evaluate_table(run, table, out)
+            return _evaluate_table(run, table, out, tally)
         except csv.Error as exc:
             raise FloorsError(f"row {table.row_number}: {exc}") from None
 
 
-def _evaluate_table(run: _Run, table: _Table, out: IO[str]) -> int:
+def _evaluate_table(run: _Run, table: _Table, out: IO[str], tally: _Tally) -> int:
+    from bot.services.catalogue_file import FORMULA_PREFIXES
+
     rows = iter(table)
     header = next(rows, [])
     if not any(cell.strip() for cell in header):
         raise FloorsError("row 1: the file has no header row")
     try:
-        parser = SkuRowParser(header, run.channel.currency)
+        parser = SkuRowParser(_canonical_header(run, header), run.channel.currency)
     except InputError as exc:
         raise _error_for_row(table.row_number, exc) from None
     context = run.context
@@ -362,17 +501,32 @@ def _evaluate_table(run: _Run, table: _Table, out: IO[str]) -> int:
             if not "".join(cells).strip():
                 continue  # blank lines and rows of empty cells
             raise _error_for_row(table.row_number, exc) from None
+        if sku[0] == "'" and sku[1:2] in FORMULA_PREFIXES:  # the export's formula escape
+            sku = sku[1:]
         if first_seen.setdefault(sku, count) != count:
             raise FloorsError(f"row {table.row_number}, column sku: {sku!r} appears more than once")
         skus.append(sku)
         costs.append(cost)
         count += 1
         if len(costs) >= _CHUNK_ROWS:
-            _write_csv(out, formatter.rows(skus, context.evaluate_many(costs)))
-            skus.clear()
-            costs.clear()
-    _write_csv(out, formatter.rows(skus, context.evaluate_many(costs)))
+            _write_chunk(out, formatter, context, skus, costs, tally)
+    _write_chunk(out, formatter, context, skus, costs, tally)
     return count
+
+
+def _write_chunk(
+    out: IO[str],
+    formatter: _Formatter,
+    context: PricingContext,
+    skus: list[str],
+    costs: list[CostRow],
+    tally: _Tally,
+) -> None:
+    evaluated = context.evaluate_many(costs)
+    tally.add(costs, evaluated)
+    _write_csv(out, formatter.rows(skus, evaluated))
+    skus.clear()
+    costs.clear()
 
 
 def _write_csv(out: IO[str], rows: Iterable[Sequence[object]]) -> None:
@@ -391,7 +545,8 @@ def run_floors(
     with tempfile.SpooledTemporaryFile(
         max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
     ) as spool:
-        problem = _evaluate_into(args, spool)
+        notes: list[str] = []
+        problem = _evaluate_into(args, spool, notes)
         if problem is not None:
             print(f"campaignbot floors: error: {problem}", file=stderr)
             return EXIT_BAD_INPUT
@@ -401,19 +556,24 @@ def run_floors(
             stdout.flush()
         except BrokenPipeError:  # `… | head`: the reader has what it wanted
             return EXIT_OK
+        for note in notes:
+            print(f"campaignbot floors: note: {note}", file=stderr)
     return EXIT_OK
 
 
-def _evaluate_into(args: argparse.Namespace, spool: IO[str]) -> str | None:
+def _evaluate_into(args: argparse.Namespace, spool: IO[str], notes: list[str]) -> str | None:
     """Write the whole table to `spool`; return the error message instead when the
-    arguments or a row are bad (nothing of the table may reach standard output then)."""
+    arguments or a row are bad (nothing of the table may reach standard output then).
+    Notes for standard error (every row without an FX rate, say) go to `notes`."""
     try:
         run = _prepare(args)
         path = Path(args.skus)
         if not path.is_file():
             return f"cannot read {args.skus}: no such file"
+        tally = _Tally()
         with GcPause():
-            _write_table(run, path, spool)
+            _write_table(run, path, spool, tally)
+        notes += tally.notes(run.channel.currency)
     except FloorsError as exc:
         return str(exc)
     except UnicodeDecodeError:

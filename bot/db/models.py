@@ -199,6 +199,9 @@ class Channel(Timestamped, Base):
     other_channel_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
     duty_basis: Mapped[str] = mapped_column(String(8), default="fob")
     discount_step: Mapped[Decimal] = mapped_column(default=Decimal("0.01"))  # 1 %
+    # the price grid (SPEC §3.8): None = one minor unit; endings as '0.49,0.99', None = none
+    price_step: Mapped[Decimal | None] = mapped_column(default=None)
+    price_endings: Mapped[str | None] = mapped_column(Text, default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # the market's zone
 
 

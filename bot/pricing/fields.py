@@ -8,6 +8,7 @@ imports, so a field means and validates the same everywhere. Errors are
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import NamedTuple, TypeVar
 
 from bot import limits
 from bot.pricing.floors import CostRow
+from bot.pricing.grid import MAX_PRICE_ENDINGS
 from bot.pricing.model import (
     DEFAULT_COST_CURRENCY,
     Channel,
@@ -85,6 +87,46 @@ def _step(text: str) -> Decimal:
     return step
 
 
+# `price_step=none`, `price_endings=none` (or an empty value) go back to the default grid.
+_GRID_DEFAULT = frozenset({"", "none", "-", "off", "default"})
+_ENDINGS_SEPARATOR = re.compile(r"[,;\s]+")
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
+
+
+def parse_price_step(text: str) -> Decimal | None:
+    """`price_step` (SPEC §3.8): a positive amount, or None for one minor unit. Whether it
+    is a whole number of the currency's minor units is checked with the currency
+    (`bot.pricing.grid.PriceGrid`)."""
+    stripped = text.strip()
+    if stripped.lower() in _GRID_DEFAULT:
+        return None
+    step = parse_amount(stripped)
+    if step <= 0:
+        raise InputError(InputProblem.NOT_POSITIVE, text)
+    return step
+
+
+def parse_price_endings(text: str) -> tuple[Decimal, ...]:
+    """`price_endings` (SPEC §3.8): '0.99', '0.49,0.99' (',' or ';' between endings), or
+    'none'. A lone decimal comma ('0,99') is read as 0.99. Ranges are checked with the
+    currency and step (`bot.pricing.grid.PriceGrid`)."""
+    stripped = text.strip()
+    if stripped.lower() in _GRID_DEFAULT:
+        return ()
+    if _DECIMAL_COMMA.fullmatch(stripped):
+        stripped = stripped.replace(",", ".")
+    parts = [part for part in _ENDINGS_SEPARATOR.split(stripped) if part]
+    if len(parts) > MAX_PRICE_ENDINGS:
+        raise InputError(InputProblem.OVER_MAXIMUM, text, limit=MAX_PRICE_ENDINGS)
+    endings: list[Decimal] = []
+    for part in parts:
+        ending = parse_amount(part)
+        if ending in endings:
+            raise InputError(InputProblem.DUPLICATE, part)
+        endings.append(ending)
+    return tuple(endings)
+
+
 # Channel field → parser of its text form (percent fields become fractions).
 CHANNEL_FIELDS: Mapping[str, Callable[[str], object]] = {
     "platform": _text,
@@ -103,6 +145,8 @@ CHANNEL_FIELDS: Mapping[str, Callable[[str], object]] = {
     "other_channel_fee": parse_amount,
     "duty_basis": _choice(DutyBasis),
     "discount_step": _step,
+    "price_step": parse_price_step,
+    "price_endings": parse_price_endings,
 }
 
 
@@ -403,20 +447,3 @@ class SkuRowParser:
             if list_price is None and text:
                 list_price = self._price(text, "list_price")
         return sku, (unit_cost, packaging, first_mile, other_cost, duty_rate, currency, list_price)
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell (openpyxl value) as the text the field parsers read."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):  # the shortest decimal that round-trips, never '1e-05'
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)

@@ -12,6 +12,13 @@ D_n = (1 − m) − c·g, where g = 1 + v for fees on gross and 1 for fees on ne
     R_floor = (F + L)·(1 + v) / (D·(1 + v)) = (F·k_den + cost·k_num)·(1 + v) / (k_den·D_n)
 
 is a quotient of two finite decimals, rounded up with an exact integer division.
+
+Price grid (SPEC §3.8, bot/pricing/grid.py): the floor and the customer price floor are
+proposed prices, so they round up to the channel's grid; a suggested campaign price rounds
+down to it, never below the customer price floor (else `Status.NO_GRID_PRICE`). The exact
+floor (`raw_floor`, to the minor unit) stays the margin threshold: a planned price is under
+the floor when it is under the exact floor. With the default grid (one minor unit) the grid
+changes no number.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from bot.pricing._exact import (
     floor_to_minor,
 )
 from bot.pricing.fx import FxQuote, FxTable
+from bot.pricing.grid import PriceGrid
 from bot.pricing.landed import LandedCost, buffer_for, explain_landed_cost
 from bot.pricing.model import (
     CampaignRules,
@@ -72,8 +80,12 @@ _new_row = tuple.__new__  # skips the NamedTuple's Python-level __new__ on the h
 class FloorRow(NamedTuple):
     """One SKU × channel row of the batch API; amounts rounded as SPEC §6.1 asks.
 
-    `max_discount_pct` is a fraction rounded down to the discount step;
-    `margin_at_list_pct` is a percentage rounded half up to two decimals.
+    `floor_price` and `customer_floor` are on the channel's price grid (rounded up to it);
+    `raw_floor` and `raw_customer_floor` are the exact ones, to the minor unit.
+    `max_discount` is the list price minus `customer_floor`; `max_discount_pct` is a
+    fraction rounded down to the discount step; `margin_at_list_pct` is a percentage
+    rounded half up to two decimals. Under NO_GRID_PRICE (no grid price between the
+    customer price floor and the list price) the three discount fields are None.
     """
 
     status: Status
@@ -85,6 +97,8 @@ class FloorRow(NamedTuple):
     customer_floor: Decimal | None
     max_discount_pct: Decimal | None
     margin_at_list_pct: Decimal | None
+    raw_floor: Decimal | None = None
+    raw_customer_floor: Decimal | None = None
 
 
 # (sku cost fields …, cost_currency, list_price): the row shape `evaluate_many` takes.
@@ -143,14 +157,31 @@ class FloorResult:
     at_floor: UnitEconomics | None
     no_price: NoPriceReason | None
     missing_rate: tuple[str, str] | None  # (from, to) under NO_FX_RATE
+    raw_floor: Money | None = None  # the exact floor, to the minor unit (`floor` is on the grid)
+    grid: PriceGrid | None = None  # the channel's price grid
+
+    @property
+    def grid_moved_floor(self) -> bool:
+        """True when the price grid put the floor above the exact floor."""
+        return (
+            self.floor is not None and self.raw_floor is not None and self.floor != self.raw_floor
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class DiscountResult:
     """The deepest campaign discount (SPEC §3.4).
 
-    Status OK, BELOW_FLOOR (list price under the floor), NO_LIST_PRICE, or the
-    floor's NO_PRICE / NO_FX_RATE. Discount fields are set only under OK.
+    Status OK, BELOW_FLOOR (list price under the floor), NO_GRID_PRICE (no price on the
+    grid between the customer price floor and the list price), NO_LIST_PRICE, or the
+    floor's NO_PRICE / NO_FX_RATE. Discount fields are set only under OK; the exact ones
+    (`exact_max_discount`, `raw_customer_floor`) under NO_GRID_PRICE too.
+
+    One consistent pair for the headline: `max_discount_pct` (the percentage, rounded
+    down to the step) and `step_discount` (the amount that percentage gives, rounded
+    down: the seller's favour). `max_discount` / `customer_floor` are the deepest discount
+    and the lowest customer price on the price grid; `exact_max_discount` /
+    `raw_customer_floor` the exact maximum, to the minor unit.
     """
 
     status: Status
@@ -165,6 +196,33 @@ class DiscountResult:
     seller_price_at_max: Money | None
     at_list: UnitEconomics | None  # margin at the list price (also when below the floor)
     at_max: UnitEconomics | None
+    step_discount: Money | None = None  # list price × max_discount_pct, rounded down
+    exact_max_discount: Money | None = None  # SPEC §3.4 D_max, rounded down to the minor unit
+    raw_customer_floor: Money | None = None  # list price − exact_max_discount
+
+    @property
+    def max_discount_share(self) -> Decimal | None:
+        """`max_discount` as a fraction of the list price, rounded down to 0.01 %."""
+        return _share(self.max_discount, self.list_price)
+
+    @property
+    def exact_max_discount_share(self) -> Decimal | None:
+        """`exact_max_discount` as a fraction of the list price, rounded down to 0.01 %."""
+        return _share(self.exact_max_discount, self.list_price)
+
+    @property
+    def grid_moved_discount(self) -> bool:
+        """True when the price grid made the deepest discount smaller than the exact one."""
+        return self.exact_max_discount is not None and (
+            self.max_discount is None or self.max_discount != self.exact_max_discount
+        )
+
+
+def _share(amount: Money | None, whole: Money | None) -> Decimal | None:
+    if amount is None or whole is None or not whole.amount:
+        return None
+    with localcontext(EXACT):
+        return floor_to_minor(amount.amount, whole.amount, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +234,7 @@ class Eligibility:
     rules: CampaignRules
     reference_price: Money | None  # list price, or min(list, lowest 30 days)
     max_customer_price: Money | None  # ref × (1 − min discount), rounded down
-    suggested_price: Money | None  # the highest price that meets the rule (OK only)
+    suggested_price: Money | None  # the highest grid price that meets the rule (OK only)
     suggested_discount: Money | None  # list price − suggested price
     at_suggested: UnitEconomics | None
 
@@ -223,6 +281,7 @@ class PricingContext:
         "_unit",
         "channel",
         "discount_step",
+        "grid",
         "run",
         "subsidy",
     )
@@ -239,6 +298,7 @@ class PricingContext:
         self.run = run or RunSettings()
         self.subsidy = subsidy or Subsidy.none()
         self.discount_step = discount_step or channel.discount_step
+        self.grid = channel.grid
         self._fx = fx
         self._digits = currency_digits(channel.currency)
         self._unit = Decimal(1).scaleb(-self._digits)
@@ -317,8 +377,9 @@ class PricingContext:
         duty_applies = self._duty_applies
         step = self.discount_step
         deepest_discount = self._deepest_discount
+        grid_up = None if self.grid.is_minor_unit else self.grid.up_exact
         no_fx, no_price, no_list = Status.NO_FX_RATE, Status.NO_PRICE, Status.NO_LIST_PRICE
-        below, ok = Status.BELOW_FLOOR, Status.OK
+        below, ok, no_grid = Status.BELOW_FLOOR, Status.OK, Status.NO_GRID_PRICE
         one, hundredth, new_row = _ONE, _HUNDREDTH, _new_row
         out: list[FloorRow] = []
         append = out.append
@@ -338,7 +399,12 @@ class PricingContext:
                         break_even_den, floor_den = factor.break_even_den, factor.floor_den
                         margin_coef, percent_den = factor.margin_coef, factor.percent_den
                 if factor is None:
-                    append(new_row(FloorRow, (no_fx, None, None, None, lp, None, None, None, None)))
+                    append(
+                        new_row(
+                            FloorRow,
+                            (no_fx, None, None, None, lp, None, None, None, None, None, None),
+                        )
+                    )
                     continue
                 cost = unit_cost + packaging + first_mile + other_cost
                 if duty_rate and duty_applies:
@@ -359,12 +425,25 @@ class PricingContext:
                         if rest:
                             units += one
                         floor = units * unit
+                shown_floor = floor if grid_up is None or floor is None else grid_up(floor)
                 if lp is None:
                     status = no_price if floor is None else no_list
                     append(
                         new_row(
                             FloorRow,
-                            (status, landed, break_even, floor, None, None, None, None, None),
+                            (
+                                status,
+                                landed,
+                                break_even,
+                                shown_floor,
+                                None,
+                                None,
+                                None,
+                                None,
+                                None,
+                                floor,
+                                None,
+                            ),
                         )
                     )
                     continue
@@ -383,11 +462,47 @@ class PricingContext:
                     append(
                         new_row(
                             FloorRow,
-                            (status, landed, break_even, floor, lp, None, None, None, margin_pct),
+                            (
+                                status,
+                                landed,
+                                break_even,
+                                shown_floor,
+                                lp,
+                                None,
+                                None,
+                                None,
+                                margin_pct,
+                                floor,
+                                None,
+                            ),
                         )
                     )
                     continue
                 discount = deepest_discount(lp, floor)
+                raw_customer_floor = customer_floor = lp - discount
+                if grid_up is not None:
+                    customer_floor = grid_up(raw_customer_floor)
+                    if customer_floor > lp:  # no grid price between the floor and the list price
+                        append(
+                            new_row(
+                                FloorRow,
+                                (
+                                    no_grid,
+                                    landed,
+                                    break_even,
+                                    shown_floor,
+                                    lp,
+                                    None,
+                                    None,
+                                    None,
+                                    margin_pct,
+                                    floor,
+                                    raw_customer_floor,
+                                ),
+                            )
+                        )
+                        continue
+                    discount = lp - customer_floor
                 append(
                     new_row(
                         FloorRow,
@@ -395,12 +510,14 @@ class PricingContext:
                             ok,
                             landed,
                             break_even,
-                            floor,
+                            shown_floor,
                             lp,
                             discount,
-                            lp - discount,
+                            customer_floor,
                             discount // (lp * step) * step,  # whole steps, rounded down
                             margin_pct,
+                            floor,
+                            raw_customer_floor,
                         ),
                     )
                 )
@@ -468,6 +585,8 @@ class PricingContext:
                 None,
                 None,
                 (sku.cost_currency, currency),
+                None,
+                self.grid,
             )
         factor = self._factor(sku.cost_currency)
         assert factor is not None  # the row has an FX rate
@@ -484,6 +603,8 @@ class PricingContext:
             at_floor=None if floor is None else self._economics(floor.amount, landed),
             no_price=self._no_price_reason() if floor is None else None,
             missing_rate=None,
+            raw_floor=None if row.raw_floor is None else Money(row.raw_floor, currency),
+            grid=self.grid,
         )
 
     def _no_price_reason(self) -> NoPriceReason:
@@ -558,16 +679,35 @@ class PricingContext:
         at_list = None
         if floor.landed is not None and list_price is not None:
             at_list = self._economics(list_price, floor.landed)
+        exact = raw_customer_floor = None
+        if row.raw_customer_floor is not None and list_price is not None:
+            raw_customer_floor = Money(row.raw_customer_floor, currency)
+            exact = Money(list_price - row.raw_customer_floor, currency)
         if row.status is not Status.OK:
             return DiscountResult(
-                row.status, floor, money_list, self.subsidy, self.discount_step,
-                None, None, None, None, None, at_list, None,
-            )  # fmt: skip
+                row.status,
+                floor,
+                money_list,
+                self.subsidy,
+                self.discount_step,
+                None,
+                None,
+                None,
+                None,
+                None,
+                at_list,
+                None,
+                None,
+                exact,
+                raw_customer_floor,
+            )
         assert row.max_discount is not None and row.customer_floor is not None
+        assert row.max_discount_pct is not None and list_price is not None
         assert floor.landed is not None
         with localcontext(EXACT):
             subsidy_at_max = self.subsidy.per_unit(row.max_discount)
             seller_at_max = row.customer_floor + subsidy_at_max
+            step_discount = floor_to_minor(list_price * row.max_discount_pct, _ONE, self._digits)
         return DiscountResult(
             status=Status.OK,
             floor=floor,
@@ -581,6 +721,9 @@ class PricingContext:
             seller_price_at_max=Money(seller_at_max, currency),
             at_list=at_list,
             at_max=self._economics(seller_at_max, floor.landed),
+            step_discount=Money(step_discount, currency),
+            exact_max_discount=exact,
+            raw_customer_floor=raw_customer_floor,
         )
 
     def eligibility(
@@ -588,10 +731,10 @@ class PricingContext:
     ) -> Eligibility:
         """Whether the SKU can join a campaign with `rules`, and at what price."""
         discount = self.discount(sku, listing)
-        if discount.status is not Status.OK:
+        if discount.status not in (Status.OK, Status.NO_GRID_PRICE):
             return Eligibility(discount.status, discount, rules, None, None, None, None, None)
         assert listing is not None and listing.list_price is not None
-        assert discount.customer_floor is not None and discount.floor.landed is not None
+        assert discount.raw_customer_floor is not None and discount.floor.landed is not None
         list_price = listing.list_price
         reference = list_price
         if rules.reference_rule is ReferenceRule.LOWEST_30D and listing.lowest_30d is not None:
@@ -600,17 +743,21 @@ class PricingContext:
         currency = self.channel.currency
         with localcontext(EXACT):
             max_price = floor_to_minor(reference * (_ONE - rules.min_discount), _ONE, self._digits)
-        status = (
-            Status.OK
-            if max_price >= discount.customer_floor.amount
-            else Status.CANNOT_REACH_MIN_DEPTH
-        )
+        lowest = discount.raw_customer_floor.amount
+        on_grid = self.grid.highest_between(lowest, max_price)
+        if max_price < lowest:
+            status = Status.CANNOT_REACH_MIN_DEPTH
+        elif on_grid is None:
+            status = Status.NO_GRID_PRICE
+        else:
+            status = Status.OK
         suggested = suggested_discount = at_suggested = None
         if status is Status.OK:
-            suggested = Money(max_price, currency)
+            assert on_grid is not None
+            suggested = Money(on_grid, currency)
             with localcontext(EXACT):
-                depth = list_price - max_price
-                seller_price = max_price + self.subsidy.per_unit(depth)
+                depth = list_price - on_grid
+                seller_price = on_grid + self.subsidy.per_unit(depth)
             suggested_discount = Money(depth, currency)
             at_suggested = self._economics(seller_price, discount.floor.landed)
         return Eligibility(

@@ -8,10 +8,12 @@ above 100 %.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.pricing.grid import PriceGrid
 from bot.pricing.money import exact_decimal, normalize_currency
 
 __all__ = [
@@ -130,7 +132,9 @@ class Channel:
     """Sale side: platform × market × mode with currency, VAT and fee schedule.
 
     `duty_basis` defaults to FOB in the US and CIF elsewhere; `prices_include_vat`
-    defaults to true outside the US (SPEC §3.0).
+    defaults to true outside the US (SPEC §3.0). `price_step` (None: one minor unit) and
+    `price_endings` make the price grid (SPEC §3.8, bot/pricing/grid.py); an invalid grid
+    raises `InputError` naming `price_step` or `price_endings`.
     """
 
     currency: str
@@ -149,10 +153,19 @@ class Channel:
     other_channel_fee: Decimal = _ZERO
     duty_basis: DutyBasis | None = None
     discount_step: Decimal = Decimal("0.01")
+    price_step: Decimal | None = None
+    price_endings: tuple[Decimal, ...] = ()
+    grid: PriceGrid = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "currency", normalize_currency(self.currency))
+        if self.price_step is not None:
+            set_(self, "price_step", exact_decimal(self.price_step, "price_step"))
+        endings = tuple(exact_decimal(e, "price_endings") for e in self.price_endings)
+        grid = PriceGrid.of(self.currency, self.price_step, endings)
+        set_(self, "grid", grid)
+        set_(self, "price_endings", grid.endings)
         set_(self, "mode", Mode(self.mode))
         set_(self, "fees_on", FeesOn(self.fees_on))
         us = self.market.strip().upper() == "US"

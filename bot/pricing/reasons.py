@@ -28,6 +28,9 @@ class Status(StrEnum):
     NO_LIST_PRICE = "no_list_price"
     NO_FX_RATE = "no_fx_rate"  # no rate from the cost currency to the sale currency
     NO_PRICE = "no_price"  # fees plus target margin reach 100 % of net revenue
+    # no price on the channel's price grid lies between the customer price floor and the
+    # highest price allowed (the list price, or the campaign's maximum price)
+    NO_GRID_PRICE = "no_grid_price"
 
 
 class VoucherStatus(StrEnum):
@@ -69,6 +72,7 @@ class InputProblem(StrEnum):
     RATE_OUT_OF_RANGE = "rate_out_of_range"  # an FX rate outside 10^-6 … 10^6
     YEAR_OUT_OF_RANGE = "year_out_of_range"
     TOO_LONG = "too_long"  # a name over 200 characters, a code over 64
+    NOT_BELOW = "not_below"  # e.g. a price ending not below the grid's period (`limit`)
 
 
 class InputError(ValueError):
@@ -127,6 +131,8 @@ class InputError(ValueError):
                 return f"{shown} is not one of {self.limit}"
             case InputProblem.NOT_A_BOOLEAN:
                 return f"{shown} is not true/false"
+            case InputProblem.NOT_BELOW:
+                return f"{shown} must be below {self.limit}"
             case InputProblem.DUPLICATE:
                 return f"{shown} appears more than once{self._limit_suffix()}"
             case InputProblem.TOO_LARGE:

@@ -23,11 +23,15 @@ from bot.domain.permissions import Action
 from bot.pricing import (
     CHANNEL_FIELDS,
     InputError,
+    InputProblem,
     Preset,
     UnknownPresetError,
+    currency_digits,
     get_preset,
+    minor_unit,
     parse_channel_value,
 )
+from bot.pricing.grid import format_endings
 from bot.services import margins, pricing_inputs
 from bot.services.access import TeamAccess
 from bot.services.arguments import Arguments, field_error, shown, unknown_key
@@ -71,11 +75,64 @@ FIELD_EXAMPLES = {
     "other_channel_fee": "other_channel_fee=0.5",
     "duty_basis": "duty_basis=cif",
     "discount_step": "discount_step=5",
+    "price_step": "price_step=0.05",
+    "price_endings": "price_endings=0.49,0.99",
 }
+# The price grid (SPEC §3.8): its values are checked against the channel's currency.
+GRID_FIELDS = frozenset({"price_step", "price_endings"})
 
 
 def edit_example(channel: str, field: str) -> str:
     return f"/channel {channel} {FIELD_EXAMPLES.get(field, f'{field}=12')}"
+
+
+def grid_example(channel: str, field: str, currency: str) -> str:
+    """An example of a price grid for the channel's currency (whole-unit currencies such
+    as KRW and JPY have no cents to end in)."""
+    if currency_digits(currency) == 0:
+        if field == "price_step":
+            return f"/channel {channel} price_step=10"
+        return f"/channel {channel} price_step=1000 price_endings=900"
+    return edit_example(channel, field)
+
+
+def grid_error(exc: InputError, channel: str, currency: str) -> UserInputError:
+    """A refused `price_step` / `price_endings`, in words, with an example for the currency."""
+    field = exc.field or "price_step"
+    example = grid_example(channel, field, currency)
+    if exc.problem is InputProblem.TOO_MANY_DECIMALS:
+        return UserInputError(
+            N_(
+                "<b>{field}</b>: “{value}” is finer than {currency} allows: its smallest "
+                "amount is {unit}.\nWrite it like <code>{example}</code>"
+            ),
+            field=field,
+            value=shown(exc.value),
+            currency=currency,
+            unit=format(minor_unit(currency), "f"),
+            example=example,
+        )
+    if exc.problem is InputProblem.NOT_BELOW:
+        return UserInputError(
+            N_(
+                "<b>{field}</b>: “{value}” is not below {period}. An ending is what a price "
+                "ends in within each {period} {currency} (the price step, or one whole unit "
+                "when the step is smaller).\nWrite it like <code>{example}</code>"
+            ),
+            field=field,
+            value=shown(exc.value),
+            period=str(exc.limit),
+            currency=currency,
+            example=example,
+        )
+    if exc.problem is InputProblem.OVER_MAXIMUM:
+        return UserInputError(
+            N_("<b>{field}</b>: at most {limit} endings.\nWrite it like <code>{example}</code>"),
+            field=field,
+            limit=str(exc.limit),
+            example=example,
+        )
+    return field_error(exc, example, field_name=field)
 
 
 def market_timezone(market: str) -> str:
@@ -228,7 +285,15 @@ async def _require_free_name(uow: UnitOfWork, team_id: int, name: str) -> None:
         raise _name_taken(name)
 
 
-def _parse_edit_value(channel: str, field: str, text: str) -> object:
+def _parse_edit_value(channel: str, field: str, text: str, currency: str) -> object:
+    if field in GRID_FIELDS:
+        try:
+            value = parse_channel_value(field, text)
+        except InputError as exc:
+            raise grid_error(exc.with_field(field), channel, currency) from None
+        if isinstance(value, tuple):  # endings are stored as text: '0.49,0.99'
+            return format_endings(value) or None
+        return value
     if field == "name":
         return normalize_name(text)
     if field == "timezone":
@@ -277,7 +342,7 @@ async def edit_channel(
     for key, text in args.pairs:
         if key not in EDITABLE_FIELDS:
             raise unknown_key(key, list(EDITABLE_FIELDS), f"/channel {channel.name} commission=12")
-        values[key] = _stored(_parse_edit_value(channel.name, key, text))
+        values[key] = _stored(_parse_edit_value(channel.name, key, text, channel.currency))
     changes = [
         ChannelChange(key, getattr(channel, key), value)
         for key, value in values.items()
@@ -289,7 +354,13 @@ async def edit_channel(
         setattr(channel, change.field, change.after)
     try:
         channel_params(channel)  # the engine accepts the whole profile
-    except (ValueError, InputError) as exc:
+    except InputError as exc:
+        if exc.field in GRID_FIELDS:  # e.g. 0.99 on KRW, or a step of 0.005 USD
+            raise grid_error(exc, channel.name, channel.currency) from None
+        raise UserInputError(
+            N_("These values do not fit together: {detail}"), detail=str(exc)
+        ) from None
+    except ValueError as exc:
         raise UserInputError(
             N_("These values do not fit together: {detail}"), detail=str(exc)
         ) from None

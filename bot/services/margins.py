@@ -10,9 +10,10 @@ warning and the plan always agree.
 
 A SKU is *under its floor* when its plan status is ``below_floor`` (the planned
 seller price is under the floor, or even the list price is), ``cannot_reach_min_depth``
-(the campaign's minimum discount — the suggested price — now breaks the floor) or
-``no_price`` (fees plus the target margin reach 100 %). With no FX rate or no list
-price the state is unknown and left as it was.
+(the campaign's minimum discount — the suggested price — now breaks the floor),
+``no_grid_price`` (no price on the channel's price grid lies between the floor and the
+price the minimum discount allows) or ``no_price`` (fees plus the target margin reach
+100 %). With no FX rate or no list price the state is unknown and left as it was.
 
 `Enrolment.below_floor` remembers the state; `Enrolment.last_inputs` the inputs
 (FX rate, costs, fees, prices, margin target) when the state last changed, so a
@@ -43,7 +44,12 @@ from bot.services.reminders import campaign_prefix
 log = logging.getLogger(__name__)
 
 PROBLEMS = frozenset(
-    {plan.PlanStatus.BELOW_FLOOR, plan.PlanStatus.CANNOT_REACH_MIN_DEPTH, plan.PlanStatus.NO_PRICE}
+    {
+        plan.PlanStatus.BELOW_FLOOR,
+        plan.PlanStatus.CANNOT_REACH_MIN_DEPTH,
+        plan.PlanStatus.NO_GRID_PRICE,
+        plan.PlanStatus.NO_PRICE,
+    }
 )
 UNKNOWN = frozenset({plan.PlanStatus.NO_FX_RATE, plan.PlanStatus.NO_LIST_PRICE})
 DIGEST_AT = time(9, 0)
@@ -60,6 +66,7 @@ CAUSE_KEYS: tuple[str, ...] = (
     "target",
     "buffer",
     "subsidy",
+    "grid",
 )
 
 
@@ -113,6 +120,7 @@ def _inputs(
         "buffer": num(pricing.team.fx_buffer),
         "subsidy": f"{subsidy.kind.value}:{num(subsidy.amount)}:{num(subsidy.share)}:"
         f"{num(subsidy.cap)}",
+        "grid": f"{num(channel.grid.step)}:{channel.grid.endings_text()}",
     }
 
 

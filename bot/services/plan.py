@@ -10,27 +10,34 @@ and fees by `MarginCalculator` (the engine's formula, exact; tests check it agai
 Planned customer price P by enrolment mode (`Enrolment.price_mode`):
 
 * ``suggested`` — the campaign's minimum discount off the reference price, rounded down
-  to the minor unit so the discount is at least the minimum (the engine's
+  to the channel's price grid so the discount is at least the minimum (the engine's
   `Eligibility.suggested_price`); recomputed from the current listing;
-* ``max`` — the deepest safe discount: the customer price floor (`DiscountResult.customer_floor`),
-  recomputed from current costs, FX and fees;
-* ``discount`` — a fixed percentage off the reference price (price derived, rounded down);
-* ``price`` — a fixed customer price.
+* ``max`` — the deepest safe discount: the customer price floor on the price grid
+  (`DiscountResult.customer_floor`), recomputed from current costs, FX and fees;
+* ``discount`` — a fixed percentage off the reference price (price derived, rounded down
+  to the price grid);
+* ``price`` — a fixed customer price (the seller's own: not moved to the grid).
+
+The floor shown (`PlanRow.floor`) and the lowest safe price are on the price grid (SPEC
+§3.8); whether a planned price keeps the margin is judged against the exact floor
+(`PlanRow.raw_floor`), and so are the vouchers.
 
 Seller price R = P + the platform's subsidy on the discount (list price − P); the margin is
 the margin on net revenue at R.
 
 Statuses (eligible SKUs first): ok; misses the minimum discount (a fixed price or discount
 above the rule's maximum price); cannot reach the minimum discount (the minimum would
-break the floor); below floor (the planned seller price, or the list price itself, is
-under the floor); no list price; no FX rate; no price (fees plus margin reach 100 %).
+break the floor); no grid price (no price on the channel's price grid lies between the
+customer price floor and the rule's maximum price); below floor (the planned seller
+price, or the list price itself, is under the exact floor); no list price; no FX rate; no
+price (fees plus margin reach 100 %).
 The plan also prices the team's SKUs listed on the channel but not enrolled (their
 eligibility and suggested price), so the team sees what it could still add.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
@@ -85,6 +92,7 @@ class PlanStatus(StrEnum):
     OK = "ok"
     MISSES_MIN_DISCOUNT = "misses_min_discount"  # the planned price is above the rule's maximum
     CANNOT_REACH_MIN_DEPTH = "cannot_reach_min_depth"  # the minimum discount breaks the floor
+    NO_GRID_PRICE = "no_grid_price"  # no grid price between the floor and the rule's maximum
     BELOW_FLOOR = "below_floor"  # the planned price (or the list price) is under the floor
     NO_LIST_PRICE = "no_list_price"
     NO_FX_RATE = "no_fx_rate"
@@ -150,11 +158,17 @@ class PlanRow:
     discount: Decimal | None = None  # 1 − P / reference (fraction, rounded down to 0.01 %)
     subsidy: Decimal | None = None  # per unit, exact
     seller_price: Decimal | None = None  # R = P + subsidy, exact
-    floor: Decimal | None = None  # R_floor
-    customer_floor: Decimal | None = None  # the deepest safe customer price
+    floor: Decimal | None = None  # R_floor on the price grid
+    customer_floor: Decimal | None = None  # the deepest safe customer price on the grid
     landed_cost: Decimal | None = None
     margin: Decimal | None = None  # at R, a fraction rounded half up to 0.01 %
     under_floor_accepted: bool = False  # enrolled under the floor after a warning
+    raw_floor: Decimal | None = None  # the exact R_floor, to the minor unit
+
+    @property
+    def margin_floor(self) -> Decimal | None:
+        """The floor a seller price is judged against: the exact one."""
+        return self.raw_floor if self.raw_floor is not None else self.floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,14 +435,16 @@ def price_items(
         for item in items
     )
     digits = pricing.digits
+    grid = context.grid
     min_discount = pricing.rules.min_discount
     lowest_rule = pricing.rules.reference_rule is ReferenceRule.LOWEST_30D
     per_unit = pricing.subsidy.per_unit
     calculator = MarginCalculator(context) if margins else None
-    ok, below, too_shallow = (
+    ok, below, too_shallow, no_grid = (
         PlanStatus.OK,
         PlanStatus.BELOW_FLOOR,
         PlanStatus.CANNOT_REACH_MIN_DEPTH,
+        PlanStatus.NO_GRID_PRICE,
     )
     deep_modes = (PriceMode.SUGGESTED, PriceMode.MAX)
     rows: list[PlanRow] = []
@@ -444,7 +460,8 @@ def price_items(
             listing = item.listing
             list_price = None if listing is None else listing.list_price
             floor = floor_row.floor_price
-            if floor_row.status is Status.NO_PRICE or floor is None:
+            raw_floor = floor_row.raw_floor
+            if floor_row.status is Status.NO_PRICE or floor is None or raw_floor is None:
                 append(
                     PlanRow(
                         *head,
@@ -464,30 +481,45 @@ def price_items(
                         planned_price=None if choice is None else choice.price,
                         floor=floor,
                         landed_cost=floor_row.landed_cost,
+                        raw_floor=raw_floor,
                     )
                 )
                 continue
             reference = list_price
             if lowest_rule and listing.lowest_30d is not None:
                 reference = min(list_price, listing.lowest_30d)
-            customer_floor = floor_row.customer_floor  # None under BELOW_FLOOR
+            raw_customer_floor = floor_row.raw_customer_floor  # None under BELOW_FLOOR
+            customer_floor = floor_row.customer_floor  # on the grid; None without a grid price
             max_price = floor_to_minor(reference * (_ONE - min_discount), _ONE, digits)
-            eligible = customer_floor is not None and max_price >= customer_floor
-            status = below if customer_floor is None else (ok if eligible else too_shallow)
+            suggested: Decimal | None = None
+            if raw_customer_floor is None:
+                status = below
+            elif max_price < raw_customer_floor:
+                status = too_shallow
+            else:
+                suggested = grid.highest_between(raw_customer_floor, max_price)
+                status = ok if suggested is not None else no_grid
+            eligible = suggested is not None
+            if customer_floor is None and raw_customer_floor is not None:
+                customer_floor = grid.up(raw_customer_floor)  # above the list price
             planned: Decimal | None
             if choice is None:  # not enrolled: its eligibility, priced at the suggestion
-                planned = max_price if eligible else None
+                planned = suggested
             else:
-                planned = planned_price(choice, reference, max_price, customer_floor, digits)
+                planned = planned_price(
+                    choice, reference, max_price, customer_floor, digits, grid.down
+                )
+                if mode is PriceMode.MAX and planned is not None and planned > list_price:
+                    planned = None  # no grid price up to the list price: nothing to plan
             item_subsidy = seller_price = discount = margin = None
-            if planned is not None and customer_floor is not None:
+            if planned is not None and raw_customer_floor is not None:
                 item_subsidy = per_unit(list_price - planned if list_price > planned else _ZERO)
                 seller_price = planned + item_subsidy
                 discount = floor_to_minor(reference - planned, reference, DISCOUNT_DIGITS)
                 if choice is not None:
                     if mode in deep_modes and not eligible:
-                        status = too_shallow
-                    elif seller_price < floor:
+                        status = too_shallow if max_price < raw_customer_floor else no_grid
+                    elif seller_price < raw_floor:
                         status = below
                     elif min_discount and planned > max_price:
                         status = PlanStatus.MISSES_MIN_DISCOUNT
@@ -495,8 +527,8 @@ def price_items(
                         status = ok
                 if calculator is not None:
                     margin = calculator.margin(sku, seller_price)
-            elif choice is not None:
-                status = below
+            elif choice is not None and raw_customer_floor is None:
+                status = below  # nothing to price against: even the list price is under
             append(
                 PlanRow(
                     *head,
@@ -513,6 +545,7 @@ def price_items(
                     customer_floor,
                     floor_row.landed_cost,
                     margin,
+                    raw_floor=raw_floor,
                 )
             )
     return rows
@@ -524,16 +557,23 @@ def planned_price(
     max_price: Decimal,
     customer_floor: Decimal | None,
     digits: int,
+    to_grid: Callable[[Decimal], Decimal | None] | None = None,
 ) -> Decimal | None:
-    """The planned customer price P for an enrolment mode (see the module docstring)."""
+    """The planned customer price P for an enrolment mode (see the module docstring);
+    `to_grid` rounds a derived price down to the channel's price grid."""
+
+    def on_grid(price: Decimal) -> Decimal:
+        rounded = None if to_grid is None else to_grid(price)
+        return price if rounded is None else rounded
+
     if choice.mode is PriceMode.SUGGESTED:
-        return max_price
+        return on_grid(max_price)
     if choice.mode is PriceMode.MAX:
         return customer_floor
     if choice.mode is PriceMode.DISCOUNT:
         assert choice.discount is not None
         with localcontext(EXACT):
-            return floor_to_minor(reference * (_ONE - choice.discount), _ONE, digits)
+            return on_grid(floor_to_minor(reference * (_ONE - choice.discount), _ONE, digits))
     return choice.price
 
 
@@ -607,11 +647,11 @@ def voucher_lines(pricing: CampaignPricing, rows: Iterable[PlanRow]) -> list[Vou
             and row.planned_price is not None
             and row.planned_price > 0
             and row.list_price is not None
-            and row.floor is not None
+            and row.margin_floor is not None
         ):
             lines.append(
                 voucher_line(
-                    row.code, row.list_price, row.planned_price, row.floor, pricing.subsidy
+                    row.code, row.list_price, row.planned_price, row.margin_floor, pricing.subsidy
                 )
             )
     return lines

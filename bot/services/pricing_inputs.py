@@ -31,6 +31,7 @@ from bot.pricing import (
     Subsidy,
 )
 from bot.pricing import Channel as ChannelParams
+from bot.pricing.fields import parse_price_endings
 from bot.pricing.fx import ECB_SOURCE, MANUAL_SOURCE
 
 LOWEST_PRICE_WINDOW = timedelta(days=30)
@@ -89,6 +90,8 @@ def channel_params(row: models.Channel) -> ChannelParams:
         other_channel_fee=stored_amount(row.other_channel_fee),
         duty_basis=row.duty_basis,  # type: ignore[arg-type]
         discount_step=row.discount_step,
+        price_step=row.price_step,
+        price_endings=parse_price_endings(row.price_endings or ""),
     )
 
 
@@ -112,6 +115,8 @@ def channel_columns(params: ChannelParams) -> dict[str, Any]:
         "other_channel_fee": params.other_channel_fee,
         "duty_basis": params.duty_basis.value if params.duty_basis else "fob",
         "discount_step": params.discount_step,
+        "price_step": params.price_step,
+        "price_endings": params.grid.endings_text() or None,
     }
 
 

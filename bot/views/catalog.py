@@ -35,6 +35,7 @@ from bot.services.imports import (
     RowError,
 )
 from bot.views.callbacks import encode
+from bot.views.channels import grid_text
 from bot.views.common import Button, Rendered, h, keyboard
 
 ERRORS_SHOWN = 20
@@ -893,6 +894,15 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
             margin=_.percent(card.margin),
         )
     )
+    if floor.grid_moved_floor and floor.raw_floor is not None and floor.grid is not None:
+        lines.append(
+            _(
+                "Exact floor: {exact}; the channel's price grid ({grid}) rounds it up to the "
+                "next grid price.",
+                exact=_.money(floor.raw_floor.amount, sale),
+                grid=grid_text(_, floor.grid),
+            )
+        )
     lines.append("")
     lines += _discount_lines(_, card)
     return "\n".join(lines), None
@@ -946,16 +956,60 @@ def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
             )
         )
         return lines
+    grid = result.floor.grid
+    if result.status is Status.NO_GRID_PRICE:
+        assert result.raw_customer_floor is not None and grid is not None
+        lines.append(
+            _(
+                "⚠️ No price on the channel's price grid ({grid}) lies between the lowest safe "
+                "customer price, {floor}, and the list price: this SKU cannot join a campaign "
+                "at a grid price. Change the grid with <code>/channel {channel} price_step=…"
+                "</code> or the list price.",
+                grid=grid_text(_, grid),
+                floor=_.money(result.raw_customer_floor.amount, sale),
+                channel=h(channel.name),
+            )
+        )
+        return lines
     assert result.max_discount is not None and result.customer_floor is not None
-    pct = result.max_discount_pct or Decimal(0)
+    assert result.step_discount is not None and result.exact_max_discount is not None
+    assert result.raw_customer_floor is not None
+    # One consistent pair: the percentage rounded down to the step, and the amount that
+    # percentage takes off the list price (rounded down, in the seller's favour).
     lines.append(
         _(
-            "<b>Deepest discount: {amount} ({percent})</b> → customer price at least {floor}",
-            amount=_.money(result.max_discount.amount, sale),
-            percent=_.percent(pct),
-            floor=_.money(result.customer_floor.amount, sale),
+            "<b>Deepest discount: {percent} ({amount})</b>",
+            percent=_.percent(result.max_discount_pct or Decimal(0)),
+            amount=_.money(result.step_discount.amount, sale),
         )
     )
+    if result.grid_moved_discount and grid is not None:
+        lines.append(
+            _(
+                "On the price grid ({grid}): {amount} ({percent}) → lowest customer price {floor}",
+                grid=grid_text(_, grid),
+                amount=_.money(result.max_discount.amount, sale),
+                percent=_.percent(result.max_discount_share or Decimal(0)),
+                floor=_.money(result.customer_floor.amount, sale),
+            )
+        )
+        lines.append(
+            _(
+                "Exact maximum: {amount} ({percent}) → customer price {floor}, off the grid",
+                amount=_.money(result.exact_max_discount.amount, sale),
+                percent=_.percent(result.exact_max_discount_share or Decimal(0)),
+                floor=_.money(result.raw_customer_floor.amount, sale),
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Exact maximum: {amount} ({percent}) → lowest customer price {floor}",
+                amount=_.money(result.exact_max_discount.amount, sale),
+                percent=_.percent(result.exact_max_discount_share or Decimal(0)),
+                floor=_.money(result.raw_customer_floor.amount, sale),
+            )
+        )
     return lines
 
 

@@ -7,7 +7,9 @@ from decimal import Decimal
 from bot.db.models import Channel
 from bot.domain.errors import N_
 from bot.i18n import Translator
-from bot.pricing import Preset, UnknownPresetError, get_preset, load_presets
+from bot.pricing import Preset, UnknownPresetError, currency_digits, get_preset, load_presets
+from bot.pricing.fields import parse_price_endings
+from bot.pricing.grid import PriceGrid
 from bot.services.channels import (
     AMOUNT_FIELDS,
     EDITABLE_FIELDS,
@@ -48,14 +50,55 @@ FIELD_LABELS = {
     "other_channel_fee": N_("Other fee per unit"),
     "duty_basis": N_("Duty charged"),
     "discount_step": N_("Discount step"),
+    "price_step": N_("Price step"),
+    "price_endings": N_("Price endings"),
     "timezone": N_("Time zone"),
 }
 KEY_FEES = ("commission", "payment_rate", "returns_rate", "ads_rate")
 FIXED_FEES = ("payment_fixed", "fulfilment_fee", "other_channel_fee")
 
 
+def _ending(_: Translator, ending: Decimal, grid: PriceGrid) -> str:
+    """An ending as a price shows it: '.99' (',99' in German); whole units as numbers."""
+    text = _.number(ending, currency_digits(grid.currency))
+    if grid.period == 1 and ending < 1 and text[:1] == "0" and len(text) > 1:
+        return text[1:]
+    return text
+
+
+def grid_text(_: Translator, grid: PriceGrid) -> str:
+    """The price grid in words: 'prices in steps of ₩10', 'prices ending in .49 / .99'."""
+    if not grid.endings:
+        return _("prices in steps of {step}", step=_.money(grid.step, grid.currency))
+    endings = " / ".join(_ending(_, e, grid) for e in grid.endings)
+    if grid.period == 1:
+        return _("prices ending in {endings}", endings=endings)
+    return _(
+        "prices ending in {endings} in every {period}",
+        endings=endings,
+        period=_.money(grid.period, grid.currency),
+    )
+
+
+def _grid_value(_: Translator, field: str, value: object, currency: str) -> str:
+    """`price_step` / `price_endings` as shown on the channel card and in edits."""
+    try:
+        if field == "price_step":
+            step = value if isinstance(value, Decimal) else None
+            return _.money(PriceGrid.of(currency, step).step, currency)
+        endings = parse_price_endings(str(value or ""))
+        if not endings:
+            return _("none")
+        grid = PriceGrid.of(currency, None, endings)
+        return " / ".join(_ending(_, e, grid) for e in grid.endings)
+    except ValueError:  # a value the currency refuses (shown before it is refused)
+        return h(str(value))
+
+
 def value_text(_: Translator, field: str, value: object, currency: str) -> str:
     """A channel field's value as the reader should see it."""
+    if field in ("price_step", "price_endings"):
+        return _grid_value(_, field, value, currency)
     if value is None:
         return "—"
     if field in PERCENT_FIELDS and isinstance(value, Decimal):

@@ -201,6 +201,8 @@ def _cause(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) 
         return _("FX buffer changed from {old} to {new}", old=percent(_, old), new=percent(_, new))
     if kind == "subsidy":
         return _("the platform subsidy changed")
+    if kind == "grid":
+        return _("the channel's price grid changed")
     return ""
 
 
@@ -224,6 +226,13 @@ def margin_change(_: Translator, payload: Mapping[str, Any]) -> str:
         else:
             if status == "cannot_reach_min_depth":
                 lines.append(_("The campaign's minimum discount now takes it under the floor."))
+            elif status == "no_grid_price":
+                lines.append(
+                    _(
+                        "No price on the channel's price grid lies between its lowest safe "
+                        "price and the price the minimum discount allows."
+                    )
+                )
             lines.append(
                 _(
                     "Planned price {price}, lowest safe price {floor}; margin {margin} "

@@ -285,11 +285,21 @@ async def test_floor_card_in_german_with_fx_override_and_reasons(harness: BotHar
     # L = 41.925 × 0.13 × 1.02 = 5.559…; floor = (0 + L) × 1.19 / (1 − 0.2 − 0.15 × 1.19)
     assert line("<b>Landed cost: {amount}</b>", amount=de.money(Decimal("5.56"), "EUR")) in text
     assert de.money(Decimal("10.65"), "EUR") in text
+    # one consistent pair: 46 % of 19.99 takes 9.19 off; the exact maximum 19.99 − 10.65 =
+    # 9.34 (46.72 %) in the breakdown
     assert (
         line(
-            "<b>Deepest discount: {amount} ({percent})</b> → customer price at least {floor}",
-            amount=de.money(Decimal("9.34"), "EUR"),
+            "<b>Deepest discount: {percent} ({amount})</b>",
             percent=pct("0.46"),
+            amount=de.money(Decimal("9.19"), "EUR"),
+        )
+        in text
+    )
+    assert (
+        line(
+            "Exact maximum: {amount} ({percent}) → lowest customer price {floor}",
+            amount=de.money(Decimal("9.34"), "EUR"),
+            percent=pct("0.4672"),
             floor=de.money(Decimal("10.65"), "EUR"),
         )
         in text

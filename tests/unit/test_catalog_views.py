@@ -87,9 +87,12 @@ def test_spec_worked_example_floor_and_discount_in_two_locales() -> None:
     assert "Landed cost: $30.00" in en
     assert "Commission 15%: $8.75" in en and "Fulfilment fee: $5.00" in en
     assert "List price: $80.00 · margin at list price 41.3%" in en  # 33 / 80, tie up
-    assert "<b>Deepest discount: $21.66 (27%)</b> → customer price at least $58.34" in en
+    # one consistent pair: 27 % (rounded down to the step) and what 27 % of 80 takes off;
+    # the exact maximum 80 − 58.34 = 21.66 = 27.075 % (shown rounded down) in the breakdown
+    assert "<b>Deepest discount: 27% ($21.60)</b>" in en
+    assert "Exact maximum: $21.66 (27.07%) → lowest customer price $58.34" in en
     de, _keyboard = floor_card(Translator("de"), result)
-    assert "58,34" in de and "21,66" in de and "$58.34" not in de
+    assert "58,34" in de and "21,60" in de and "21,66" in de and "$58.34" not in de
 
 
 def test_duty_fx_and_a_stale_rate_are_explained() -> None:
@@ -179,3 +182,75 @@ def test_preset_source_notes_are_extracted_for_translation() -> None:
     # a note that reads as a %-format ("15 % is") would be flagged python-format and
     # break `pybabel compile` for any translation that moves the percent sign
     assert [m for m in extracted if PYTHON_FORMAT.search(m)] == []
+
+
+def test_floor_card_shows_one_consistent_discount_pair() -> None:
+    """Issue 11: 12.99 list price, floor 7.16. The old card said 'US$5.83 (44 %)', but 44 %
+    of 12.99 is 5.71 and 5.83 is 44.88 %. Now: the pair 44 % and 5.71, and the exact
+    maximum 5.83 (44.88 %) with the lowest customer price 7.16 in the breakdown."""
+    result = card(channel(), sku(unit_cost=Decimal("6.086")), "0.15", list_price="12.99")
+    text, _keyboard = floor_card(Translator("en"), result)
+    assert "<b>Floor: $7.16</b>" in text and "Exact floor" not in text
+    assert "<b>Deepest discount: 44% ($5.71)</b>" in text
+    assert "Exact maximum: $5.83 (44.88%) → lowest customer price $7.16" in text
+    assert "$5.83 (44%)" not in text and "On the price grid" not in text
+    ko, _keyboard = floor_card(Translator("ko"), result)
+    assert "44%" in ko and "US$5.71" in ko and "44.88%" in ko
+
+
+def test_floor_card_on_a_99_price_grid_shows_what_the_grid_costs() -> None:
+    shop = channel(price_endings="0.99")
+    result = card(shop, sku(unit_cost=Decimal("6.086")), "0.15", list_price="12.99")
+    text, _keyboard = floor_card(Translator("en"), result)
+    assert "<b>Floor: $7.99</b>" in text
+    assert (
+        "Exact floor: $7.16; the channel's price grid (prices ending in .99) rounds it up to "
+        "the next grid price." in text
+    )
+    assert "Break-even: $6.09" in text  # 6.086 at m = 0, to the cent: not on the grid
+    # 12.99 − 7.99 = 5.00 = 38.49 % → 38 %, which takes 4.93 off
+    assert "<b>Deepest discount: 38% ($4.93)</b>" in text
+    assert (
+        "On the price grid (prices ending in .99): $5.00 (38.49%) → lowest customer price $7.99"
+        in text
+    )
+    assert "Exact maximum: $5.83 (44.88%) → customer price $7.16, off the grid" in text
+    de, _keyboard = floor_card(Translator("de"), result)
+    assert "Preise mit Endung ,99" in de and "7,99" in de
+
+
+def test_floor_card_without_a_grid_price_under_the_list_price() -> None:
+    shop = channel(price_endings="0.99")
+    result = card(shop, sku(unit_cost=Decimal("6.086")), "0.15", list_price="7.50")
+    text, _keyboard = floor_card(Translator("en"), result)
+    assert "No price on the channel's price grid (prices ending in .99)" in text
+    assert "lowest safe customer price, $7.16" in text
+    assert "<code>/channel shop price_step=…</code>" in text
+    assert "Deepest discount" not in text
+
+
+def test_floor_card_in_korean_on_a_ten_won_grid() -> None:
+    shop = channel(currency="KRW", market="KR", price_step=Decimal(10))
+    result = card(shop, sku(unit_cost=Decimal(11488), cost_currency="KRW"), "0.15", "19900")
+    text, _keyboard = floor_card(Translator("ko"), result)
+    # 11488 / 0.85 = 13515.29… → 13516 exactly, 13520 on the 10-won grid
+    assert "₩13,520" in text and "₩13,516" in text
+    assert "₩10 단위 가격" in text  # the grid, in Korean
+
+
+def test_channel_card_values_of_the_price_grid() -> None:
+    from bot.views.channels import value_text
+
+    en = Translator("en")
+    assert value_text(en, "price_step", None, "USD") == "$0.01"
+    assert value_text(en, "price_step", Decimal(10), "KRW") == "₩10"
+    assert value_text(en, "price_endings", None, "USD") == "none"
+    assert value_text(en, "price_endings", "0.49,0.99", "USD") == ".49 / .99"
+    assert value_text(en, "price_endings", "900", "KRW") == "900"
+    edit = ChannelEdit(
+        channel(price_endings="0.99"),
+        [ChannelChange("price_endings", None, "0.99")],
+        currency_changed_with_listings=False,
+    )
+    text, _keyboard = channel_edited(en, edit)
+    assert "Price endings (<code>price_endings</code>): none → .99" in text

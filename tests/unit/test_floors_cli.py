@@ -11,6 +11,7 @@ import csv
 import io
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -128,7 +129,8 @@ def test_discount_step_other_than_one(tmp_path: Path) -> None:
 
 
 def test_krw_preset_prints_whole_won(tmp_path: Path) -> None:
-    # aliexpress-kr (VAT 10 % inside, fees on gross) with commission 8 %, F = 3000:
+    # aliexpress-kr (VAT 10 % inside, fees on gross) with commission 8 %, F = 3000, and the
+    # price grid back at one won (the preset's is 10 won: see the next test):
     # L = 50 × 190 × 1.02 = 9690; floor 13959 / 0.712 = 19605.3 → 19606; break-even
     # 13959 / 0.912 = 15305.9 → 15306; D = 39900 − 19606 = 20294 = 50.86 % → 50 on a 10 % step;
     # margin at 39900: 0.912 − 13959 / 39900 = 56.215… % → 56.22
@@ -137,6 +139,8 @@ def test_krw_preset_prints_whole_won(tmp_path: Path) -> None:
         path,
         "--channel",
         "AliExpress-KR",
+        "--set",
+        "price_step=1",
         "--set",
         "commission=8",
         "--set",
@@ -277,7 +281,7 @@ def test_xlsx_float_cells_and_error_rows(tmp_path: Path) -> None:
         ("sku,unit_cost\nA,-5\n", "row 2, column unit_cost: '-5' must not be negative"),
         ("sku,unit_cost,cost_currency\nA,1,USX\n", "row 2, column cost_currency: 'USX'"),
         ("sku,unit_cost,duty_rate\nA,1,150\n", "row 2, column duty_rate: '150' is over"),
-        ("sku,cost\nA,1\n", "row 1, column unit_cost: required column is missing"),
+        ("sku,amount\nA,1\n", "row 1, column unit_cost: required column is missing"),
         ("sku,unit_cost\n,1\n", "row 2, column sku"),
         ("sku,unit_cost\nA,\n", "row 2, column unit_cost"),
         ("sku,unit_cost\nA,1\nA,2\n", "row 3, column sku: 'A' appears more than once"),
@@ -371,3 +375,174 @@ def test_runs_as_a_module(tmp_path: Path) -> None:
     assert b"row 3, column unit_cost" in done.stderr
     done = _module(str(SAMPLE), "--no-such-option")
     assert done.returncode == 2 and done.stdout == b""
+
+
+# --- the price grid (SPEC §3.8) -------------------------------------------------------------
+def test_krw_preset_floors_end_in_ten_won(tmp_path: Path) -> None:
+    # the preset's grid is 10 won: the floor 19606 → 19610 and the customer floor with it;
+    # break-even stays to the won; D = 39900 − 19610 = 20290 = 50.85 % → 50 on a 10 % step
+    path = write(tmp_path, "sku,unit_cost,cost_currency,list_price\nK,50,CNY,39900\n")
+    args = ["--channel", "aliexpress-kr", "--set", "commission=8", "--set", "fulfilment_fee=3000"]
+    args += ["--set", "discount_step=10", "--margin", "20", "--fx", "CNY:KRW=190"]
+    code, out, err = run(path, *args)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1] == "K,KRW,9690,15306,19610,39900,50,19610,56.22,ok"
+
+
+def test_price_endings_move_the_floor_and_the_customer_floor(tmp_path: Path) -> None:
+    # the SPEC sample with .99 endings: floor 58.34 → 58.99; D = 80 − 58.99 = 21.01 = 26.26 %
+    code, out, _ = run(SAMPLE, *SPEC_ARGS, "--set", "price_endings=0.99")
+    assert code == 0
+    assert out.splitlines()[1] == "A1,USD,30.00,41.18,58.99,80.00,26,58.99,41.25,ok"
+    assert out.splitlines()[4] == "D4,USD,10.00,17.65,25.99,,,,,no_list_price"
+    # a list price between the exact floor (58.34) and the grid's (58.99): no grid price fits;
+    # the margin at 58.50 is still shown: (58.50 × 0.85 − 35) / 58.50 = 25.17 %
+    path = write(tmp_path, "sku,unit_cost,cost_currency,list_price\nA1,30,USD,58.50\n")
+    code, out, _ = run(path, *SPEC_ARGS, "--set", "price_endings=0.99")
+    assert code == 0
+    assert out.splitlines()[1] == "A1,USD,30.00,41.18,58.99,58.50,,,25.17,no_grid_price"
+    # steps of 5 dollars, with a subsidy: the customer floor 53.34 → 55.00
+    code, out, _ = run(SAMPLE, *SPEC_ARGS, "--set", "price_step=5", "--subsidy", "fixed:5")
+    assert out.splitlines()[1] == "A1,USD,30.00,41.18,60.00,80.00,31,55.00,41.25,ok"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--channel", "aliexpress-kr", "--set", "price_endings=0.99"],
+         "argument --set price_endings: '0.99' has more decimals than KRW allows"),
+        (["--set", "price_step=0.001"], "argument --set price_step"),
+        (["--set", "price_step=0"], "argument --set price_step"),
+        (["--set", "price_endings=1.5"], "argument --set price_endings: '1.5' must be below 1.00"),
+        (["--listing", ""], "argument --listing"),
+    ],
+)  # fmt: skip
+def test_bad_grids_exit_non_zero(args: list[str], message: str) -> None:
+    code, out, err = run(SAMPLE, *args)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+# --- the bot's own export -------------------------------------------------------------------
+D = Decimal
+
+
+def _export(tmp_path: Path, kind: str, header: list[str] | None = None) -> Path:
+    """A catalogue file as /export writes it (bot/views/spreadsheets.py), two channels."""
+    from bot.services.catalogue_file import export_header
+    from bot.views.spreadsheets import catalogue_csv, catalogue_xlsx
+
+    columns = header or export_header(["shop-de", "temu-us-semi"])
+    rows: list[list[object]] = [
+        ["A1", "Desk lamp", D("30"), "USD", D(0), D(0), D(0), D(0), D("75.00"), None,
+         D("80.00"), D("79.00")],
+        ["-B2", "Cable", D("71"), "CNY", D(0), D(0), D(0), D(0), None, None, D("12.00"), None],
+        ["D4", "Notebook", D("10"), "USD", D(0), D(0), D(0), D(0), D("20.00"), None, None, None],
+    ]  # fmt: skip
+    escaped = [[f"'{r[0]}" if str(r[0]).startswith("-") else r[0], *r[1:]] for r in rows]
+    path = tmp_path / f"catalogue.{kind}"
+    if kind == "csv":
+        path.write_bytes(catalogue_csv(columns, escaped))
+    else:
+        path.write_bytes(catalogue_xlsx(columns, escaped))  # type: ignore[arg-type]
+    return path
+
+
+EXPORT_ROWS = [
+    "A1,USD,30.00,41.18,58.34,80.00,27,58.34,41.25,ok",
+    "-B2,USD,10.20,17.89,25.34,12.00,,,-41.67,below_floor",
+    "D4,USD,10.00,17.65,25.00,,,,,no_list_price",
+]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_file_gives_the_list_prices_of_the_presets_channel(
+    tmp_path: Path, kind: str
+) -> None:
+    path = _export(tmp_path, kind)
+    args = ["--channel", "temu-us-semi", "--set", "commission=15", "--set", "other_channel_fee=5"]
+    code, out, err = run(path, *args, "--margin", "25", "--fx", "USD:CNY=7.1")
+    assert (code, err) == (0, "")
+    # temu-us-semi: no VAT, commission 15 %, F = 5: the hand-worked SPEC figures above
+    assert out.splitlines()[1:] == EXPORT_ROWS
+
+
+def test_listing_chooses_another_channel_and_errors_name_the_choices(tmp_path: Path) -> None:
+    path = _export(tmp_path, "csv")
+    code, out, _ = run(path, *SPEC_ARGS, "--listing", "SHOP-DE")
+    assert code == 0
+    # list_price@shop-de: A1 75.00 (D = 16.66 = 22.21 % → 22; margin 28.75 / 75 = 38.33 %),
+    # B2 none, D4 20.00
+    assert out.splitlines()[1] == "A1,USD,30.00,41.18,58.34,75.00,22,58.34,38.33,ok"
+    assert out.splitlines()[2] == "-B2,USD,10.20,17.89,25.34,,,,,no_list_price"
+    code, out, err = run(path, *SPEC_ARGS)  # custom preset: two channels, neither chosen
+    assert (code, out) == (2, "")
+    assert "several channels (shop-de, temu-us-semi): choose one, e.g. --listing shop-de" in err
+    code, out, err = run(path, *SPEC_ARGS, "--listing", "amazon-us")
+    assert (code, out) == (2, "")
+    assert "no list_price@amazon-us column (it has them for shop-de, temu-us-semi)" in err
+
+
+def test_a_file_with_one_listing_channel_uses_it(tmp_path: Path) -> None:
+    text = "sku,unit_cost,cost_currency,list_price@my-shop,lowest_30d@my-shop\nA1,30,USD,80,79\n"
+    code, out, _ = run(write(tmp_path, text), *SPEC_ARGS)
+    assert code == 0 and out.splitlines()[1] == "A1,USD,30.00,41.18,58.34,80.00,27,58.34,41.25,ok"
+    both = "sku,unit_cost,list_price,list_price@my-shop\nA1,30,80,79\n"
+    code, out, err = run(write(tmp_path, both), *SPEC_ARGS)
+    assert (code, out) == (2, "") and "row 1, column list_price@my-shop" in err
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # the import's translated names, as a seller relabels the export
+        ["货号", "名称", "单位成本", "成本币种", "包装", "头程", "其他成本", "关税率",
+         "售价@shop-de", "30天最低价@shop-de", "售价@temu-us-semi", "30天最低价@temu-us-semi"],
+        ["Artikelnummer", "Bezeichnung", "Stückkosten", "Kostenwährung", "Verpackung",
+         "Vorlauffracht", "Sonstige Kosten", "Zollsatz", "Preis@shop-de",
+         "Tiefstpreis 30 Tage@shop-de", "Preis@temu-us-semi", "Tiefstpreis 30 Tage@temu-us-semi"],
+        ["상품코드", "상품명", "단가", "원가 통화", "포장비", "초기 운송비", "기타 비용", "관세율",
+         "정가@shop-de", "30일 최저가@shop-de", "판매가@temu-us-semi", "30일 최저가@temu-us-semi"],
+        ["SKU", "Name", "Unit Cost", "Cost Currency", "Packaging", "First Mile", "Other Cost",
+         "Duty Rate", "List Price@shop-de", "Lowest 30d@shop-de", "List-Price@temu-us-semi",
+         "LOWEST_30D@temu-us-semi"],
+    ],
+)  # fmt: skip
+def test_localized_headers_are_read_like_the_import(tmp_path: Path, header: list[str]) -> None:
+    path = _export(tmp_path, "csv", header)
+    code, out, err = run(path, *SPEC_ARGS, "--listing", "temu-us-semi")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:] == EXPORT_ROWS
+
+
+def test_an_xlsx_percent_duty_under_a_translated_header(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["SKU编码", "单位成本", "成本币种", "关税", "原价"])
+    sheet.append(["T", 40, "USD", 0.1, 100])
+    sheet["D2"].number_format = "0%"  # 10 %, as the sheet shows it
+    path = tmp_path / "zh.xlsx"
+    workbook.save(path)
+    code, out, err = run(path, "--channel", "temu-us-semi", "--margin", "0")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1].split(",")[2] == "44.00"  # FOB: 40 + 10 % × 40
+
+
+def test_cost_is_a_name_the_import_reads_for_unit_cost(tmp_path: Path) -> None:
+    code, out, _ = run(write(tmp_path, "sku,cost,cost_currency\nA,10,USD\n"))
+    assert code == 0 and out.splitlines()[1] == "A,USD,10.00,10.00,11.77,,,,,no_list_price"
+
+
+def test_every_row_without_a_rate_names_the_missing_fx(tmp_path: Path) -> None:
+    text = "sku,unit_cost,cost_currency,list_price\nA,10,CNY,20\nB,10,EUR,20\nC,5,,20\n"
+    code, out, err = run(write(tmp_path, text))
+    assert code == 0
+    assert [row.split(",")[-1] for row in out.splitlines()[1:]] == ["no_fx_rate"] * 3
+    assert err == (
+        "campaignbot floors: note: no row has an exchange rate into USD: add "
+        "--fx CNY:USD=RATE --fx EUR:USD=RATE (1 CNY = RATE USD)\n"
+    )
+    # one row with a rate: no note (the table says which rows lack one)
+    code, _, err = run(write(tmp_path, text), "--fx", "EUR:USD=1.1")
+    assert (code, err) == (0, "")
