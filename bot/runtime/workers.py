@@ -95,12 +95,14 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _worker_main(connection: Connection, memory_mb: int) -> None:
+def _worker_main(
+    connection: Connection, memory_mb: int, preload: tuple[str, ...] = PRELOAD
+) -> None:
     """The worker's loop: receive (function, args), send back the outcome."""
     with contextlib.suppress(ValueError, AttributeError):  # Ctrl-C is for the bot, not us
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_mb)
-    for module in PRELOAD:
+    for module in preload:
         importlib.import_module(module)
     connection.send(("ready", None))
     while True:
@@ -174,7 +176,7 @@ class _Worker:
         self.kill()
 
 
-def _launch(memory_mb: int) -> _Worker:
+def _launch(memory_mb: int, preload: tuple[str, ...]) -> _Worker:
     """A fresh interpreter running `_worker_main` on one end of a pipe."""
     parent, child = multiprocessing.Pipe()
     process: subprocess.Popen[bytes] | BaseProcess
@@ -182,14 +184,14 @@ def _launch(memory_mb: int) -> _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         fd = child.fileno()
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.workers", str(fd), str(memory_mb)],
+            [sys.executable, "-m", "bot.runtime.workers", str(fd), str(memory_mb), *preload],
             pass_fds=(fd,),
             stdin=subprocess.DEVNULL,
             env=env,
         )
     else:  # no descriptor passing: multiprocessing's spawn (re-runs the main module)
         process = multiprocessing.get_context("spawn").Process(
-            target=_worker_main, args=(child, memory_mb), daemon=True
+            target=_worker_main, args=(child, memory_mb, preload), daemon=True
         )
         process.start()
     child.close()
@@ -203,6 +205,7 @@ class WorkerPool:
     workers: int = 2
     seconds: float = 20.0
     memory_mb: int = 512
+    preload: tuple[str, ...] = PRELOAD  # imported before a worker reports ready
     _idle: list[_Worker] = field(default_factory=list)
     _waiters: asyncio.Semaphore | None = None
     _threads: ThreadPoolExecutor | None = None
@@ -279,7 +282,7 @@ class WorkerPool:
         raise WorkerLimit(kind, self.seconds, self.memory_mb)
 
     def _start(self) -> _Worker:
-        worker = _launch(self.memory_mb)
+        worker = _launch(self.memory_mb, self.preload)
         # the start-up (imports) must not count against the first task's time limit
         try:
             ready = worker.connection.poll(STARTUP_SECONDS)
@@ -392,5 +395,5 @@ def building_refused(limit: WorkerLimit) -> Conflict:
 BUSY = N_("I am still reading your previous file. Send this one again when I have answered.")
 
 
-if __name__ == "__main__":  # a worker: python -m bot.runtime.workers FD MEMORY_MB
-    _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))
+if __name__ == "__main__":  # a worker: python -m bot.runtime.workers FD MEMORY_MB MODULE…
+    _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]), tuple(sys.argv[3:]))

@@ -34,6 +34,11 @@ MACHINE_PACE = PacerLimits(chat_count=1, chat_seconds=0.02)
 FAST_CHATS = RateLimits(private_per_second=50.0, private_burst=3)
 
 
+# How long a test waits for the bot: generous, since four test workers share two cores and
+# a first file job starts a worker process; only a failing test ever waits this long.
+WAIT = 30.0
+
+
 class BotHarness:
     """Drives the bot the way a user meets it: send, press, read."""
 
@@ -87,7 +92,7 @@ class BotHarness:
         chat: Any = None,
         thread_id: int | None = None,
         replies: int = 1,
-        timeout: float = 10.0,
+        timeout: float = WAIT,
     ) -> list[StubMessage]:
         """`user` writes `text`; returns the bot's next `replies` messages in that chat."""
         target = chat if chat is not None else user
@@ -101,7 +106,7 @@ class BotHarness:
         return (await self.send(user, text, **kwargs))[0]
 
     async def press(
-        self, user: User, message: StubMessage, text: str, *, timeout: float = 10.0
+        self, user: User, message: StubMessage, text: str, *, timeout: float = WAIT
     ) -> StubMessage:
         """`user` presses the button labelled `text`; returns the edited message (or the
         bot's next message when it answers with a new one)."""
@@ -111,7 +116,7 @@ class BotHarness:
         return await self._edit_or_new(message, chat, timeout)
 
     async def press_alert(
-        self, user: User, message: StubMessage, text: str, *, timeout: float = 10.0
+        self, user: User, message: StubMessage, text: str, *, timeout: float = WAIT
     ) -> str:
         """Press a button that is answered with an alert (a refusal); returns its text."""
         query_id = self.stub.press_button(user, message, text=text)
@@ -119,7 +124,7 @@ class BotHarness:
         return answer.text or ""
 
     async def press_data(
-        self, user: User, message: StubMessage, data: str, *, timeout: float = 10.0
+        self, user: User, message: StubMessage, data: str, *, timeout: float = WAIT
     ) -> str:
         """Press a forged or raw callback; returns the callback answer's text."""
         query_id = self.stub.press_button(user, message, data=data)
@@ -141,7 +146,7 @@ class BotHarness:
         raise TimeoutError(f"the bot neither edited message {message.message_id} nor replied")
 
 
-async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(check: Any, *, timeout: float = WAIT, interval: float = 0.05) -> Any:
     """Poll an async `check()` until it returns something truthy (the bot works in the
     background: an update is confirmed before its handler has finished)."""
     import asyncio
