@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -317,7 +318,9 @@ async def _queue_changes(
             if distinct[ident] not in indices:
                 indices.append(distinct[ident])
         per_sku.append(indices)
-    shared = [i for i in range(len(all_causes)) if all(i in own for own in per_sku)]
+    counts = Counter(i for own in per_sku for i in own)
+    shared = [i for i in range(len(all_causes)) if counts[i] == len(per_sku)]
+    shared_set = set(shared)
     entries = []
     for change, own in zip(changes, per_sku, strict=True):
         inputs = change.inputs
@@ -331,7 +334,7 @@ async def _queue_changes(
                 "planned": inputs["planned"],
                 "floor": inputs["customer_floor"] or inputs["floor"],
                 "margin": inputs["margin"],
-                "causes": [i for i in own if i not in shared],
+                "causes": [i for i in own if i not in shared_set],
             }
         )
     entries.sort(key=lambda e: (not e["below"], e["sku"]))

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.pricing import UnknownCurrencyError, currency_digits
-from bot.views.notifications import margin_payload, sku_causes
+from bot.views.notifications import CauseTexts, margin_payload
 
 COLUMNS = (
     "campaign_id",
@@ -87,13 +87,14 @@ def margin_csv(payload: Mapping[str, Any], locale: str, timezone: str) -> bytes:
         digits = currency_digits(currency)
     except UnknownCurrencyError:
         digits = 2
+    words = CauseTexts(_, data)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for entry in data.get("skus") or []:
         if not isinstance(entry, Mapping):
             continue
-        causes = "; ".join(_plain(c) for c in sku_causes(_, data, entry, shared=True))
+        causes = "; ".join(_plain(c) for c in words.of(entry, shared=True))
         writer.writerow(
             [
                 str(data.get("campaign_id") or ""),

@@ -299,32 +299,37 @@ def _entries(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [e for e in data.get("skus") or [] if isinstance(e, Mapping)]
 
 
-def _cause_list(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found = data.get("causes")
-    return [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+class CauseTexts:
+    """The causes of a grouped notice in one reader's words, each worded once however
+    many SKUs share it (a notice may name thousands)."""
 
+    def __init__(self, _: Translator, data: Mapping[str, Any]) -> None:
+        self._ = _
+        self.data = data
+        found = data.get("causes")
+        self.causes = (
+            [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+        )
+        self._words: dict[int, str] = {}
+        self.shared = self.texts(data.get("shared"))
 
-def _picked(causes: Sequence[Mapping[str, Any]], indices: object) -> list[Mapping[str, Any]]:
-    if not isinstance(indices, list):
-        return []
-    return [causes[i] for i in indices if isinstance(i, int) and 0 <= i < len(causes)]
+    def texts(self, indices: object) -> list[str]:
+        if not isinstance(indices, list):
+            return []
+        found = []
+        for index in indices:
+            if not isinstance(index, int) or not 0 <= index < len(self.causes):
+                continue
+            if index not in self._words:
+                self._words[index] = cause_text(self._, self.causes[index], self.data)
+            if self._words[index]:
+                found.append(self._words[index])
+        return found
 
-
-def _texts(
-    _: Translator, causes: Sequence[Mapping[str, Any]], data: Mapping[str, Any]
-) -> list[str]:
-    return [text for text in (cause_text(_, c, data) for c in causes) if text]
-
-
-def sku_causes(
-    _: Translator, data: Mapping[str, Any], entry: Mapping[str, Any], *, shared: bool
-) -> list[str]:
-    """The causes of one SKU in a grouped notice: its own, and the shared ones if asked."""
-    causes = _cause_list(data)
-    own = _picked(causes, entry.get("causes"))
-    if shared:
-        own = _picked(causes, data.get("shared")) + own
-    return _texts(_, own, data)
+    def of(self, entry: Mapping[str, Any], *, shared: bool) -> list[str]:
+        """One SKU's causes: its own, after the shared ones if asked."""
+        own = self.texts(entry.get("causes"))
+        return [*self.shared, *own] if shared else own
 
 
 def _values(data: Mapping[str, Any], entry: Mapping[str, Any], _: Translator) -> dict[str, str]:
@@ -368,14 +373,16 @@ def _single(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) ->
                 **values,
             ),
         ]
-    found = sku_causes(_, data, entry, shared=True)
+    found = CauseTexts(_, data).of(entry, shared=True)
     if found:
         lines.append(_("Cause: {causes}.", causes="; ".join(found)))
     lines += ["", _("Plan: /plan {id}", id=data.get("campaign_id"))]
     return "\n".join(lines)
 
 
-def _sku_line(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
+def _sku_line(
+    _: Translator, data: Mapping[str, Any], entry: Mapping[str, Any], causes: CauseTexts
+) -> str:
     values = _values(data, entry, _)
     line = _(
         "<b>{sku}</b>: planned {price}, lowest safe {floor}, margin {margin}",
@@ -390,7 +397,7 @@ def _sku_line(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) 
         notes.append(_("no price keeps the margin"))
     elif entry.get("below") and status == "cannot_reach_min_depth":
         notes.append(_("the minimum discount takes it under the floor"))
-    notes += sku_causes(_, data, entry, shared=False)
+    notes += causes.of(entry, shared=False)
     if notes:
         line += " — " + "; ".join(notes)
     return ("⚠️ " if entry.get("below") else "✅ ") + line
@@ -403,6 +410,7 @@ def _grouped(_: Translator, data: Mapping[str, Any], limit: int) -> tuple[str, i
     under = [e for e in entries if e.get("below")]
     back = [e for e in entries if not e.get("below")]
     campaign = h(data.get("campaign") or "")
+    causes = CauseTexts(_, data)
     lines: list[str] = []
     shown = 0
     room = limit
@@ -430,7 +438,7 @@ def _grouped(_: Translator, data: Mapping[str, Any], limit: int) -> tuple[str, i
                 )
             )
         listed = group[: max(room, 0)]
-        lines += [_sku_line(_, data, entry) for entry in listed]
+        lines += [_sku_line(_, data, entry, causes) for entry in listed]
         shown += len(listed)
         room -= len(listed)
         if len(group) > len(listed):
@@ -441,7 +449,7 @@ def _grouped(_: Translator, data: Mapping[str, Any], limit: int) -> tuple[str, i
                 )
             )
     lines.append(_("Target margin: {target}.", target=percent(_, data.get("target"))))
-    found = _texts(_, _picked(_cause_list(data), data.get("shared")), data)
+    found = causes.shared
     if found:
         lines.append(_("Cause: {causes}.", causes="; ".join(found)))
     lines += ["", _("Plan: /plan {id}", id=data.get("campaign_id"))]
