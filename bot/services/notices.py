@@ -51,9 +51,12 @@ async def render_notice(
     return text if attachment is None else NoticeBody(text, attachment)
 
 
-def _margin(row: models.Notification, reader: Translator) -> tuple[str, Attachment | None]:
-    """One campaign's margin notice; with the file of every SKU when the text lists fewer."""
+def _margin(row: models.Notification, reader: Translator) -> tuple[str | None, Attachment | None]:
+    """One campaign's margin notice; with the file of every SKU when the text lists fewer
+    (None: it names no SKU, there is nothing to say)."""
     text, shown, total = views.margin_notice(reader, row.payload)
+    if not total:
+        return None, None
     if shown >= total:
         return text, None
     stamp = row.due_at.strftime("%Y%m%d-%H%M")
