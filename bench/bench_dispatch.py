@@ -4,7 +4,7 @@
 
 The real application (`build_application`, default settings: 29 notices/s per process,
 a 5-second tick plus a one-off wake-up at the next due time) runs against the local
-stand-in, whose flood limits are Telegram's (30/s per bot, 20/min per group, 1/s per
+stand-in, whose flood limits are Telegram's (30/s per bot, 20 in any 60 s per group, 1/s per
 private chat), on real time.
 
 1. **Throughput**: `--burst` notices due at once, to as many chats as per-chat limits

@@ -284,12 +284,25 @@ async def notice(uow: UnitOfWork, key_prefix: str) -> models.Notification:
 Script = Callable[[int, int, str], Awaitable[SendResult] | SendResult]
 
 
+@dataclass(frozen=True)
+class SentFile:
+    chat_id: int
+    thread_id: int
+    filename: str
+    content: bytes
+    caption: str
+    reply_to: int | None
+
+
 @dataclass
 class FakeSender:
-    """Records each send; `script(chat_id, thread_id, text)` may return another outcome."""
+    """Records each send; `script(chat_id, thread_id, text)` may return another outcome
+    (`document_script(chat_id, thread_id, filename)` for files)."""
 
     script: Script | None = None
+    document_script: Script | None = None
     sent: list[tuple[int, int, str]] = field(default_factory=list)
+    documents: list[SentFile] = field(default_factory=list)
     attempts: list[tuple[int, int, str]] = field(default_factory=list)
     next_id: int = 0
 
@@ -305,8 +318,31 @@ class FakeSender:
         self.next_id += 1
         return SendResult(Outcome.SENT, message_id=self.next_id)
 
+    async def send_document(
+        self,
+        chat_id: int,
+        thread_id: int,
+        filename: str,
+        content: bytes,
+        caption: str,
+        reply_to: int | None,
+    ) -> SendResult:
+        self.attempts.append((chat_id, thread_id, f"[file {filename}]"))
+        if self.document_script is not None:
+            result = self.document_script(chat_id, thread_id, filename)
+            if not isinstance(result, SendResult):
+                result = await result
+            if result.outcome is not Outcome.SENT:
+                return result
+        self.documents.append(SentFile(chat_id, thread_id, filename, content, caption, reply_to))
+        self.next_id += 1
+        return SendResult(Outcome.SENT, message_id=self.next_id)
+
     def texts(self, chat_id: int) -> list[str]:
         return [text for chat, _, text in self.sent if chat == chat_id]
+
+    def files(self, chat_id: int) -> list[SentFile]:
+        return [file for file in self.documents if file.chat_id == chat_id]
 
 
 def fast_limits(**overrides: Any) -> Any:

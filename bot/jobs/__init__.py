@@ -5,6 +5,7 @@ post_shutdown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot
@@ -23,11 +24,23 @@ from bot.jobs.dispatcher import (
     wake_dispatcher,
 )
 from bot.runtime.pacer import PACER_KEY, Pacer, PacerLimits, Timer
+from bot.runtime.workers import file_workers
 from bot.services.notifications import Dispatcher
 
 TIMER_KEY = "dispatch_timer"  # tests put a VirtualTimer here before start-up (for the pacer)
 
 __all__ = ["schedule_jobs", "shutdown_jobs", "wake_dispatcher"]
+
+
+class _FileWorkers:
+    """The bot's file workers for the dispatcher (a notice's long file is built there),
+    looked up at each use: the pool is made lazily and replaced after a shutdown."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def run(self, function: Callable[..., bytes], *args: Any) -> bytes:
+        return await file_workers(self.runtime).run(function, *args)
 
 
 async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -67,6 +80,7 @@ async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) 
         TelegramSender(sender_bot),
         runtime.clock,
         pacer=pacer,
+        files=_FileWorkers(runtime),
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
     )

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InputFile, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -54,17 +55,46 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, chat_id: int, thread_id: int, text: str) -> SendResult:
-        try:
-            message = await asyncio.wait_for(
-                self.bot.send_message(
-                    chat_id,
-                    text,
-                    message_thread_id=thread_id or None,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+        return await self._call(
+            chat_id,
+            self.bot.send_message(
+                chat_id,
+                text,
+                message_thread_id=thread_id or None,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        )
+
+    async def send_document(
+        self,
+        chat_id: int,
+        thread_id: int,
+        filename: str,
+        content: bytes,
+        caption: str,
+        reply_to: int | None,
+    ) -> SendResult:
+        """A notice's file, as a reply to its text (sent anyway if that message is gone)."""
+        return await self._call(
+            chat_id,
+            self.bot.send_document(
+                chat_id,
+                InputFile(content, filename=filename),
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread_id or None,
+                reply_parameters=(
+                    None
+                    if reply_to is None
+                    else ReplyParameters(reply_to, allow_sending_without_reply=True)
                 ),
-                SEND_TIMEOUT,
-            )
+            ),
+        )
+
+    async def _call(self, chat_id: int, request: Awaitable[Message]) -> SendResult:
+        try:
+            message = await asyncio.wait_for(request, SEND_TIMEOUT)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             return SendResult(Outcome.RETRY_AFTER, retry_after=seconds, error=str(exc))

@@ -41,12 +41,14 @@ from bot.pricing import (
     parse_percent,
 )
 from bot.pricing import Listing as PricingListing
+from bot.pricing.fx import MANUAL_SOURCE
 from bot.services import margins, pending
 from bot.services.access import TeamAccess
 from bot.services.arguments import Arguments, field_error, problem_hint, shown, unknown_key
 from bot.services.channels import channel_not_found, find_channel, list_channels
 from bot.services.imports import VALUE_FIELDS, parse_price
 from bot.services.pricing_inputs import listings_for, pricing_context, sku_cost
+from bot.services.rate_sources import RateSource, manual_rates, quote_sources
 
 PAGE_SIZE = 20
 HISTORY_SHOWN = 8
@@ -1014,6 +1016,7 @@ class FloorCard:
     fx_stale: bool
     list_price_unusable: Decimal | None  # a stored price finer than the channel's currency
     today: date
+    rate_sources: tuple[RateSource, ...] = ()  # where the rate comes from (who set it)
 
 
 def parse_floor_margin(args: Arguments) -> Decimal | None:
@@ -1073,7 +1076,17 @@ async def floor_card(
         fx_stale=quote is not None and quote.is_stale(now.date()),
         list_price_unusable=unusable,
         today=now.date(),
+        rate_sources=await _rate_sources(uow, access.team_id, quote),
     )
+
+
+async def _rate_sources(
+    uow: UnitOfWork, team_id: int, quote: FxQuote | None
+) -> tuple[RateSource, ...]:
+    if quote is None or quote.is_identity:
+        return ()
+    manual = await manual_rates(uow, team_id) if MANUAL_SOURCE in quote.sources else {}
+    return quote_sources(quote, manual)
 
 
 async def _floor_channel(uow: UnitOfWork, team_id: int, words: list[str], code: str) -> Channel:

@@ -16,8 +16,8 @@ conditional update of `last_attempt_at` lets only one of several processes fetch
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
@@ -39,9 +39,10 @@ from bot.pricing import (
     is_known_currency,
     parse_decimal,
 )
-from bot.pricing.fx import ECB_SOURCE, STALE_AFTER_DAYS
+from bot.pricing.fx import ECB_SOURCE, MANUAL_SOURCE, STALE_AFTER_DAYS
 from bot.services.margins import MarginCheck, recheck_all, recheck_margins
 from bot.services.pricing_inputs import load_fx_table
+from bot.services.rate_sources import ManualRate, RateSource, manual_rates, quote_sources
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +285,7 @@ class PairRate:
     quote: FxQuote | None
     stale: bool
     manual: bool
+    sources: tuple[RateSource, ...] = ()  # where each leg comes from (who set a manual one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +298,13 @@ class FxOverview:
     last_attempt: datetime | None
     last_success: datetime | None
     last_error: str | None
+    manual_rates: Mapping[frozenset[str], ManualRate] = field(default_factory=dict)
+
+    def override_source(self, row: models.FxOverride) -> RateSource:
+        info = self.manual_rates.get(frozenset((row.base, row.quote)))
+        return RateSource(
+            MANUAL_SOURCE, row.set_at.date(), row.set_at, None if info is None else info.set_by
+        )
 
 
 def ecb_today(now: datetime) -> date:
@@ -323,13 +332,15 @@ async def team_pairs(uow: UnitOfWork, team: models.Team) -> list[tuple[str, str]
 
 async def overview(uow: UnitOfWork, team: models.Team, now: datetime) -> FxOverview:
     table = await load_fx_table(uow, team.id)
+    manual_info = await manual_rates(uow, team.id)
     today = ecb_today(now)
     pairs = []
     for source, target in await team_pairs(uow, team):
         quote = table.quote(source, target)
-        manual = quote is not None and "manual" in quote.sources
+        manual = quote is not None and MANUAL_SOURCE in quote.sources
         stale = quote is not None and not manual and quote.is_stale(today, STALE_AFTER_DAYS)
-        pairs.append(PairRate(source, target, quote, stale, manual))
+        sources = quote_sources(quote, manual_info)
+        pairs.append(PairRate(source, target, quote, stale, manual, sources))
     overrides = list(
         (
             await uow.session.scalars(
@@ -355,6 +366,7 @@ async def overview(uow: UnitOfWork, team: models.Team, now: datetime) -> FxOverv
         last_attempt=None if state is None else state.last_attempt_at,
         last_success=None if state is None else state.last_success_at,
         last_error=None if state is None else state.last_error,
+        manual_rates=manual_info,
     )
 
 

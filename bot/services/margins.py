@@ -16,16 +16,35 @@ price the minimum discount allows) or ``no_price`` (fees plus the target margin 
 100 %). With no FX rate or no list price the state is unknown and left as it was.
 
 `Enrolment.below_floor` remembers the state; `Enrolment.last_inputs` the inputs
-(FX rate, costs, fees, prices, margin target) when the state last changed, so a
-warning can say what moved since the SKU was last fine ("FX moved from … to …"),
-and a counter that makes each change's notice key unique (two processes
+(FX rate with its source, costs, fees, prices, margin target) when the state last
+changed, so a warning can say what moved since the SKU was last fine ("FX moved from …
+to …"), and a counter that makes each change's notice key unique (two processes
 rechecking at once queue it once).
+
+**One cause, one message** (SPEC §5). A call of `recheck_margins` is one cause — an FX
+refresh (one call per team), one edit, one import, one manual rate. Its changes are
+written as ONE outbox notice per campaign (and target), whose payload lists every SKU
+that crossed its floor either way: ``skus`` (code, name, direction, prices, the causes
+of its own), ``causes`` (each distinct cause once) and ``shared`` (those every SKU has,
+told once). The key is made of the changes themselves — the first enrolment's id and
+counter, plus the number and a hash of all of them — so a second process that sees the
+same changes queues the same key. The view lists the first 20 SKUs and attaches a file
+with all of them when there are more (`bot.services.notices`).
+
+**Priced without a rate.** A SKU enrolled while its FX rate is missing cannot be
+judged; it is marked as waiting for the rate (``last_inputs = {"status":
+"no_fx_rate"}``). When the rate arrives (an ECB refresh, a manual rate) and the SKU is
+under its floor, it is warned about at once, with the new rate and its source as the
+cause — not left to the next digest.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -39,6 +58,7 @@ from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.services import plan
 from bot.services.outbox import NoticeKind, enqueue
 from bot.services.pricing_inputs import load_fx_table
+from bot.services.rate_sources import ManualRate, manual_rates, quote_sources, sources_to_json
 from bot.services.reminders import campaign_prefix
 
 log = logging.getLogger(__name__)
@@ -52,6 +72,7 @@ PROBLEMS = frozenset(
     }
 )
 UNKNOWN = frozenset({plan.PlanStatus.NO_FX_RATE, plan.PlanStatus.NO_LIST_PRICE})
+AWAITING_RATE = plan.PlanStatus.NO_FX_RATE.value  # last_inputs of a SKU priced without a rate
 DIGEST_AT = time(9, 0)
 DIGEST_KEEP = timedelta(hours=12)  # a digest delayed by downtime is still worth sending
 # inputs compared to explain a change, in the order the causes are told
@@ -92,13 +113,20 @@ def significant(value: Decimal, digits: int = 8) -> Decimal:
 
 
 def _inputs(
-    pricing: plan.CampaignPricing, sku: plan.SkuData, choice: plan.PriceChoice, row: plan.PlanRow
+    pricing: plan.CampaignPricing,
+    sku: plan.SkuData,
+    choice: plan.PriceChoice,
+    row: plan.PlanRow,
+    manual: Mapping[frozenset[str], ManualRate],
 ) -> dict[str, Any]:
     channel = pricing.context.channel
     quote = pricing.context.quote(sku.cost_currency)
-    fx = None
+    fx = fx_inverse = None
+    sources: list[dict[str, Any]] = []
     if quote is not None and not quote.is_identity:
         fx = num(significant(quote.rate))
+        fx_inverse = num(significant(quote.denominator / quote.numerator))
+        sources = sources_to_json(quote_sources(quote, manual))
     subsidy = pricing.subsidy
     return {
         "status": row.status.value,
@@ -106,7 +134,9 @@ def _inputs(
         "currency": pricing.currency,
         "cost_currency": sku.cost_currency,
         "fx": fx,
+        "fx_inverse": fx_inverse,
         "fx_date": None if quote is None or quote.as_of is None else quote.as_of.isoformat(),
+        "fx_source": sources,
         "cost": num(sku.unit_cost + sku.packaging + sku.first_mile + sku.other_cost),
         "duty": num(sku.duty_rate),
         "fees": num(channel.percent_fees),
@@ -126,6 +156,16 @@ def _inputs(
 
 def causes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
     """What moved between two input snapshots, as data the view words."""
+    if before.get("status") == AWAITING_RATE and after.get("fx") is not None:
+        return [
+            {
+                "kind": "fx_arrived",
+                "pair": [after.get("cost_currency"), after.get("currency")],
+                "to": after["fx"],
+                "to_inverse": after.get("fx_inverse"),
+                "to_source": after.get("fx_source") or [],
+            }
+        ]
     found = []
     for key in CAUSE_KEYS:
         old, new = before.get(key), after.get(key)
@@ -134,8 +174,30 @@ def causes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str
             if key == "fx":
                 cause["pair"] = [after.get("cost_currency"), after.get("currency")]
                 cause["date"] = after.get("fx_date")
+                cause["from_inverse"] = before.get("fx_inverse")
+                cause["to_inverse"] = after.get("fx_inverse")
+                if before.get("fx_source"):
+                    cause["from_source"] = before["fx_source"]
+                cause["to_source"] = after.get("fx_source") or []
+            elif key == "cost":
+                cause["currency"] = after.get("cost_currency")
+            elif key in ("fees_fixed", "list_price", "planned"):
+                cause["currency"] = after.get("currency")
             found.append(cause)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """One SKU whose state changed in this recheck."""
+
+    enrolment_id: int
+    seq: int
+    sku: plan.SkuData
+    row: plan.PlanRow
+    below: bool
+    inputs: Mapping[str, Any]
+    causes: list[dict[str, Any]]
 
 
 async def recheck_margins(
@@ -147,7 +209,8 @@ async def recheck_margins(
     sku_ids: Iterable[int] | None = None,
 ) -> MarginCheck:
     """Recompute enrolled SKUs of upcoming and running campaigns (optionally only these)
-    and queue a warning or recovery note for each change of state."""
+    and queue one notice per campaign naming every SKU whose state changed — this call
+    is one cause."""
     team = await uow.session.get(models.Team, team_id)
     if team is None:
         return MarginCheck()
@@ -161,6 +224,7 @@ async def recheck_margins(
         return MarginCheck()
     skus = None if sku_ids is None else list(sku_ids)
     fx = await load_fx_table(uow, team_id)
+    manual = await manual_rates(uow, team_id)
     checked = warned = recovered = 0
     for campaign in campaigns:
         enrolled = await plan.enrolled_items(uow, campaign, skus)
@@ -181,71 +245,120 @@ async def recheck_margins(
                 )
             ).all()
         }
+        changes: list[_Change] = []
         for (sku, choice), row in zip(enrolled, rows, strict=True):
             enrolment = enrolments.get(sku.id)
-            if enrolment is None or row.status in UNKNOWN:
+            if enrolment is None:
+                continue
+            if row.status in UNKNOWN:
+                if row.status is plan.PlanStatus.NO_FX_RATE and enrolment.last_inputs is None:
+                    # priced without a rate: warn as soon as the rate arrives
+                    enrolment.last_inputs = {"status": AWAITING_RATE, "seq": 0}
                 continue
             checked += 1
             below = row.status in PROBLEMS
-            current = _inputs(pricing, sku, choice, row)
+            current = _inputs(pricing, sku, choice, row, manual)
             previous = enrolment.last_inputs
-            if previous is None:  # first sight (just enrolled): the state, silently
+            awaited = previous is not None and previous.get("status") == AWAITING_RATE
+            if previous is None or (awaited and not below):
+                # first sight (just enrolled, or fine once its rate came): the state, silently
                 enrolment.below_floor = below
                 enrolment.last_floor = row.floor
                 enrolment.last_inputs = {**current, "seq": 0}
                 continue
             if enrolment.last_floor != row.floor:
                 enrolment.last_floor = row.floor
-            if below == enrolment.below_floor:
+            if below == enrolment.below_floor and not awaited:
                 continue
             seq = int(previous.get("seq", 0)) + 1
             enrolment.below_floor = below
             enrolment.last_inputs = {**current, "seq": seq}
-            await _queue_change(
-                uow, team, campaign, enrolment, sku, row, current, previous, seq, now
+            changes.append(
+                _Change(enrolment.id, seq, sku, row, below, current, causes(previous, current))
             )
             if below:
                 warned += 1
             else:
                 recovered += 1
+        if changes:
+            await _queue_changes(uow, team, campaign, pricing, changes, now)
     if warned:
         await ensure_digest(uow, team, now)
     return MarginCheck(checked, warned, recovered)
 
 
-async def _queue_change(
+def _cause_id(cause: Mapping[str, Any]) -> str:
+    return json.dumps(cause, sort_keys=True, separators=(",", ":"))
+
+
+def change_key(campaign_id: int, changes: Sequence[tuple[int, int]]) -> str:
+    """The notice's key from its changes, (enrolment id, counter) each: one SKU keeps the
+    plain ``…:margin:<enrolment>:<counter>``; several add their number and a hash of
+    all of them."""
+    ordered = sorted(changes)
+    first_id, first_seq = ordered[0]
+    key = f"{campaign_prefix(campaign_id)}margin:{first_id}:{first_seq}"
+    if len(ordered) > 1:
+        joined = ",".join(f"{e}:{s}" for e, s in ordered)
+        key += f":{len(ordered)}-{hashlib.sha256(joined.encode()).hexdigest()[:12]}"
+    return key
+
+
+async def _queue_changes(
     uow: UnitOfWork,
     team: models.Team,
     campaign: models.Campaign,
-    enrolment: models.Enrolment,
-    sku: plan.SkuData,
-    row: plan.PlanRow,
-    current: Mapping[str, Any],
-    previous: Mapping[str, Any],
-    seq: int,
+    pricing: plan.CampaignPricing,
+    changes: Sequence[_Change],
     now: datetime,
 ) -> None:
-    below = row.status in PROBLEMS
+    """One notice for the campaign naming every SKU that changed (see the module's notes)."""
+    distinct: dict[str, int] = {}
+    all_causes: list[dict[str, Any]] = []
+    per_sku: list[list[int]] = []
+    for change in changes:
+        indices = []
+        for cause in change.causes:
+            ident = _cause_id(cause)
+            if ident not in distinct:
+                distinct[ident] = len(all_causes)
+                all_causes.append(cause)
+            if distinct[ident] not in indices:
+                indices.append(distinct[ident])
+        per_sku.append(indices)
+    counts = Counter(i for own in per_sku for i in own)
+    shared = [i for i in range(len(all_causes)) if counts[i] == len(per_sku)]
+    shared_set = set(shared)
+    entries = []
+    for change, own in zip(changes, per_sku, strict=True):
+        inputs = change.inputs
+        entries.append(
+            {
+                "sku": change.sku.code,
+                "name": change.sku.name,
+                "enrolment_id": change.enrolment_id,
+                "below": change.below,
+                "status": change.row.status.value,
+                "planned": inputs["planned"],
+                "floor": inputs["customer_floor"] or inputs["floor"],
+                "margin": inputs["margin"],
+                "causes": [i for i in own if i not in shared_set],
+            }
+        )
+    entries.sort(key=lambda e: (not e["below"], e["sku"]))
     await enqueue(
         uow,
-        base_key=f"{campaign_prefix(campaign.id)}margin:{enrolment.id}:{seq}",
+        base_key=change_key(campaign.id, [(c.enrolment_id, c.seq) for c in changes]),
         team_id=team.id,
         kind=NoticeKind.MARGIN,
         payload={
             "campaign_id": campaign.id,
             "campaign": campaign.name,
-            "enrolment_id": enrolment.id,
-            "sku": sku.code,
-            "sku_name": sku.name,
-            "below": below,
-            "status": row.status.value,
-            "currency": current["currency"],
-            "cost_currency": current["cost_currency"],
-            "planned": current["planned"],
-            "floor": current["customer_floor"] or current["floor"],
-            "margin": current["margin"],
-            "target": current["target"],
-            "causes": causes(previous, current),
+            "currency": pricing.currency,
+            "target": num(pricing.target_margin),
+            "causes": all_causes,
+            "shared": shared,
+            "skus": entries,
         },
         due_at=now,
         expires_at=campaign.ends_at,

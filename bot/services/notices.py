@@ -15,8 +15,9 @@ from bot.i18n import Translator
 from bot.services import plan
 from bot.services.claims import INTERRUPTED
 from bot.services.margins import PROBLEMS, current_problems
-from bot.services.notifications import is_late
+from bot.services.notifications import Attachment, NoticeBody, is_late
 from bot.services.outbox import NoticeKind
+from bot.views import margin_files
 from bot.views import notifications as views
 
 log = logging.getLogger(__name__)
@@ -24,12 +25,13 @@ log = logging.getLogger(__name__)
 
 async def render_notice(
     uow: UnitOfWork, row: models.Notification, reader: Translator, now: datetime
-) -> str | None:
+) -> str | NoticeBody | None:
     kind = row.kind
+    attachment: Attachment | None = None
     if kind == NoticeKind.REMINDER:
         text = await _reminder(uow, row, reader, now)
     elif kind == NoticeKind.MARGIN:
-        text = views.margin_change(reader, row.payload)
+        text, attachment = _margin(row, reader)
     elif kind == NoticeKind.DIGEST:
         text = await _digest(uow, row, reader, now)
     elif kind == NoticeKind.CHAT_GONE:
@@ -44,7 +46,27 @@ async def render_notice(
         notes.append(views.repeat_note(reader))
     if is_late(row.due_at, now):
         notes.append(views.late_note(reader, row.due_at))
-    return "\n\n".join([text, *notes]) if notes else text
+    if notes:
+        text = "\n\n".join([text, *notes])
+    return text if attachment is None else NoticeBody(text, attachment)
+
+
+def _margin(row: models.Notification, reader: Translator) -> tuple[str | None, Attachment | None]:
+    """One campaign's margin notice; with the file of every SKU when the text lists fewer
+    (None: it names no SKU, there is nothing to say)."""
+    text, shown, total = views.margin_notice(reader, row.payload)
+    if not total:
+        return None, None
+    if shown >= total:
+        return text, None
+    stamp = row.due_at.strftime("%Y%m%d-%H%M")
+    return text, Attachment(
+        filename=margin_files.margin_filename(row.payload, stamp),
+        caption=views.margin_file_caption(reader, row.payload),
+        build=margin_files.margin_csv,
+        args=(dict(row.payload), reader.locale, reader.timezone),
+        heavy=total >= margin_files.HEAVY_ROWS,
+    )
 
 
 def _moment(campaign: models.Campaign, event: str) -> datetime | None:

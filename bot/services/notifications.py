@@ -63,6 +63,13 @@ makes sense; nothing is dropped without a record.
 **Rendering** happens at send time, in the target's language and time zone (a
 bound group's, else the member's own), from the current data.
 
+**A notice with a file** (a margin notice naming more SKUs than its text lists) is one
+row and two messages: the text, then the file as a reply to it, each paced like any
+message. When the text is out its message id is written to the row
+(`telegram_message_id`, committed before the file goes), so a retry — flood control, a
+network error, a restart — sends only the file. The file is built at send time by the
+renderer's `Attachment.build`, in a file worker (bot/runtime/workers.py) when heavy.
+
 **Layout.** `bot.services.outbox` writes rows (kinds, targets, queueing, re-routing);
 `bot.services.claims` claims and leases them (worker ids, giving back a stopped
 process's rows, expiry); this module sends them (the `Dispatcher`: render, pace, send,
@@ -78,7 +85,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -146,11 +153,48 @@ class SendResult:
 class Sender(Protocol):
     async def send(self, chat_id: int, thread_id: int, text: str) -> SendResult: ...
 
+    async def send_document(
+        self,
+        chat_id: int,
+        thread_id: int,
+        filename: str,
+        content: bytes,
+        caption: str,
+        reply_to: int | None,
+    ) -> SendResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent after a notice's text, as a reply to it. `build(*args)` makes its bytes
+    at send time — in a file worker when `heavy`, so `build` is a module-level function
+    and `args` plain data (both pickle)."""
+
+    filename: str
+    caption: str
+    build: Callable[..., bytes]
+    args: tuple[Any, ...] = ()
+    heavy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeBody:
+    """What a renderer returns for a notice that comes with a file."""
+
+    text: str
+    attachment: Attachment | None = None
+
 
 class Renderer(Protocol):
     async def __call__(
         self, uow: UnitOfWork, row: Notification, reader: Translator, now: datetime
-    ) -> str | None: ...
+    ) -> str | NoticeBody | None: ...
+
+
+class FileRunner(Protocol):
+    """Runs file work out of the event loop (`bot.runtime.workers.WorkerPool`)."""
+
+    async def run(self, function: Callable[..., bytes], *args: Any) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -174,7 +218,9 @@ class _Prepared:
     id: int
     chat_id: int
     thread_id: int
-    text: str
+    text: str | None  # None: sent on an earlier attempt, only the file is left
+    attachment: Attachment | None = None
+    reply_to: int | None = None  # the text's message, for the file
 
 
 class Batcher(Generic[T, R]):
@@ -254,6 +300,7 @@ class Dispatcher:
         *,
         renderer: Renderer | None = None,
         pacer: Pacer | None = None,
+        files: FileRunner | None = None,
         worker_id: str | None = None,
         default_locale: str = "en",
         default_timezone: str = "UTC",
@@ -266,6 +313,7 @@ class Dispatcher:
         self.sender = sender
         self.clock = clock
         self.pacer = pacer or Pacer()
+        self.files = files
         self.worker_id = worker_id or new_worker_id()
         self.default_locale = default_locale
         self.default_timezone = default_timezone
@@ -469,8 +517,7 @@ class Dispatcher:
             prepared = await self._preparer.submit((item, report))
             if prepared is None:
                 return
-            async with self.pacer.slot(prepared.chat_id, Kind.NOTICE):
-                result = await self.sender.send(prepared.chat_id, prepared.thread_id, prepared.text)
+            result = await self._send(prepared)
         except Exception:
             log.exception("could not send notice %s", item.id)
             await self._settle_error(item.id)
@@ -479,6 +526,63 @@ class Dispatcher:
             await self._recorder.submit((prepared, result, report))
         except Exception:
             log.exception("could not record the result of notice %s", item.id)
+
+    async def _send(self, prepared: _Prepared) -> SendResult:
+        """The text, then the file if there is one (see the module's notes)."""
+        chat_id, thread_id = prepared.chat_id, prepared.thread_id
+        attachment = prepared.attachment
+        reply_to = prepared.reply_to
+        if prepared.text is not None:
+            async with self.pacer.slot(chat_id, Kind.NOTICE):
+                result = await self.sender.send(chat_id, thread_id, prepared.text)
+            if result.outcome is not Outcome.SENT or attachment is None:
+                return result
+            reply_to = result.message_id
+            await self._text_sent(prepared.id, reply_to)
+        if attachment is None:  # nothing left to send (cannot happen: prepared says so)
+            return SendResult(Outcome.SENT, message_id=reply_to)
+        try:
+            content = await self._build(attachment)
+        except Exception as exc:
+            log.warning("could not build the file of notice %s", prepared.id, exc_info=True)
+            return SendResult(Outcome.TRANSIENT, error=f"file not built: {type(exc).__name__}")
+        async with self.pacer.slot(chat_id, Kind.NOTICE):
+            result = await self.sender.send_document(
+                chat_id, thread_id, attachment.filename, content, attachment.caption, reply_to
+            )
+        if result.outcome is Outcome.SENT:
+            return SendResult(Outcome.SENT, message_id=reply_to or result.message_id)
+        if result.outcome is Outcome.FAILED and reply_to is not None:
+            log.warning("the file of notice %s was refused: %s", prepared.id, result.error)
+            return SendResult(Outcome.SENT, message_id=reply_to)  # the text is there
+        return result
+
+    async def _build(self, attachment: Attachment) -> bytes:
+        if attachment.heavy and self.files is not None:
+            return await self.files.run(attachment.build, *attachment.args)
+        return attachment.build(*attachment.args)
+
+    async def _text_sent(self, row_id: int, message_id: int | None) -> None:
+        """The text of a notice with a file is out: remember it, so only the file is sent
+        again; the file's attempt starts now."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            await uow.session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == row_id,
+                    Notification.status == Status.SENDING,
+                    Notification.leased_by == self.worker_id,
+                )
+                .values(
+                    telegram_message_id=message_id,
+                    attempt_started_at=now,
+                    lease_until=now + self.lease,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await uow.commit()
 
     # Rendering and recording are batched: the notices being prepared (or whose results
     # are being written) at the same moment share one transaction, one connection.
@@ -547,17 +651,25 @@ class Dispatcher:
             return None
         try:
             reader = await self._reader(uow, row)
-            text = await self.renderer(uow, row, reader, now)
+            body = await self.renderer(uow, row, reader, now)
         except Exception:
             log.exception("could not render notice %s (%s)", row.id, row.key)
             await self._settle_by_id(uow, row.id, Status.FAILED, now, "could not be rendered")
             report.failed += 1
             return None
-        if text is None:
+        if body is None:
             await self._settle_by_id(uow, row.id, Status.CANCELLED, now, "nothing to say any more")
             report.cancelled += 1
             return None
-        return _Prepared(row.id, row.chat_id, row.thread_id or 0, text)
+        if isinstance(body, str):
+            body = NoticeBody(body)
+        thread_id = row.thread_id or 0
+        if body.attachment is not None and row.telegram_message_id is not None:
+            # the text went out on an earlier attempt: only the file is left
+            return _Prepared(
+                row.id, row.chat_id, thread_id, None, body.attachment, row.telegram_message_id
+            )
+        return _Prepared(row.id, row.chat_id, thread_id, body.text, body.attachment)
 
     async def _settle_by_id(
         self, uow: UnitOfWork, row_id: int, status: Status, now: datetime, error: str
@@ -796,7 +908,10 @@ def is_late(due_at: datetime, now: datetime) -> bool:
 
 __all__ = [
     "LATE_AFTER",
+    "Attachment",
     "Dispatcher",
+    "FileRunner",
+    "NoticeBody",
     "Outcome",
     "PassReport",
     "SendResult",

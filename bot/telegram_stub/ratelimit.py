@@ -1,10 +1,15 @@
-"""Telegram's flood limits, as token buckets on an injectable clock.
+"""Telegram's flood limits on an injectable clock.
 
 Telegram documents "about 30 messages per second" per bot, "no more than 20
 messages per minute" per group and "avoid more than one message per second"
-per chat, with short bursts tolerated. Each limit is a token bucket (capacity
-= burst, refill = rate), so a bot that paces itself never sees a 429 and one
-that does not gets ``retry_after`` = whole seconds until the next token.
+per chat, with short bursts tolerated. The bot-wide and private-chat limits are
+token buckets (capacity = burst, refill = rate). The group limit is a **rolling
+window**, read strictly as SPEC §5 does: at most 20 messages in ANY 60 seconds — a
+refilling bucket would let a group take 20 at once and then one every 3 s (up to
+39 in some minute), so a bot that overran the real limit would pass here. A bot
+that paces itself never sees a 429; one that does not gets ``retry_after`` = whole
+seconds until a message may go (for a full group window: until its oldest message
+leaves the window).
 
 Only *sending* methods are counted (sendMessage, sendDocument and the other
 send*/copy/forward methods); edits are not, unless ``count_edits`` is set —
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
@@ -67,10 +73,10 @@ class RateLimits:
 
     per_second: float = 30.0
     burst: int = 30
-    group_per_minute: float = 20.0
-    group_burst: int = 20
     private_per_second: float = 1.0
     private_burst: int = 3
+    group_count: int = 20  # messages to one group in any `group_seconds` (rolling)
+    group_seconds: float = 60.0
     count_edits: bool = False
 
 
@@ -97,6 +103,33 @@ class TokenBucket:
         self.tokens -= 1.0
 
 
+class SlidingWindow:
+    """At most `count` accepted in any `length` seconds: a message accepted at `t`
+    counts until `t + length` (it has left the window at exactly that moment)."""
+
+    def __init__(self, count: int, length: float) -> None:
+        if count < 1 or length <= 0:
+            raise ValueError("a window needs a count >= 1 and a positive length")
+        self.count = count
+        self.length = length
+        self.accepted: deque[float] = deque()
+
+    def _expire(self, now: float) -> None:
+        # float drift must not refuse a bot that waited exactly
+        while self.accepted and self.accepted[0] <= now - self.length + 1e-9:
+            self.accepted.popleft()
+
+    def wait_time(self, now: float) -> float:
+        self._expire(now)
+        if len(self.accepted) < self.count:
+            return 0.0
+        return self.accepted[len(self.accepted) - self.count] + self.length - now
+
+    def take(self, now: float) -> None:
+        self._expire(now)
+        self.accepted.append(now)
+
+
 class RateLimiter:
     """Decides whether one more message may go to a chat right now."""
 
@@ -105,22 +138,25 @@ class RateLimiter:
         self.clock = clock
         self._global = TokenBucket(limits.burst, limits.per_second, clock())
         self._chats: dict[int, TokenBucket] = {}
+        self._groups: dict[int, SlidingWindow] = {}
 
     def counts(self, method: str) -> bool:
         method = method.lower()
         return method in SENDING_METHODS or (self.limits.count_edits and method in EDITING_METHODS)
 
-    def _chat_bucket(self, chat_id: int, kind: ChatKind, now: float) -> TokenBucket:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            if kind == "private":
-                bucket = TokenBucket(self.limits.private_burst, self.limits.private_per_second, now)
-            else:
-                bucket = TokenBucket(
-                    self.limits.group_burst, self.limits.group_per_minute / 60.0, now
-                )
-            self._chats[chat_id] = bucket
-        return bucket
+    def _chat_limit(self, chat_id: int, kind: ChatKind, now: float) -> TokenBucket | SlidingWindow:
+        if kind == "private":
+            bucket = self._chats.get(chat_id)
+            if bucket is None:
+                limits = self.limits
+                bucket = TokenBucket(limits.private_burst, limits.private_per_second, now)
+                self._chats[chat_id] = bucket
+            return bucket
+        window = self._groups.get(chat_id)
+        if window is None:
+            window = SlidingWindow(self.limits.group_count, self.limits.group_seconds)
+            self._groups[chat_id] = window
+        return window
 
     def acquire(self, chat_id: int, kind: ChatKind) -> int | None:
         """Take one message slot; None when allowed, else ``retry_after`` seconds.
@@ -129,7 +165,7 @@ class RateLimiter:
         time is let through.
         """
         now = self.clock()
-        chat = self._chat_bucket(chat_id, kind, now)
+        chat = self._chat_limit(chat_id, kind, now)
         wait = max(self._global.wait_time(now), chat.wait_time(now))
         if wait > 0:
             return max(1, math.ceil(wait))

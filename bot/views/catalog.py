@@ -34,9 +34,11 @@ from bot.services.imports import (
     RowChange,
     RowError,
 )
+from bot.services.rate_sources import RateSource
 from bot.views.callbacks import encode
 from bot.views.channels import grid_text
 from bot.views.common import Button, Rendered, h, keyboard
+from bot.views.rates import sources_label
 
 ERRORS_SHOWN = 20
 IGNORED_SHOWN = 10
@@ -735,13 +737,22 @@ def export_caption(_: Translator, rows: int, kind: str) -> str:
 
 
 # --- the floor card ---------------------------------------------
-def _rate_text(_: Translator, quote: FxQuote) -> str:
+def _rate_text(_: Translator, quote: FxQuote, known: tuple[RateSource, ...] = ()) -> str:
     rate = Decimal(format(quote.rate, ".6g"))
-    sources = ", ".join(_(SOURCE_LABELS.get(s, s)) for s in quote.sources)
-    when = _.date(quote.as_of) if quote.as_of else _("undated")
     via = ""
     if quote.pivot is not None:
         via = " " + _("via {currency}", currency=h(quote.pivot))
+    if known:  # "ECB reference rate of …", "manual rate set by Alice on …"
+        return _(
+            "1 {base} = {rate} {quote}{via} ({source})",
+            base=h(quote.from_currency),
+            rate=_.number(rate),
+            quote=h(quote.to_currency),
+            via=via,
+            source=sources_label(_, known),
+        )
+    sources = ", ".join(_(SOURCE_LABELS.get(s, s)) for s in quote.sources)
+    when = _.date(quote.as_of) if quote.as_of else _("undated")
     return _(
         "1 {base} = {rate} {quote}{via} ({source}, {date})",
         base=h(quote.from_currency),
@@ -850,7 +861,7 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
         _("Total: {amount}", amount=_.money(landed.cost_total.amount, landed.cost_total.currency))
     )
     if card.quote is not None and not card.quote.is_identity:
-        fx_line = _("FX: {rate}", rate=_rate_text(_, card.quote))
+        fx_line = _("FX: {rate}", rate=_rate_text(_, card.quote, card.rate_sources))
         if card.fx_stale:
             fx_line += " " + _("⚠️ stale (older than 3 days)")
         lines.append(fx_line)

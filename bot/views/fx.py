@@ -1,4 +1,6 @@
-"""/fx: the rates in use with their dates and stale marks, overrides, refresh results."""
+"""/fx: the rates in use — the way the seller quotes them, the other direction beside,
+each with its source (the ECB's reference rate of a day, or the manual rate someone set)
+and stale mark — overrides, refresh results."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from decimal import Decimal
 from bot.i18n import Translator
 from bot.services.fx import EXAMPLE_SET, FxOverview, PairRate, RateCheck, RefreshResult
 from bot.services.margins import significant
+from bot.views import rates
 from bot.views.callbacks import encode
 from bot.views.common import Rendered, h, keyboard
 
@@ -19,16 +22,26 @@ def rate_text(_: Translator, rate: Decimal) -> str:
 
 
 def _pair(_: Translator, pair: PairRate) -> str:
-    head = f"1 {h(pair.from_currency)} = "
+    """'1 USD = 7.23956 CNY (1 CNY = 0.13813 USD) · ECB reference rate of Nov 25, 2026 ·
+    via EUR' for the pair CNY → USD."""
     quote = pair.quote
     if quote is None:
-        return head + _("? {currency} — no rate", currency=h(pair.to_currency))
-    text = f"{head}{rate_text(_, quote.rate)} {h(pair.to_currency)}"
-    if pair.manual:
-        return text + " · " + _("manual")
-    as_of = quote.as_of
-    source = _("ECB, {date}", date=_.date(as_of)) if as_of is not None else _("ECB")
-    text += f" · {source}"
+        return f"1 {h(pair.from_currency)} = " + _(
+            "? {currency} — no rate", currency=h(pair.to_currency)
+        )
+    quoted = rates.seller_direction(
+        pair.from_currency,
+        pair.to_currency,
+        quote.numerator / quote.denominator,
+        quote.denominator / quote.numerator,
+    )
+    text = rates.quoted_text(_, quoted)
+    if pair.sources:
+        text += " · " + rates.sources_label(_, pair.sources)
+    elif pair.manual:
+        text += " · " + _(rates.MANUAL_LABEL)
+    else:
+        text += " · " + _(rates.ECB_LABEL)
     if quote.pivot is not None:
         text += " · " + _("via {currency}", currency=h(quote.pivot))
     if pair.stale:
@@ -55,8 +68,8 @@ def overview(_: Translator, view: FxOverview, *, note: str | None = None) -> Ren
         lines += ["", _("Manual rates (they win over the ECB's):")]
         for row in view.overrides:
             lines.append(
-                f"• 1 {h(row.base)} = {rate_text(_, row.rate)} {h(row.quote)} "
-                f"({_.datetime(row.set_at)})"
+                f"• {rates.typed_text(_, row.base, row.quote, row.rate)} · "
+                + rates.source_label(_, view.override_source(row))
             )
     lines.append("")
     if view.latest is None:
@@ -84,10 +97,8 @@ def overview(_: Translator, view: FxOverview, *, note: str | None = None) -> Ren
 
 def override_saved(_: Translator, base: str, quote: str, rate: Decimal) -> str:
     return _(
-        "✅ Manual rate saved: 1 {base} = {rate} {quote}. Planned margins were rechecked.",
-        base=h(base),
-        quote=h(quote),
-        rate=rate_text(_, rate),
+        "✅ Manual rate saved: {rate}. Planned margins were rechecked.",
+        rate=rates.typed_text(_, base, quote, rate),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +12,12 @@ from babel.dates import format_timedelta
 
 from bot.i18n import Translator
 from bot.limits import shorten
+from bot.services.rate_sources import sources_from_json
+from bot.views import rates
 from bot.views.common import h
 
-MAX_LINES = 20  # SKUs listed in a summary or digest before "… and N more"
+MAX_LINES = 20  # SKUs listed in a summary, digest or margin notice before "… and N more"
+TEXT_BUDGET = 3800  # a notice's text stays under Telegram's 4,096 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,30 +142,89 @@ def summary(_: Translator, data: ReminderData, lines: Sequence[SkuLine]) -> str:
     return "\n".join(parts)
 
 
-def _rate(value: Decimal) -> Decimal:
-    """Six significant digits: 0.150457, 7.62470 → 7.6247."""
-    if not value:
-        return value
-    return value.quantize(Decimal(1).scaleb(value.adjusted() - 5)).normalize()
+def _decimal(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        found = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return found if found.is_finite() and found > 0 else None
 
 
-def _cause(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+def _fx_moved(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+    """'FX moved from 1 USD = 7.23956 CNY (ECB reference rate of Nov 9, 2026) to 6.64641 CNY
+    (ECB reference rate of Nov 10, 2026); 1 CNY = 0.13813 → 0.150457 USD' — in the
+    direction the seller quotes, the other one after it, each rate with its source."""
+    currency = str(payload.get("currency") or "")
+    pair = cause.get("pair") or [payload.get("cost_currency") or currency, currency]
+    old, new = _decimal(cause.get("from")), _decimal(cause.get("to"))
+    if old is None or new is None:
+        return ""
+    old_q = rates.seller_direction(
+        str(pair[0]), str(pair[1]), old, _decimal(cause.get("from_inverse"))
+    )
+    new_q = rates.seller_direction(
+        str(pair[0]), str(pair[1]), new, _decimal(cause.get("to_inverse"))
+    )
+    if (old_q.base, old_q.quote) != (new_q.base, new_q.quote):  # the rate crossed 1: one way
+        old_q = rates.Quoted(new_q.base, new_q.quote, old_q.other, old_q.rate)
+    values = {
+        "base": h(new_q.base),
+        "quote": h(new_q.quote),
+        "old": rates.rate_number(_, old_q.rate),
+        "new": rates.rate_number(_, new_q.rate),
+    }
+    new_source = rates.sources_label(_, sources_from_json(cause.get("to_source")))
+    old_source = rates.sources_label(_, sources_from_json(cause.get("from_source")))
+    if new_source and old_source:
+        text = _(
+            "FX moved from 1 {base} = {old} {quote} ({old_source}) to {new} {quote} ({new_source})",
+            old_source=old_source,
+            new_source=new_source,
+            **values,
+        )
+    else:
+        text = _("FX moved from 1 {base} = {old} {quote} to {new} {quote}", **values)
+        if new_source:
+            text += f" ({new_source})"
+    other = (
+        f"1 {h(new_q.quote)} = {rates.rate_number(_, old_q.other)} → "
+        f"{rates.rate_number(_, new_q.other)} {h(new_q.base)}"
+    )
+    return f"{text}; {other}"
+
+
+def _fx_arrived(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+    currency = str(payload.get("currency") or "")
+    pair = cause.get("pair") or [payload.get("cost_currency") or currency, currency]
+    new = _decimal(cause.get("to"))
+    if new is None:
+        return ""
+    quoted = rates.seller_direction(
+        str(pair[0]), str(pair[1]), new, _decimal(cause.get("to_inverse"))
+    )
+    rate = rates.quoted_text(_, quoted)
+    source = rates.sources_label(_, sources_from_json(cause.get("to_source")))
+    if source:
+        return _(
+            "the exchange rate it was planned without is now known: {rate}, {source}",
+            rate=rate,
+            source=source,
+        )
+    return _("the exchange rate it was planned without is now known: {rate}", rate=rate)
+
+
+def cause_text(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+    """One cause in the reader's words ("" for one this version does not know)."""
     kind = cause.get("kind")
     old, new = cause.get("from"), cause.get("to")
-    currency = str(payload.get("currency") or "")
-    cost_currency = str(payload.get("cost_currency") or currency)
+    currency = str(cause.get("currency") or payload.get("currency") or "")
+    cost_currency = str(cause.get("currency") or payload.get("cost_currency") or currency)
     if kind == "fx":
-        pair = cause.get("pair") or [cost_currency, currency]
-        text = _(
-            "FX moved from 1 {base} = {old} {quote} to {new} {quote}",
-            base=h(pair[0]),
-            quote=h(pair[1]),
-            old=_.number(_rate(Decimal(str(old)))),
-            new=_.number(_rate(Decimal(str(new)))),
-        )
-        if cause.get("date"):
-            text += " " + _("(ECB, {date})", date=_.date(date.fromisoformat(str(cause["date"]))))
-        return text
+        return _fx_moved(_, cause, payload)
+    if kind == "fx_arrived":
+        return _fx_arrived(_, cause, payload)
     if kind == "cost":
         return _(
             "unit costs changed from {old} to {new}",
@@ -206,19 +268,90 @@ def _cause(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, Any]) 
     return ""
 
 
-def margin_change(_: Translator, payload: Mapping[str, Any]) -> str:
-    currency = str(payload.get("currency") or "")
-    values = {
-        "sku": h(payload.get("sku") or ""),
-        "campaign": h(payload.get("campaign") or ""),
-        "price": money(_, payload.get("planned"), currency),
-        "floor": money(_, payload.get("floor"), currency),
-        "margin": percent(_, payload.get("margin")),
-        "target": percent(_, payload.get("target")),
+# -- margin warnings: one notice per campaign and cause, naming every SKU ------------------------
+
+
+def margin_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The grouped form (``skus``, ``causes``, ``shared``) of a margin notice's payload; a
+    row queued before grouping (one SKU at the top level) is read as a group of one."""
+    if isinstance(payload.get("skus"), list):
+        return dict(payload)
+    found = payload.get("causes")
+    listed = [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+    return {
+        **payload,
+        "causes": listed,
+        "shared": list(range(len(listed))),
+        "skus": [
+            {
+                "sku": payload.get("sku") or "",
+                "name": payload.get("sku_name") or "",
+                "below": bool(payload.get("below")),
+                "status": payload.get("status"),
+                "planned": payload.get("planned"),
+                "floor": payload.get("floor"),
+                "margin": payload.get("margin"),
+                "causes": [],
+            }
+        ],
     }
-    if payload.get("below"):
+
+
+def _entries(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [e for e in data.get("skus") or [] if isinstance(e, Mapping)]
+
+
+class CauseTexts:
+    """The causes of a grouped notice in one reader's words, each worded once however
+    many SKUs share it (a notice may name thousands)."""
+
+    def __init__(self, _: Translator, data: Mapping[str, Any]) -> None:
+        self._ = _
+        self.data = data
+        found = data.get("causes")
+        self.causes = (
+            [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+        )
+        self._words: dict[int, str] = {}
+        self.shared = self.texts(data.get("shared"))
+
+    def texts(self, indices: object) -> list[str]:
+        if not isinstance(indices, list):
+            return []
+        found = []
+        for index in indices:
+            if not isinstance(index, int) or not 0 <= index < len(self.causes):
+                continue
+            if index not in self._words:
+                self._words[index] = cause_text(self._, self.causes[index], self.data)
+            if self._words[index]:
+                found.append(self._words[index])
+        return found
+
+    def of(self, entry: Mapping[str, Any], *, shared: bool) -> list[str]:
+        """One SKU's causes: its own, after the shared ones if asked."""
+        own = self.texts(entry.get("causes"))
+        return [*self.shared, *own] if shared else own
+
+
+def _values(data: Mapping[str, Any], entry: Mapping[str, Any], _: Translator) -> dict[str, str]:
+    currency = str(data.get("currency") or "")
+    return {
+        "sku": h(entry.get("sku") or ""),
+        "campaign": h(data.get("campaign") or ""),
+        "price": money(_, entry.get("planned"), currency),
+        "floor": money(_, entry.get("floor"), currency),
+        "margin": percent(_, entry.get("margin")),
+        "target": percent(_, data.get("target")),
+    }
+
+
+def _single(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) -> str:
+    """One SKU: the headline names it, the prices and the cause follow."""
+    values = _values(data, entry, _)
+    if entry.get("below"):
         lines = [_("⚠️ <b>{sku}</b> in <b>{campaign}</b> is now planned under its floor.", **values)]
-        status = payload.get("status")
+        status = entry.get("status")
         if status == "no_price":
             lines.append(
                 _("Fees plus the target margin reach 100 %: no price keeps the margin now.")
@@ -249,11 +382,116 @@ def margin_change(_: Translator, payload: Mapping[str, Any]) -> str:
                 **values,
             ),
         ]
-    found = [c for c in (_cause(_, cause, payload) for cause in payload.get("causes") or []) if c]
+    found = CauseTexts(_, data).of(entry, shared=True)
     if found:
         lines.append(_("Cause: {causes}.", causes="; ".join(found)))
-    lines += ["", _("Plan: /plan {id}", id=payload.get("campaign_id"))]
+    lines += ["", _("Plan: /plan {id}", id=data.get("campaign_id"))]
     return "\n".join(lines)
+
+
+def _sku_line(
+    _: Translator, data: Mapping[str, Any], entry: Mapping[str, Any], causes: CauseTexts
+) -> str:
+    values = _values(data, entry, _)
+    line = _(
+        "<b>{sku}</b>: planned {price}, lowest safe {floor}, margin {margin}",
+        sku=values["sku"],
+        price=values["price"],
+        floor=values["floor"],
+        margin=values["margin"],
+    )
+    notes = []
+    status = entry.get("status")
+    if entry.get("below") and status == "no_price":
+        notes.append(_("no price keeps the margin"))
+    elif entry.get("below") and status == "cannot_reach_min_depth":
+        notes.append(_("the minimum discount takes it under the floor"))
+    notes += causes.of(entry, shared=False)
+    if notes:
+        line += " — " + "; ".join(notes)
+    return ("⚠️ " if entry.get("below") else "✅ ") + line
+
+
+def _grouped(_: Translator, data: Mapping[str, Any], limit: int) -> tuple[str, int]:
+    """Several SKUs: who went under, who came back, at most `limit` lines in all; returns
+    the text and how many SKUs it names."""
+    entries = _entries(data)
+    under = [e for e in entries if e.get("below")]
+    back = [e for e in entries if not e.get("below")]
+    campaign = h(data.get("campaign") or "")
+    causes = CauseTexts(_, data)
+    lines: list[str] = []
+    shown = 0
+    room = limit
+    for group, below in ((under, True), (back, False)):
+        if not group:
+            continue
+        if lines:
+            lines.append("")
+        if below:
+            lines.append(
+                _.ngettext(
+                    "⚠️ {n} SKU in <b>{campaign}</b> is now planned under its floor:",
+                    "⚠️ {n} SKUs in <b>{campaign}</b> are now planned under their floor:",
+                    len(group),
+                    campaign=campaign,
+                )
+            )
+        else:
+            lines.append(
+                _.ngettext(
+                    "✅ {n} SKU in <b>{campaign}</b> is back above its floor:",
+                    "✅ {n} SKUs in <b>{campaign}</b> are back above their floor:",
+                    len(group),
+                    campaign=campaign,
+                )
+            )
+        listed = group[: max(room, 0)]
+        lines += [_sku_line(_, data, entry, causes) for entry in listed]
+        shown += len(listed)
+        room -= len(listed)
+        if len(group) > len(listed):
+            lines.append(
+                _(
+                    "… and {n} more — the attached file lists them all.",
+                    n=_.number(len(group) - len(listed)),
+                )
+            )
+    lines.append(_("Target margin: {target}.", target=percent(_, data.get("target"))))
+    found = causes.shared
+    if found:
+        lines.append(_("Cause: {causes}.", causes="; ".join(found)))
+    lines += ["", _("Plan: /plan {id}", id=data.get("campaign_id"))]
+    return "\n".join(lines), shown
+
+
+def margin_notice(_: Translator, payload: Mapping[str, Any]) -> tuple[str, int, int]:
+    """The text of a margin notice, how many SKUs it names and how many there are (when
+    fewer are named, the dispatcher attaches the file of `margin_files`)."""
+    data = margin_payload(payload)
+    entries = _entries(data)
+    if len(entries) == 1:
+        return _single(_, data, entries[0]), 1, 1
+    limit = MAX_LINES
+    while True:
+        text, shown = _grouped(_, data, limit)
+        if len(text) <= TEXT_BUDGET or limit <= 1:
+            return text, shown, len(entries)
+        limit = max(1, min(limit - 1, limit * TEXT_BUDGET // len(text)))
+
+
+def margin_change(_: Translator, payload: Mapping[str, Any]) -> str:
+    return margin_notice(_, payload)[0]
+
+
+def margin_file_caption(_: Translator, payload: Mapping[str, Any]) -> str:
+    data = margin_payload(payload)
+    return _.ngettext(
+        "All {n} SKU of this notice about <b>{campaign}</b>, with prices and causes.",
+        "All {n} SKUs of this notice about <b>{campaign}</b>, with prices and causes.",
+        len(_entries(data)),
+        campaign=h(shorten(str(data.get("campaign") or ""))),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,7 +279,7 @@ async def test_floor_card_in_german_with_fx_override_and_reasons(harness: BotHar
         )
         in text
     )
-    assert de("manual rate") in text and "0,13 EUR" in text
+    assert head("manual rate set on {date}") in text and "0,13 EUR" in text  # no setter known
     assert de("⚠️ stale (older than 3 days)") not in text
     assert pct("0.2") in text and de("given") in text
     # L = 41.925 × 0.13 × 1.02 = 5.559…; floor = (0 + L) × 1.19 / (1 − 0.2 − 0.15 × 1.19)

@@ -58,6 +58,38 @@ async def test_telegram_answers_map_to_outcomes(stub: BotApiStub, sender: Telegr
     assert (flood.outcome, flood.retry_after) == (Outcome.RETRY_AFTER, 3.0)
 
 
+async def test_a_notice_file_is_a_reply_to_its_text_and_maps_outcomes_the_same(
+    stub: BotApiStub, sender: TelegramSender
+) -> None:
+    alice = stub.create_user("Alice", started=True)
+    forum = stub.create_group("Forum", members=[alice], forum=True, with_bot=True)
+    topic = stub.create_topic(forum, "Notices")
+    gone = stub.create_group("Old shop", members=[alice], with_bot=True)
+    stub.remove_bot_from_group(gone, by=alice)
+
+    text = await sender.send(forum.id, topic, "⚠️ 25 SKUs …")
+    assert text.outcome is Outcome.SENT and text.message_id is not None
+    content = b"\xef\xbb\xbfsku\r\nS01\r\n"
+    sent = await sender.send_document(
+        forum.id, topic, "margins.csv", content, "All <b>25</b> SKUs", text.message_id
+    )
+    assert sent.outcome is Outcome.SENT
+    attached = stub.messages(forum, thread_id=topic)[-1]
+    assert attached.document is not None and attached.document.content == content
+    assert attached.document.file_name == "margins.csv" and attached.text == "All 25 SKUs"
+    assert attached.reply_to_message_id == text.message_id
+    # the text is gone (deleted, or left behind in a group that migrated): sent anyway
+    orphan = await sender.send_document(alice.id, 0, "m.csv", content, "", 999_999)
+    assert orphan.outcome is Outcome.SENT
+    assert stub.messages(alice)[-1].reply_to_message_id is None
+    assert (await sender.send_document(gone.id, 0, "m.csv", content, "", None)).outcome is (
+        Outcome.CHAT_GONE
+    )
+    stub.flood(count=1, retry_after=4)
+    flood = await sender.send_document(forum.id, topic, "m.csv", content, "", None)
+    assert (flood.outcome, flood.retry_after) == (Outcome.RETRY_AFTER, 4.0)
+
+
 async def test_no_answer_is_uncertain_and_no_server_is_transient() -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(65536)  # take the request, never answer

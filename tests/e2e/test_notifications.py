@@ -5,6 +5,8 @@ Telegram's flood limits with 2,000 notices, /reminders and /fx."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 import time
 from collections.abc import AsyncIterator
@@ -229,14 +231,131 @@ async def test_fx_command_shows_rates_and_sets_an_override(bot: BotHarness, ecb:
         await uow.commit()
     refreshed = await bot.ask(alice, "/fx refresh")
     assert "ECB rates of Nov 25, 2026 loaded (29 currencies)" in refreshed.text
-    shown = await bot.ask(alice, "/fx")
-    assert "1 CNY = 0.13813 USD · ECB, Nov 25, 2026 · via EUR" in shown.text
+    shown = await bot.ask(alice, "/fx")  # as a CNY seller quotes it, and the other way round
+    assert (
+        "1 USD = 7.23956 CNY (1 CNY = 0.13813 USD) · ECB reference rate of Nov 25, 2026 · via EUR"
+    ) in shown.text
     wrong = await bot.ask(alice, "/fx set USD CNY seven")
     assert "“seven” is not a rate" in wrong.text and "/fx set USD CNY 7.10" in wrong.text
     saved = await bot.ask(alice, "/fx set USD CNY 7.10")
-    assert "1 USD = 7.1 CNY" in saved.text and "manual" in saved.text
+    assert "Manual rate saved: 1 USD = 7.1 CNY (1 CNY = 0.140845 USD)" in saved.text
+    assert (
+        "1 USD = 7.1 CNY (1 CNY = 0.140845 USD) · manual rate set by Alice on Nov 10, 2026"
+    ) in saved.text
     removed = await bot.ask(alice, "/fx unset USD CNY")
     assert "removed" in removed.text
+
+
+# -- issue 11: one cause, one message; rates labelled with their source -------------------------
+
+
+async def test_one_fx_refresh_warns_a_group_once_about_25_skus_with_a_file(
+    bot: BotHarness, ecb: EcbServer
+) -> None:
+    """Before: 25 SKUs under their floors were 25 messages, and a 429 from the 21st. Now:
+    one message naming the first 20, the CSV of all 25 as a reply to it — and no 429
+    from the stand-in, whose group limit is a strict rolling 60-second window."""
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en")
+    group = stub.create_group("Sellers", members=[alice], with_bot=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, members=[(owner, "owner")])
+        await bind(uow, team, group.id, title="Sellers")
+        channel = await add_channel(uow, team)
+        campaign = await add_campaign(
+            uow, team, channel, name="Black Friday", starts_at=utc(2026, 11, 27),
+            ends_at=utc(2026, 11, 30),
+        )  # fmt: skip
+        for n in range(1, 26):
+            sku = await add_sku(uow, team, f"S{n:02}", Decimal("50"), name=f"=Mug {n}")
+            await add_listing(uow, sku, channel, Decimal("12.99"))
+            await enrol(uow, campaign, sku, mode="price", price=Decimal("9.99"))
+        await add_ecb_rates(uow, date(2026, 11, 9), {"USD": "1.0532", "CNY": "7.6247"})
+        await margins.recheck_margins(uow, team.id, START)  # floors 9.40: all fine
+        await uow.commit()
+
+    ecb.publish("2026-11-10", CNY="7.0")  # CNY dearer: every floor is now 10.24
+    first = await bot.send(alice, "/fx refresh", chat=group, replies=3)
+    (reply,) = [m for m in first if "loaded" in m.text]
+    assert "25 new warning(s)" in reply.text
+    (warning,) = [m for m in first if m.document is None and m is not reply]
+    (attached,) = [m for m in first if m.document is not None]
+    assert warning.text.startswith("⚠️ 25 SKUs in Black Friday are now planned under their floor:")
+    assert warning.text.count("⚠️ S") == 20
+    assert "… and 5 more — the attached file lists them all." in warning.text
+    assert "(ECB reference rate of Nov 10, 2026)" in warning.text
+    assert attached.reply_to_message_id == warning.message_id
+    assert attached.document is not None and attached.document.file_name is not None
+    assert attached.document.file_name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(attached.document.content.decode("utf-8-sig"))))
+    assert [row["sku"] for row in rows] == [f"S{n:02}" for n in range(1, 26)]
+    assert {row["name"][:2] for row in rows} == {"'="}  # formula-safe
+    assert await quiet(stub, group) == []
+
+    ecb.publish("2026-11-11", CNY="7.6247")  # and back: the recoveries, grouped alike
+    last = await bot.send(alice, "/fx refresh", chat=group, replies=3)
+    (recovery,) = [m for m in last if m.document is None and "loaded" not in m.text]
+    assert recovery.text.startswith("✅ 25 SKUs in Black Friday are back above their floor:")
+    (attached,) = [m for m in last if m.document is not None]
+    assert attached.reply_to_message_id == recovery.message_id
+    assert await quiet(stub, group) == []
+    assert stub.count_429 == 0
+    async with bot.uow_factory() as uow:
+        sent = (
+            await uow.session.scalars(
+                select(models.Notification.kind).where(models.Notification.status == "sent")
+            )
+        ).all()
+    assert sorted(sent) == ["margin", "margin"]  # one notice (and row) per cause
+
+
+async def test_a_manual_rate_supplying_a_missing_pair_warns_at_once_and_says_who_set_it(
+    bot: BotHarness,
+) -> None:
+    stub = bot.stub
+    alice = stub.create_user("Alice", language_code="en")
+    group = stub.create_group("Sellers", members=[alice], with_bot=True)
+    async with bot.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, members=[(owner, "owner")])
+        await bind(uow, team, group.id, title="Sellers")
+        channel = await add_channel(uow, team)
+        campaign = await add_campaign(
+            uow, team, channel, name="Black Friday", starts_at=utc(2026, 11, 27),
+            ends_at=utc(2026, 11, 30),
+        )  # fmt: skip
+        mug = await add_sku(uow, team, "A1", Decimal("50"))  # CNY: the ECB has a rate
+        hat = await add_sku(uow, team, "V1", Decimal("200000"), cost_currency="VND")  # none
+        for sku in (mug, hat):
+            await add_listing(uow, sku, channel, Decimal("12.99"))
+            await enrol(uow, campaign, sku, mode="price", price=Decimal("9.99"))
+        await add_ecb_rates(uow, date(2026, 11, 9), {"USD": "1.0532", "CNY": "7.6247"})
+        await margins.recheck_margins(uow, team.id, START)  # A1 fine; V1 waits for a rate
+        await uow.commit()
+
+    # the missing rate arrives: V1 (200,000 VND = $10) is under its floor — said now,
+    # not at tomorrow's digest
+    first = await bot.send(alice, "/fx set USD VND 20000", chat=group, replies=2)
+    (warning,) = [m for m in first if "Manual rate saved" not in m.text]
+    assert warning.text.startswith("⚠️ V1 in Black Friday is now planned under its floor.")
+    assert (
+        "Cause: the exchange rate it was planned without is now known: 1 USD = 20,000 VND "
+        "(1 VND = 0.00005 USD), manual rate set by Alice on Nov 10, 2026."
+    ) in warning.text
+    assert await quiet(stub, group) == []
+
+    # a manual rate that moves A1 under its floor: labelled as manual, not as the ECB's
+    second = await bot.send(alice, "/fx set USD CNY 6.5", chat=group, replies=2)
+    (warning,) = [m for m in second if "Manual rate saved" not in m.text]
+    assert warning.text.startswith("⚠️ A1 in Black Friday is now planned under its floor.")
+    assert (
+        "FX moved from 1 USD = 7.23956 CNY (ECB reference rate of Nov 9, 2026) to 6.5 CNY "
+        "(manual rate set by Alice on Nov 10, 2026); 1 CNY = 0.13813 → 0.153846 USD."
+    ) in warning.text
+    shown = await bot.ask(alice, "/fx", chat=group)
+    assert "1 USD = 6.5 CNY (1 CNY = 0.153846 USD) · manual rate set by Alice on" in shown.text
+    assert stub.count_429 == 0
 
 
 # -- Telegram's limits -------------------------------------------------------------------------

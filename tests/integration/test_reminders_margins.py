@@ -222,14 +222,21 @@ async def test_a_floor_crossing_is_told_once_with_its_cause_and_the_recovery_onc
         assert row is not None
         payload = row.payload
         digest = await pending_keys(uow, "digest:")
-    assert payload["below"] is True and payload["planned"] == "9.99" and payload["floor"] == "10.24"
+    (entry,) = payload["skus"]  # one SKU crossed: a group of one
+    assert entry["sku"] == "A1" and entry["below"] is True
+    assert entry["planned"] == "9.99" and entry["floor"] == "10.24" and entry["causes"] == []
+    assert payload["shared"] == [0]  # its causes are told once, for the whole notice
     assert payload["causes"] == [
         {
             "kind": "fx",
             "from": "0.13813002",
             "to": "0.15045714",
+            "from_inverse": "7.2395556",
+            "to_inverse": "6.6464109",
             "pair": ["CNY", "USD"],
             "date": "2026-11-10",
+            "from_source": [{"kind": "ecb", "day": "2026-11-09"}],
+            "to_source": [{"kind": "ecb", "day": "2026-11-10"}],
         }
     ]
     assert list(digest.values()) == [utc(2026, 11, 11, 9)]  # 09:00 team time (UTC)
@@ -257,8 +264,9 @@ async def test_suggested_price_under_the_floor_by_the_minimum_discount(
             select(models.Notification).where(models.Notification.kind == "margin")
         )
         assert row is not None
-    assert row.payload["status"] == "cannot_reach_min_depth"
-    assert row.payload["planned"] == "9.74"
+    (entry,) = row.payload["skus"]
+    assert entry["status"] == "cannot_reach_min_depth"
+    assert entry["planned"] == "9.74"
 
 
 async def test_ended_campaigns_are_not_checked(uow_factory: UnitOfWorkFactory) -> None:
@@ -277,14 +285,18 @@ async def test_the_warning_renders_in_the_groups_language(uow_factory: UnitOfWor
     (text,) = sender.texts(-2000 - s.team_id)
     assert "9,99" in text and "10,24" in text  # German number formatting
     de = Translator("de")
-    moved = de(
-        "FX moved from 1 {base} = {old} {quote} to {new} {quote}",
-        base="CNY",
-        quote="USD",
-        old=de.number(Decimal("0.13813")),
-        new=de.number(Decimal("0.150457")),
+    ecb = "ECB reference rate of {date}"
+    moved = de(  # as a CNY seller quotes it, each rate with its source
+        "FX moved from 1 {base} = {old} {quote} ({old_source}) to {new} {quote} ({new_source})",
+        base="USD",
+        quote="CNY",
+        old=de.number(Decimal("7.23956")),
+        new=de.number(Decimal("6.64641")),
+        old_source=de(ecb, date=de.date(date(2026, 11, 9))),
+        new_source=de(ecb, date=de.date(date(2026, 11, 10))),
     )
     assert moved in text
+    assert "1 CNY = 0,13813 → 0,150457 USD" in text  # and the other way round
 
 
 # -- the daily digest, across daylight saving time ----------------------------------------------

@@ -32,16 +32,44 @@ def test_refusal_consumes_nothing() -> None:
     assert limiter.acquire(PRIVATE, "private") is None
 
 
-def test_group_limit_is_per_minute_with_whole_second_retry_after() -> None:
+def test_group_limit_is_a_rolling_minute_with_whole_second_retry_after() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(RateLimits(group_per_minute=20, group_burst=20), clock)
+    limiter = RateLimiter(RateLimits(group_count=20, group_seconds=60), clock)
     for _ in range(20):
         assert limiter.acquire(GROUP, "group") is None
-    assert limiter.acquire(GROUP, "group") == 3  # one token per 3 s
-    clock.advance(2.1)
+        clock.advance(0.5)  # the 20th at +9.5 s
+    assert limiter.acquire(GROUP, "group") == 50  # until the first leaves the window
+    clock.advance(3.0)  # a refilling bucket would let one through now: a window does not
+    assert limiter.acquire(GROUP, "group") == 47
+    clock.advance(46.5)  # +59.5 s: the first still counts
     assert limiter.acquire(GROUP, "group") == 1
-    clock.advance(0.9)
+    clock.advance(0.5)  # +60 s: the first has left, exactly one place is free
     assert limiter.acquire(GROUP, "group") is None
+    assert limiter.acquire(GROUP, "group") == 1  # the second leaves at +60.5 s
+    clock.advance(0.5)
+    assert limiter.acquire(GROUP, "group") is None
+
+
+def test_no_sixty_seconds_ever_hold_more_than_twenty_group_messages() -> None:
+    """A greedy sender trying every 0.25 s for ten minutes: whatever got through, no
+    60-second span holds more than 20 (a bucket refilled at 20/min lets 39 through in
+    the first minute)."""
+    clock = ManualClock(start=0.0)
+    limiter = RateLimiter(RateLimits(group_count=20, group_seconds=60), clock)
+    accepted = []
+    for step in range(2400):
+        clock.now = step * 0.25
+        if limiter.acquire(GROUP, "group") is None:
+            accepted.append(clock.now)
+    assert all(sum(1 for t in accepted if start <= t < start + 60) <= 20 for start in accepted)
+    assert len(accepted) == 200  # 20 per minute, none lost: the window is not stricter
+
+
+def test_groups_have_their_own_windows() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(RateLimits(group_count=2, group_seconds=60), clock)
+    assert [limiter.acquire(GROUP, "group") for _ in range(3)] == [None, None, 60]
+    assert limiter.acquire(GROUP - 1, "group") is None
 
 
 def test_chats_are_independent_but_share_the_global_limit() -> None:

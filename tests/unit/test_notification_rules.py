@@ -204,7 +204,9 @@ def test_a_margin_warning_names_the_cause() -> None:
         },
     )
     assert "A1" in text and "$9.99" in text and "$10.41" in text and "11.2%" in text
-    assert "FX moved from 1 CNY = 0.1381 USD to 0.145 USD" in text
+    # as a CNY seller quotes it (USD/CNY), the stored direction after it; a snapshot taken
+    # before sources were kept names none
+    assert "FX moved from 1 USD = 7.24113 CNY to 6.89655 CNY; 1 CNY = 0.1381 → 0.145 USD" in text
     assert "unit costs changed from CN¥30.00 to CN¥32.50" in text
     assert num(Decimal("7.10")) == num(Decimal("7.1")) == "7.1"
 
