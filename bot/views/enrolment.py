@@ -199,9 +199,10 @@ def under_floor_line(_: Translator, row: PlanRow, currency: str) -> str:
     code = f"<code>{h(row.code)}</code>"
     if row.status is PlanStatus.NO_PRICE:
         return _(
-            "• {sku}: no price reaches the target margin (fees and margin add up to 100 % or "
+            "• {sku}: no price reaches the target margin (fees and margin add up to {limit} or "
             "more).",
             sku=code,
+            limit=_.percent(Decimal(1)),
         )
     if row.customer_floor is not None and row.planned_price is not None:
         return _(

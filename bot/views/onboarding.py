@@ -181,7 +181,7 @@ def help_text(_: Translator, bot_username: str) -> str:
         "<b>Team</b>\n"
         "/team — members, roles and an invite link\n"
         "/settings — the team's cost currency, target margin, FX buffer, time zone and notice "
-        "language (<code>/settings margin=20% cost_currency=KRW</code>)\n"
+        "language (<code>{settings_example}</code>)\n"
         "/link in a group — send the team's notices there (/unlink undoes it)\n\n"
         "<b>Catalogue</b>\n"
         "/channels, <code>/channel add temu-us-semi</code> — your sales channels\n"
@@ -199,4 +199,6 @@ def help_text(_: Translator, bot_username: str) -> str:
         "/cancel leaves any guided step. In a group, write commands as "
         "<code>/help@{bot}</code>.",
         bot=h(bot_username),
+        # a literal "20%" in the text would make gettext tools treat it as a %-format string
+        settings_example="/settings margin=20% cost_currency=KRW",
     )

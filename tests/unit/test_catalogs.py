@@ -133,6 +133,20 @@ def test_catalog_header_is_not_fuzzy(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_catalog_passes_the_compilers_checks(locale: str) -> None:
+    """`pybabel compile` in CI runs these checks and fails on any error."""
+    errors = [f"{ids(m)[0][:60]!r}: {e}" for m, errs in load(locale).check() for e in errs]
+    assert errors == [], f"{locale}: " + "\n".join(errors)
+
+
+def test_no_message_is_flagged_percent_format() -> None:
+    """The bot formats with str.format only; Babel's percent guess ("100 % or more" looks
+    like a `% o` conversion) would make the compiler reject a translation writing "100%"."""
+    flagged = [m.id for m in messages(load("en")) if "python-format" in m.flags]
+    assert flagged == []
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
 def test_catalog_compiles(locale: str) -> None:
     buffer = BytesIO()
     write_mo(buffer, load(locale))
