@@ -720,7 +720,7 @@ async def run(args: argparse.Namespace) -> None:
                 f"each sending /help every {args.period} s; database "
                 f"{'SQLite' if args.database_url is None else args.database_url.split(':')[0]}"
             )
-            log = workdir / "bot.log"
+            log = Path(args.log) if args.log else workdir / "bot.log"
             for key in args.cases:
                 title, workload = CASES[key]
                 bot = BotProcess(stub, url, workdir, log, args.memory_cap_mb)
@@ -782,6 +782,7 @@ def main() -> None:
     parser.add_argument("--cpu-samples", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=240.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--log", default=None, help="keep the bot's log in this file")
     parser.add_argument("--memory-cap-mb", type=int, default=MEMORY_CAP_MB)
     args = parser.parse_args()
     args.cases = [c for c in args.cases.replace(",", "") if c in CASES]

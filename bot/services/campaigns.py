@@ -52,6 +52,7 @@ from bot.services.plan import (
     listed_not_enrolled,
     listings,
     price_items,
+    price_many,
     sort_rows,
     team_skus,
 )
@@ -610,7 +611,7 @@ async def _price_for(
 ) -> list[PlanRow]:
     found = await listings(uow, pricing.campaign, [s.id for s in skus])
     items = [PlanItem(s, found.get(s.id), choice) for s in skus]
-    return price_items(pricing, items, margins=margins_too)
+    return await price_many(pricing, items, margins=margins_too)
 
 
 def _choice_payload(choice: PriceChoice) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from sqlalchemy import select
 
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
+from bot.runtime.cooperative import Turns
 from bot.services import plan
 from bot.services.outbox import NoticeKind, enqueue
 from bot.services.pricing_inputs import load_fx_table
@@ -233,20 +234,20 @@ async def recheck_margins(
         pricing = await plan.campaign_pricing(uow, team, campaign, fx=fx)
         found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
         items = [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
-        rows = plan.price_items(pricing, items)
-        enrolments = {
-            e.sku_id: e
-            for e in (
-                await uow.session.scalars(
-                    select(models.Enrolment).where(
-                        models.Enrolment.campaign_id == campaign.id,
-                        models.Enrolment.sku_id.in_([sku.id for sku, _ in enrolled]),
-                    )
+        rows = await plan.price_many(pricing, items)
+        enrolments: dict[int, models.Enrolment] = {}
+        for chunk in plan.chunked([sku.id for sku, _ in enrolled]):
+            found_enrolments = await uow.session.scalars(
+                select(models.Enrolment).where(
+                    models.Enrolment.campaign_id == campaign.id,
+                    models.Enrolment.sku_id.in_(chunk),
                 )
-            ).all()
-        }
+            )
+            enrolments.update((e.sku_id, e) for e in found_enrolments)
         changes: list[_Change] = []
+        turns = Turns()
         for (sku, choice), row in zip(enrolled, rows, strict=True):
+            await turns.check()
             enrolment = enrolments.get(sku.id)
             if enrolment is None:
                 continue
@@ -457,7 +458,7 @@ async def current_problems(uow: UnitOfWork, team_id: int, now: datetime) -> list
         enrolled = await plan.enrolled_items(uow, campaign, sku_ids)
         found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
         items = [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
-        for row in plan.price_items(pricing, items):
+        for row in await plan.price_many(pricing, items):
             if row.status in PROBLEMS:
                 problems.append(Problem(campaign.id, campaign.name, pricing.currency, row))
     return problems

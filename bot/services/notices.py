@@ -108,7 +108,7 @@ async def _reminder(
     pricing = await plan.campaign_pricing(uow, team, campaign)
     enrolled = await plan.enrolled_items(uow, campaign)
     found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
-    rows = plan.price_items(
+    rows = await plan.price_many(
         pricing, [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
     )
     lines = [

@@ -44,7 +44,7 @@ from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Executable, and_, func, select
 
 from bot import limits
 from bot.db import models
@@ -72,13 +72,14 @@ from bot.pricing import (
 )
 from bot.pricing._exact import EXACT, floor_to_minor
 from bot.pricing.landed import buffer_for
+from bot.runtime.cooperative import in_slices
 from bot.services import pricing_inputs
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 MARGIN_DIGITS = 4  # margins to 0.01 % (half up)
 DISCOUNT_DIGITS = 4  # discounts to 0.01 % (rounded down: a discount is never overstated)
-QUERY_CHUNK = 5000  # ids per IN (…) list
+QUERY_CHUNK = 500  # ids per IN (…) list, rows per fetch: the loop gets a turn between
 
 
 class PriceMode(StrEnum):
@@ -261,8 +262,11 @@ async def enrolled_items(
     rows: list[Any] = []
     for chunk in _chunks(sku_ids):
         query = statement if chunk is None else statement.where(models.Enrolment.sku_id.in_(chunk))
-        rows += (await uow.session.execute(query)).all()
-    return [(_sku(row), _choice(row[9], row[10], row[11])) for row in rows]
+        rows += await fetch_all(uow, query)
+    items: list[tuple[SkuData, PriceChoice]] = []
+    async for batch in in_slices(rows, 256):
+        items += [(_sku(row), _choice(row[9], row[10], row[11])) for row in batch]
+    return items
 
 
 async def listed_not_enrolled(
@@ -286,7 +290,17 @@ async def listed_not_enrolled(
         )
         .order_by(models.Sku.code)
     )
-    return [_sku(row) for row in (await uow.session.execute(statement)).all()]
+    return [_sku(row) for row in await fetch_all(uow, statement)]
+
+
+async def fetch_all(uow: UnitOfWork, statement: Executable) -> list[Any]:
+    """Every row of a possibly large query, fetched in partitions: turning thousands of
+    rows into Python objects is CPU work, and other chats run between partitions."""
+    rows: list[Any] = []
+    result = await uow.session.stream(statement.execution_options(yield_per=QUERY_CHUNK))
+    async for partition in result.partitions():
+        rows += partition
+    return rows
 
 
 async def team_skus(
@@ -347,10 +361,12 @@ def _positive(price: Decimal | None) -> Decimal | None:
 
 
 def _chunks(ids: Iterable[int] | None) -> list[list[int] | None]:
-    if ids is None:
-        return [None]
-    values = list(ids)
-    return [values[i : i + QUERY_CHUNK] for i in range(0, len(values), QUERY_CHUNK)]
+    return [None] if ids is None else list(chunked(list(ids)))
+
+
+def chunked(ids: Sequence[int]) -> list[list[int]]:
+    """Ids in IN (…) lists of QUERY_CHUNK."""
+    return [list(ids[i : i + QUERY_CHUNK]) for i in range(0, len(ids), QUERY_CHUNK)]
 
 
 # -- pricing -------------------------------------------------------------------------------
@@ -551,6 +567,16 @@ def price_items(
     return rows
 
 
+async def price_many(
+    pricing: CampaignPricing, items: Sequence[PlanItem], *, margins: bool = True
+) -> list[PlanRow]:
+    """`price_items` for a whole campaign, in slices, so other chats run in between."""
+    rows: list[PlanRow] = []
+    async for batch in in_slices(items):
+        rows += price_items(pricing, batch, margins=margins)
+    return rows
+
+
 def planned_price(
     choice: PriceChoice,
     reference: Decimal,
@@ -684,9 +710,9 @@ async def build_plan(
     )
     rows = sort_rows(
         replace(row, under_floor_accepted=True) if row.sku_id in accepted else row
-        for row in price_items(pricing, items, margins=margins)
+        for row in await price_many(pricing, items, margins=margins)
     )
-    other_rows = sort_rows(price_items(pricing, other_items, margins=margins))
+    other_rows = sort_rows(await price_many(pricing, other_items, margins=margins))
     saved = (
         await uow.session.scalars(
             select(models.Voucher)
@@ -775,7 +801,7 @@ async def answer_voucher(
     enrolled = await enrolled_items(uow, campaign)
     found = await listings(uow, campaign, [s.id for s, _ in enrolled])
     items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
-    lines = voucher_lines(pricing, price_items(pricing, items, margins=False))
+    lines = voucher_lines(pricing, await price_many(pricing, items, margins=False))
     return VoucherAnswer(question, solve_voucher(lines, pricing.currency, question), len(lines))
 
 
