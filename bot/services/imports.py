@@ -18,11 +18,13 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
+from bot.db.bulk import execute_many
 from bot.db.models import CatalogAudit, Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict
 from bot.domain.permissions import Action
 from bot.domain.prices import PriceWarning, listing_warnings
+from bot.runtime.cooperative import in_slices
 from bot.services import margins
 from bot.services.access import TeamAccess
 from bot.services.catalogue_file import (
@@ -357,26 +359,31 @@ def price_warnings(parsed: ParsedFile, plan: ImportPlan, existing: _Existing) ->
     return found
 
 
-def _encode(parsed: ParsedFile) -> dict[str, Any]:
+async def _encode(parsed: ParsedFile) -> dict[str, Any]:
+    """The parsed rows as JSON for `pending_imports` (in slices: a file may hold 50,000)."""
+
     def cell(value: Any) -> Any:
         return format(value, "f") if isinstance(value, Decimal) else value
 
+    rows: list[list[Any]] = []
+    async for batch in in_slices(parsed.rows, 256):
+        rows += [
+            [row.row, row.code, *map(cell, row.values), *map(cell, row.listing_values)]
+            for row in batch
+        ]
     return {
         "v": FORMAT_VERSION,
         "fields": list(parsed.fields),
         "listings": [[c.field, c.channel, c.currency, c.header] for c in parsed.listings],
         "data_rows": parsed.data_rows,
-        "rows": [
-            [row.row, row.code, *map(cell, row.values), *map(cell, row.listing_values)]
-            for row in parsed.rows
-        ],
+        "rows": rows,
     }
 
 
 _TEXT_FIELDS = frozenset({"name", "cost_currency"})
 
 
-def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
+async def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
     if data.get("v") != FORMAT_VERSION:
         raise ValueError("unknown pending import format")
     fields = tuple(data["fields"])
@@ -384,13 +391,14 @@ def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
     width = len(fields)
     text_at = [f in _TEXT_FIELDS for f in fields]
     rows = []
-    for raw in data["rows"]:
-        values = tuple(
-            v if is_text else Decimal(v)
-            for v, is_text in zip(raw[2 : 2 + width], text_at, strict=True)
-        )
-        listing_values = tuple(None if v is None else Decimal(v) for v in raw[2 + width :])
-        rows.append(ImportRow(raw[0], raw[1], values, listing_values))
+    async for batch in in_slices(data["rows"], 256):
+        for raw in batch:
+            values = tuple(
+                v if is_text else Decimal(v)
+                for v, is_text in zip(raw[2 : 2 + width], text_at, strict=True)
+            )
+            listing_values = tuple(None if v is None else Decimal(v) for v in raw[2 + width :])
+            rows.append(ImportRow(raw[0], raw[1], values, listing_values))
     return ParsedFile(fields, listings, rows, [], [], data.get("data_rows", len(rows)))
 
 
@@ -442,7 +450,7 @@ async def preview_import(
             team_id=access.team_id,
             user_id=access.user.id,
             filename=filename[:256],
-            rows=_encode(parsed),
+            rows=await _encode(parsed),
             created_at=now,
         )
         uow.session.add(pending)
@@ -532,7 +540,7 @@ async def apply_import(
 ) -> ImportResult:
     """Apply a confirmed import in the caller's transaction: all rows or none."""
     access.require(Action.EDIT_CATALOG)
-    parsed = _decode_pending(pending.rows)
+    parsed = await _decode_pending(pending.rows)
     channels = await _channels_by_name(uow, access.team_id)
     for column in parsed.listings:
         found = channels.get(column.channel)
@@ -562,7 +570,8 @@ async def apply_import(
             "other_cost": Decimal(0),
             "duty_rate": Decimal(0),
         }
-        await session.execute(
+        await execute_many(
+            session,
             insert(_SKUS),
             [
                 {
@@ -619,7 +628,8 @@ async def _audit_confirmed(
             select(Sku.code, Sku.id).where(Sku.team_id == access.team_id, Sku.code.in_(chunk))
         )
         ids.update((code, sku_id) for code, sku_id in rows)
-    await uow.session.execute(
+    await execute_many(
+        uow.session,
         insert(_CATALOG_AUDIT),
         [
             {
@@ -652,7 +662,8 @@ async def _bulk_update(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]
         .where(table.c.id == bindparam("row_id"))
         .values({key: bindparam(f"new_{key}") for key in keys})
     )
-    await uow.session.execute(
+    await execute_many(
+        uow.session,
         statement,
         [{"row_id": row["id"], **{f"new_{key}": row[key] for key in keys}} for row in rows],
     )
@@ -713,7 +724,7 @@ async def _apply_listings(
         if new_price != list_price and new_price is not None:
             history_keys.append((sku_id, channel_id, new_price))
     if inserts:
-        await session.execute(insert(_LISTINGS), inserts)
+        await execute_many(session, insert(_LISTINGS), inserts)
     await _bulk_update(uow, _LISTINGS, updates)
     if history_keys:
         listing_ids = {
@@ -724,7 +735,8 @@ async def _apply_listings(
                 )
             )
         }
-        await session.execute(
+        await execute_many(
+            session,
             insert(_PRICE_HISTORY),
             [
                 {
