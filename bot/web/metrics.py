@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -47,7 +47,7 @@ HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 LATENESS_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 86400.0)
 FILE_WORK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0, 120.0, 600.0)
 
-Callback = Callable[..., Awaitable[Any]]
+Callback = Callable[[Any, Any], Coroutine[Any, Any, Any]]
 
 
 class BotMetrics:
@@ -181,10 +181,10 @@ class BotMetrics:
             self.outbox_rows.clear()
             return
         counts = {str(status): int(n) for status, n in rows}
-        for status in NotificationStatus:
-            self.outbox_rows.labels(str(status)).set(counts.pop(str(status), 0))
-        for status, n in counts.items():  # a status this code does not know (yet)
-            self.outbox_rows.labels(status).set(n)
+        for known in NotificationStatus:
+            self.outbox_rows.labels(str(known)).set(counts.pop(str(known), 0))
+        for other, n in counts.items():  # a status this code does not know (yet)
+            self.outbox_rows.labels(other).set(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
