@@ -201,13 +201,23 @@ async def test_two_dispatcher_processes_on_postgresql_send_each_notice_once(
     uow_factory = uow_factory_of
     groups = [stub.create_group(f"Shop {i}", with_bot=True) for i in range(100)]
     processes = []
+    hooks = [_webhook(), _webhook()]
     async with (
-        bot_process(stub, database, tmp_path, "one", **_webhook()) as one,
-        bot_process(stub, database, tmp_path, "two", **_webhook()) as two,
+        bot_process(stub, database, tmp_path, "one", **hooks[0]) as one,
+        bot_process(stub, database, tmp_path, "two", **hooks[1]) as two,
     ):
         processes = [one, two]
         # both up: each calls getMe twice (application and dispatcher) and sets its webhook
         await eventually(lambda: _ready(stub), timeout=60, interval=0.1)
+        async with httpx.AsyncClient(timeout=30) as client:
+            # what a load balancer asks each: both ready on the one database
+            for hook in hooks:
+
+                async def ready(port: str = hook["WEBHOOK_PORT"]) -> bool:
+                    answer = await client.get(f"http://127.0.0.1:{port}/readyz")
+                    return answer.status_code == 200
+
+                await eventually(ready, timeout=30)
         total = await queue_notices(uow_factory, groups, per_group=10)
         assert total == 1000
 
