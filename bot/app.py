@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 WEB_SERVER_KEY = "web_server"  # bot_data: the running WebServer, if any
-__all__ = ["ENGINE_KEY", "BotApplication", "build_application"]
 
 
 def build_application(

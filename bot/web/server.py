@@ -258,11 +258,15 @@ class WebServer:
         )
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="web-server")
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # raises what stopped it
-                raise RuntimeError("the web server stopped while starting")
-            await asyncio.sleep(0.01)
+        try:
+            while not self._server.started:
+                if self._task.done():
+                    self._task.result()  # raises what stopped it
+                    raise WebStartError("stopped while starting")
+                await asyncio.sleep(0.01)
+        except BaseException:
+            await self.stop()
+            raise
         log.info("web side listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -270,10 +274,11 @@ class WebServer:
         self._server = self._task = None
         if server is not None and task is not None:
             server.should_exit = True
-            try:
-                await asyncio.wait_for(asyncio.shield(task), 10)
-            except TimeoutError:
+            done, _ = await asyncio.wait({task}, timeout=10)
+            if not done:  # connections that would not close: cut them
                 server.force_exit = True
-                await task
+                await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is not None:
+                log.error("the web server failed", exc_info=task.exception())
         if self._socket is not None:
             self._socket.close()
