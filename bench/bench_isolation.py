@@ -438,6 +438,7 @@ class BotProcess:
             "LOG_LEVEL": "WARNING",
             "ECB_URL": "http://127.0.0.1:9/eurofxref-daily.xml",
             "PYTHONPATH": str(ROOT),
+            "WEB_PORT": "0",  # no web side: the bench measures the bot alone
         }
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: ASYNC220 (returns at once)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import Any
+import signal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -11,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import RUNTIME_KEY, BotContext, Runtime
+from bot.context import ENGINE_KEY, RUNTIME_KEY, BotContext, Runtime
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
 from bot.handlers import calendar as calendar_handlers
@@ -28,12 +32,17 @@ from bot.jobs import schedule_jobs, shutdown_jobs
 from bot.runtime.pacer import PACER_KEY, PacedRateLimiter, Pacer, PacerLimits
 from bot.runtime.throttle import Throttle
 from bot.runtime.updates import ChatOrderedProcessor
-from bot.runtime.workers import close_file_workers
+from bot.runtime.workers import FILE_WORK_OBSERVER_KEY, close_file_workers
+from bot.web.metrics import METRICS_KEY, BotMetrics
+from bot.web.server import WebServer, build_web_app
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
-ENGINE_KEY = "engine"
+WEB_SERVER_KEY = "web_server"  # bot_data: the running WebServer, if any
 
 
 def build_application(
@@ -60,13 +69,21 @@ def build_application(
     )
     engine = create_engine(settings.database_url)
     application.bot_data[ENGINE_KEY] = engine
-    application.bot_data[RUNTIME_KEY] = Runtime(
+    metrics = BotMetrics()  # this application's own registry (GET /metrics)
+    runtime = Runtime(
         settings=settings,
         uow_factory=UnitOfWorkFactory(create_session_factory(engine)),
         clock=clock or SystemClock(),
-        extras={PACER_KEY: pacer},
+        extras={
+            PACER_KEY: pacer,
+            METRICS_KEY: metrics,
+            FILE_WORK_OBSERVER_KEY: metrics.observe_file_work,
+        },
     )
+    application.bot_data[RUNTIME_KEY] = runtime
+    metrics.count_retry_after(lambda: getattr(runtime.extras.get(PACER_KEY), "retry_afters", 0))
     _register_handlers(application)
+    metrics.instrument(application)  # after every handler is in
     return application
 
 
@@ -107,9 +124,41 @@ async def _post_shutdown(app: BotApplication) -> None:
         await engine.dispose()
 
 
-async def start_polling(app: BotApplication, *, poll_timeout: int = 10) -> None:
+def web_routes(app: BotApplication, settings: Settings) -> Sequence[BaseRoute]:
+    """Routes mounted beside the webhook, health and metrics (the Mini App's go here)."""
+    return ()
+
+
+async def start_web(
+    app: BotApplication, settings: Settings, *, port: int | None = None
+) -> WebServer | None:
+    """Serve the web side on `settings.web_address` (None: it is turned off); `port`
+    overrides the port (0: any free one)."""
+    address = settings.web_address
+    if address is None:
+        return None
+    host = address[0]
+    server = WebServer(
+        build_web_app(app, settings, extra_routes=web_routes(app, settings)),
+        host,
+        address[1] if port is None else port,
+    )
+    await server.start()
+    app.bot_data[WEB_SERVER_KEY] = server
+    return server
+
+
+def web_server(app: BotApplication) -> WebServer | None:
+    found = app.bot_data.get(WEB_SERVER_KEY)
+    return found if isinstance(found, WebServer) else None
+
+
+async def start_polling(
+    app: BotApplication, *, poll_timeout: int = 10, web: Settings | None = None
+) -> None:
     """Start like `run_polling` does, but inside a running event loop (demo, tests).
-    PTB only calls post_init/post_shutdown from its run_* methods."""
+    PTB only calls post_init/post_shutdown from its run_* methods. With `web`, the web
+    side listens on its WEB_LISTEN:WEB_PORT too."""
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
@@ -118,37 +167,33 @@ async def start_polling(app: BotApplication, *, poll_timeout: int = 10) -> None:
         poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
     )
     await app.start()
-
-
-WEBHOOK_PATH = "telegram"
-
-
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments for PTB's run_webhook/start_webhook. Telegram sends the secret back in
-    a header; PTB refuses requests without it."""
-    assert settings.webhook_url and settings.webhook_secret is not None
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": WEBHOOK_PATH,
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret.get_secret_value(),
-        "allowed_updates": Update.ALL_TYPES,
-    }
+    if web is not None:
+        await start_web(app, web)
 
 
 async def start_webhook(app: BotApplication, settings: Settings) -> None:
-    """Webhook mode inside a running loop (tests); `campaignbot run` uses run_webhook."""
-    options = webhook_options(settings)
+    """Webhook mode: the web side serves POST /telegram on WEBHOOK_LISTEN:WEBHOOK_PORT
+    (PTB's own webhook server is not used); then Telegram is told where to send, with
+    the secret it must send back."""
+    assert settings.webhook_url and settings.webhook_secret is not None
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_webhook(**options)
-    await app.start()
+    await app.start()  # processes the update queue the webhook fills
+    await start_web(app, settings)
+    await app.bot.set_webhook(
+        url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
 
 
 async def stop_polling(app: BotApplication) -> None:
+    """Stop what `start_polling` or `start_webhook` started (the web side first: no new
+    updates arrive while the queue drains)."""
+    server = app.bot_data.pop(WEB_SERVER_KEY, None)
+    if isinstance(server, WebServer):
+        await server.stop()
     assert app.updater is not None
     if app.updater.running:
         await app.updater.stop()
@@ -157,3 +202,31 @@ async def stop_polling(app: BotApplication) -> None:
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
+
+
+async def run_until_stopped(app: BotApplication, settings: Settings) -> None:
+    """`campaignbot run`: webhook or polling (with the web side) until SIGINT or
+    SIGTERM, then a graceful stop."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        try:
+            if settings.webhook_url:
+                await start_webhook(app, settings)
+            else:
+                await start_polling(app, web=settings)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the start-up error is what matters
+                await stop_polling(app)
+            raise
+        try:
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await stop_polling(app)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 from pydantic import ValidationError
@@ -77,11 +79,35 @@ def _database_password(url: str) -> str | None:
         return unquote(match.group(1)) if match else None
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line (LOG_FORMAT=json, for log collectors).
+    Runs after `RedactSecrets`, so the message and traceback are already masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "process": record.process,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=settings.log_level, format=TEXT_LOG_FORMAT)
+    if settings.log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     redact = RedactSecrets(*secrets_of(settings))
@@ -104,9 +130,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     configure_logging(settings)
     redact = RedactSecrets(*secrets_of(settings))
-    from telegram import Update
-
-    from bot.app import build_application, webhook_options
+    from bot.app import build_application, run_until_stopped
     from bot.db.migrate import upgrade
 
     try:
@@ -114,11 +138,8 @@ def cmd_run(_args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
         application = build_application(settings)
         asyncio.run(check_bot_api(settings))
-        if settings.webhook_url:
-            application.run_webhook(**webhook_options(settings))
-        else:
-            # run_polling stops gracefully on SIGINT and SIGTERM
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        # webhook or polling, with the web side (bot/web), until SIGINT or SIGTERM
+        asyncio.run(run_until_stopped(application, settings))
     except Exception as exc:  # a start-up error: one line, no secrets, no traceback
         print(redact.redact(describe_startup_error(exc, settings)), file=sys.stderr)
         return EXIT_STARTUP
@@ -151,8 +172,15 @@ def describe_startup_error(exc: BaseException, settings: Settings) -> str:
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
+    from bot.web.server import WebStartError
+
     detail = " ".join(str(exc).split())[:300] or type(exc).__name__
     api = settings.bot_api_base_url
+    if isinstance(exc, WebStartError):
+        return (
+            f"start-up error: the web side {detail}. Check WEB_LISTEN and WEB_PORT "
+            "(WEBHOOK_LISTEN and WEBHOOK_PORT in webhook mode; WEB_PORT=0 turns it off)."
+        )
     if isinstance(exc, InvalidToken):
         return (
             f"start-up error: the Bot API at {api} rejected BOT_TOKEN. Check the token "

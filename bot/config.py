@@ -21,6 +21,7 @@ SHIPPED_LOCALES: tuple[str, ...] = ("en", "zh_CN", "ko", "es", "de", "pt_BR")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 
 
 def _check_http_url(value: str, name: str) -> str:
@@ -87,10 +88,15 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     default_timezone: str = "UTC"
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"  # json: one JSON object per line, for log collectors
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # The web side (health, metrics, Mini App) in polling mode and in the demo; with a
+    # webhook it listens on WEBHOOK_LISTEN:WEBHOOK_PORT instead. 0: no web side.
+    web_listen: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
     ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
     dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     # notices per second this process may send (Telegram: about 30/s per bot in total;
@@ -163,6 +169,16 @@ class Settings(BaseSettings):
             path = (self.data_dir / "campaignbot.sqlite3").resolve()
             self.database_url = f"sqlite+aiosqlite:///{path}"
         return self
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """Where the web side listens: the webhook's address in webhook mode, else
+        WEB_LISTEN:WEB_PORT (None when WEB_PORT is 0)."""
+        if self.webhook_url:
+            return (self.webhook_listen, self.webhook_port)
+        if self.web_port == 0:
+            return None
+        return (self.web_listen, self.web_port)
 
     @property
     def is_sqlite(self) -> bool:

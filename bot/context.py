@@ -24,6 +24,7 @@ class Runtime:
 
 
 RUNTIME_KEY = "runtime"
+ENGINE_KEY = "engine"  # bot_data: the application's AsyncEngine
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -23,7 +23,7 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.app import build_application, start_polling, stop_polling
+from bot.app import BotApplication, build_application, start_polling, start_web, stop_polling
 from bot.config import Settings
 from bot.context import RUNTIME_KEY, Runtime
 from bot.db.migrate import upgrade
@@ -32,6 +32,7 @@ from bot.demo.console import Console, PlainConsole, PromptConsole
 from bot.i18n import Translator, negotiate_locale
 from bot.services import fx
 from bot.telegram_stub import BotApiStub
+from bot.web.server import WebStartError
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,16 @@ async def sample_fx_feed() -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/eurofxref-daily.xml"
     finally:
         await runner.cleanup()
+
+
+async def _start_web(application: BotApplication, settings: Settings) -> None:
+    """The web side (health, metrics, Mini App) on WEB_LISTEN:WEB_PORT; on any free
+    port when that one is taken (a demo must not fail over a busy port)."""
+    try:
+        await start_web(application, settings)
+    except WebStartError as exc:
+        log.warning("%s; the web side takes a free port instead", exc)
+        await start_web(application, settings, port=0)
 
 
 def _console(stdin: TextIO, out: TextIO, history: Path) -> Console:
@@ -149,6 +160,7 @@ async def _demo(settings: Settings, *, sample: bool, stdin: TextIO, out: TextIO)
         runtime: Runtime = application.bot_data[RUNTIME_KEY]
         await fx.refresh(runtime.uow_factory, ecb_url, runtime.clock.now(), recheck=False)
         await start_polling(application, poll_timeout=5)
+        await _start_web(application, settings)
         console = _console(stdin, out, data_dir / HISTORY_FILE)
         chat = TerminalChat(
             stub,

@@ -26,6 +26,7 @@ from bot.jobs.dispatcher import (
 from bot.runtime.pacer import PACER_KEY, Pacer, PacerLimits, Timer
 from bot.runtime.workers import file_workers
 from bot.services.notifications import Dispatcher
+from bot.web.metrics import METRICS_KEY, BotMetrics
 
 TIMER_KEY = "dispatch_timer"  # tests put a VirtualTimer here before start-up (for the pacer)
 
@@ -84,6 +85,9 @@ async def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) 
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
     )
+    metrics = runtime.extras.get(METRICS_KEY)
+    if isinstance(metrics, BotMetrics):
+        dispatcher.on_sent = metrics.observe_lateness
     runtime.extras[DISPATCHER_KEY] = dispatcher
     runtime.extras[SENDER_BOT_KEY] = sender_bot
     job_queue.run_repeating(

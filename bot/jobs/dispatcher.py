@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -37,6 +38,7 @@ from telegram.ext import Application, ContextTypes
 from bot.context import RUNTIME_KEY, Runtime
 from bot.runtime.pacer import is_group_chat, retry_after_seconds
 from bot.services.notifications import Dispatcher, Outcome, PassReport, SendResult
+from bot.web.metrics import METRICS_KEY, BotMetrics
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ DISPATCHER_KEY = "dispatcher"
 SENDER_BOT_KEY = "sender_bot"
 TICK_NAME = "dispatch-tick"
 WAKE_NAME = "dispatch-wake"
+# Runtime.extras: time.monotonic() when a dispatcher pass last returned (GET /readyz)
+LAST_TICK_KEY = "dispatcher_last_tick"
 SEND_TIMEOUT = 60.0  # a send still pending after this is abandoned as uncertain
 
 
@@ -155,11 +159,17 @@ async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher = dispatcher_of(application)
     if dispatcher is None:
         return
+    runtime = _runtime(application)
     try:
         report = await dispatcher.run(lambda: bool(application.running))
     except Exception:
         log.exception("dispatcher pass failed")
+        metrics = runtime.extras.get(METRICS_KEY)
+        if isinstance(metrics, BotMetrics):
+            metrics.error("dispatcher")
         return
+    # a pass already running here answers "skipped" at once: the dispatcher is alive
+    runtime.extras[LAST_TICK_KEY] = time.monotonic()
     if not report.skipped and application.running:
         try:
             _schedule_wake(application, dispatcher, report)
@@ -198,6 +208,7 @@ def wake_dispatcher(application: Application[Any, Any, Any, Any, Any, Any]) -> N
 __all__ = [
     "DISPATCHER_KEY",
     "JOB_KWARGS",
+    "LAST_TICK_KEY",
     "SENDER_BOT_KEY",
     "TICK_NAME",
     "TelegramSender",

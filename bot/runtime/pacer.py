@@ -260,6 +260,7 @@ class Pacer:
         self._sleeper: asyncio.Task[None] | None = None
         self._sleep_until = INF
         self.granted: dict[Kind, int] = dict.fromkeys(Kind, 0)
+        self.retry_afters = 0  # flood-control answers received (bot.web.metrics reads it)
         self._releases = 0
 
     def use_timer(self, timer: Timer) -> None:
@@ -308,6 +309,7 @@ class Pacer:
     def pause(self, seconds: float, chat_id: int | None = None) -> None:
         """Telegram said `retry_after`: nothing more for `seconds` (globally, and for the
         chat, which may have its own flood limit)."""
+        self.retry_afters += 1
         until = self.now() + seconds
         self._paused_until = max(self._paused_until, until)
         if chat_id is not None:

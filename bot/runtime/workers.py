@@ -36,6 +36,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -213,6 +214,8 @@ class WorkerPool:
     _owners: set[object] = field(default_factory=set)
     _running: dict[int, _Worker] = field(default_factory=dict)
     replaced: int = 0  # workers killed or lost so far (for tests and logs)
+    # told each task's name, outcome and seconds (bot.web.metrics)
+    observer: Callable[[str, str, float], None] | None = None
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._waiters is None:
@@ -248,6 +251,7 @@ class WorkerPool:
             self._running[id(worker)] = worker
             kind: str = "crash"
             value: Any = None
+            started = time.monotonic()
             try:
                 kind, value = await asyncio.wait_for(
                     loop.run_in_executor(self._threads, worker.call, (function, args)),
@@ -256,6 +260,7 @@ class WorkerPool:
             except TimeoutError:
                 kind = "time"
             finally:
+                self._observe(function, kind, time.monotonic() - started)
                 self._running.pop(id(worker), None)
                 worker.tasks += 1
                 # once closed, the pool's own threads are gone: the loop's default ones stop it
@@ -280,6 +285,15 @@ class WorkerPool:
             "file worker stopped (%s) running %s", kind, getattr(function, "__name__", function)
         )
         raise WorkerLimit(kind, self.seconds, self.memory_mb)
+
+    def _observe(self, function: Callable[..., Any], kind: str, seconds: float) -> None:
+        """`kind`: ok, refused, error, memory, time or crash."""
+        if self.observer is None:
+            return
+        try:
+            self.observer(getattr(function, "__name__", "task"), kind, seconds)
+        except Exception:  # a metric must never break the work
+            log.warning("could not record a file task's duration", exc_info=True)
 
     def _start(self) -> _Worker:
         worker = _launch(self.memory_mb, self.preload)
@@ -321,6 +335,7 @@ class WorkerPool:
 
 # -- the bot's pool ---------------------------------------------------------------------------
 POOL_KEY = "file_workers"
+FILE_WORK_OBSERVER_KEY = "file_work_observer"  # Runtime.extras: WorkerPool.observer
 
 
 def file_workers(runtime: Runtime) -> WorkerPool:
@@ -332,6 +347,7 @@ def file_workers(runtime: Runtime) -> WorkerPool:
             workers=settings.file_workers,
             seconds=settings.file_worker_seconds,
             memory_mb=settings.file_worker_memory_mb,
+            observer=runtime.extras.get(FILE_WORK_OBSERVER_KEY),
         )
         runtime.extras[POOL_KEY] = pool
     assert isinstance(pool, WorkerPool)

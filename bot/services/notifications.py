@@ -326,6 +326,8 @@ class Dispatcher:
 
             renderer = render_notice
         self.renderer = renderer
+        # told, for each notice sent, how many seconds after its due time (bot.web.metrics)
+        self.on_sent: Callable[[float], None] | None = None
         self._lock = asyncio.Lock()
         self._again = False
         self._targets_cache: dict[int, list[Target]] = {}
@@ -526,6 +528,9 @@ class Dispatcher:
             await self._recorder.submit((prepared, result, report))
         except Exception:
             log.exception("could not record the result of notice %s", item.id)
+        if result.outcome is Outcome.SENT and self.on_sent is not None:
+            with contextlib.suppress(Exception):  # a metric must never break the sending
+                self.on_sent((self.clock.now() - item.due_at).total_seconds())
 
     async def _send(self, prepared: _Prepared) -> SendResult:
         """The text, then the file if there is one (see the module's notes)."""

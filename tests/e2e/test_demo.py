@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.demo.chat import HELP
@@ -183,6 +184,12 @@ def test_demo_talks_to_the_real_bot_in_the_terminal(demo, tmp_path: Path) -> Non
     chat.send("/help@CampaignPlannerDemoBot")
     shown = chat.expect("/newcampaign")
     assert de("group “{title}”", title="Demo team") in shown  # which chat it is in
+    # the web side (health, metrics, Mini App) runs beside the chat, its address in the log
+    listening = re.search(
+        r"web side listening on (http://\S+)", (tmp_path / "data" / "demo.log").read_text()
+    )
+    assert listening is not None
+    assert httpx.get(f"{listening.group(1)}/healthz", timeout=30).status_code == 200
     assert chat.quit() == 0
     no_logs_in(chat.text)
     assert (tmp_path / "data" / "demo.sqlite3").exists()

@@ -5,6 +5,7 @@ PostgreSQL database. Notices are counted in the stand-in by a token in their tex
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -62,6 +64,9 @@ async def bot_process(
         "LOG_LEVEL": "WARNING",
         "ECB_URL": "http://127.0.0.1:9/eurofxref-daily.xml",
         "DISPATCH_INTERVAL_SECONDS": "0.5",
+        # the web side (health, metrics): a free port each, as processes run side by side
+        "WEB_LISTEN": "127.0.0.1",
+        "WEB_PORT": str(free_port()),
         **env,
     }
     log = (workdir / f"{name}.log").open("wb")
@@ -196,13 +201,23 @@ async def test_two_dispatcher_processes_on_postgresql_send_each_notice_once(
     uow_factory = uow_factory_of
     groups = [stub.create_group(f"Shop {i}", with_bot=True) for i in range(100)]
     processes = []
+    hooks = [_webhook(), _webhook()]
     async with (
-        bot_process(stub, database, tmp_path, "one", **_webhook()) as one,
-        bot_process(stub, database, tmp_path, "two", **_webhook()) as two,
+        bot_process(stub, database, tmp_path, "one", **hooks[0]) as one,
+        bot_process(stub, database, tmp_path, "two", **hooks[1]) as two,
     ):
         processes = [one, two]
         # both up: each calls getMe twice (application and dispatcher) and sets its webhook
         await eventually(lambda: _ready(stub), timeout=60, interval=0.1)
+        async with httpx.AsyncClient(timeout=30) as client:
+            # what a load balancer asks each: both ready on the one database
+            for hook in hooks:
+
+                async def ready(port: str = hook["WEBHOOK_PORT"]) -> bool:
+                    answer = await client.get(f"http://127.0.0.1:{port}/readyz")
+                    return answer.status_code == 200
+
+                await eventually(ready, timeout=30)
         total = await queue_notices(uow_factory, groups, per_group=10)
         assert total == 1000
 
@@ -243,17 +258,39 @@ async def _ready(stub: BotApiStub) -> bool:
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-async def test_run_answers_and_stops_cleanly_on_sigterm(
+async def test_run_answers_serves_health_and_stops_cleanly_on_sigterm(
     stub: BotApiStub, database: TestDatabase, tmp_path: Path
 ) -> None:
-    """`campaignbot run` migrates, answers, and shuts down gracefully on SIGTERM."""
-    async with bot_process(stub, database, tmp_path, "sigterm", LOG_LEVEL="DEBUG") as process:
+    """`campaignbot run` migrates, answers, serves /healthz, /readyz and /metrics on
+    WEB_PORT, logs one JSON object per line (LOG_FORMAT=json) and shuts down gracefully
+    on SIGTERM."""
+    port = free_port()
+    env = {"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json", "WEB_PORT": str(port)}
+    async with bot_process(stub, database, tmp_path, "sigterm", **env) as process:
         user = stub.create_user("Term", language_code="en")
         stub.send_message(user, "/help")
         reply = await stub.wait_for_message(user, timeout=30)
         assert "/newcampaign" in reply.text
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(timeout=30) as client:
+            assert (await client.get(f"{base}/healthz")).status_code == 200
+
+            async def ready() -> bool:
+                return (await client.get(f"{base}/readyz")).status_code == 200
+
+            await eventually(ready, timeout=30)
+            metrics = (await client.get(f"{base}/metrics")).text
+        assert 'campaignbot_updates_total{handler="onboarding.help_command",outcome="ok"} 1.0' in (
+            metrics
+        )
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
     log = (tmp_path / "sigterm.log").read_text()
     assert "Traceback" not in log
     assert stub.token.split(":")[1] not in log  # the token is never logged
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert records and all(
+        {"time", "level", "logger", "message"} <= record.keys() for record in records
+    )
+    assert any(r["logger"] == "bot.web.server" and "listening" in r["message"] for r in records)
+    assert any(r["level"] == "DEBUG" for r in records)

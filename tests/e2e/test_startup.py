@@ -102,3 +102,32 @@ async def test_the_log_filter_redacts_secrets_in_tracebacks_too() -> None:
     text = stream.getvalue()
     assert "Traceback" in text and "<redacted>" in text
     assert TOKEN not in text and DB_PASSWORD not in text
+
+
+async def test_a_taken_web_port_is_a_one_line_start_up_error(
+    stub: BotApiStub, tmp_path: Path
+) -> None:
+    """The web side cannot listen (another process has WEB_PORT): one line naming the
+    settings to check, exit 3, nothing left running."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = {
+            "BOT_TOKEN": stub.token,
+            "BOT_API_BASE_URL": stub.base_url,
+            "BOT_API_FILE_URL": stub.base_file_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+            "ECB_URL": "http://127.0.0.1:9/eurofxref-daily.xml",
+            "WEB_LISTEN": "127.0.0.1",
+            "WEB_PORT": str(port),
+        }
+        code, out, err = await run_bot(env, tmp_path)
+    assert code == EXIT_STARTUP
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"start-up error: the web side cannot listen on 127.0.0.1:{port}")
+    assert "WEB_PORT" in lines[0] and "Traceback" not in err
+    assert stub.token.split(":")[1] not in out + err
