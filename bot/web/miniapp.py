@@ -216,8 +216,9 @@ class MiniApp:
         """The reader's language and zone: their own choice in the bot, else Telegram's."""
         user = await uow.session.get(models.User, init.user.id)
         settings = self.settings
+        language = init.user.language_code or (user.language_code if user is not None else None)
         locale = (user.locale if user is not None else None) or negotiate_locale(
-            init.user.language_code, settings.default_locale
+            language, settings.default_locale
         )
         zone = (user.timezone if user is not None else None) or settings.default_timezone
         return Caller(init, Translator(locale, zone))

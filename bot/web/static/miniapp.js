@@ -18,14 +18,15 @@
   const campaignId =
     query.get("campaign") || signed.get("start_param") || hash.get("tgWebAppStartParam") || "";
 
+  // what matters most first: at phone width the rest scrolls sideways
   const COLUMNS = [
     ["code", "sku", "text"],
-    ["list_price", "list_price", "number"],
     ["planned_price", "planned_price", "number"],
+    ["margin", "margin", "number"],
     ["discount", "discount", "number"],
+    ["list_price", "list_price", "number"],
     ["floor", "floor", "number"],
     ["customer_floor", "customer_floor", "number"],
-    ["margin", "margin", "number"],
     ["status", "status", "status"],
   ];
   const BAD = new Set(["below_floor", "no_price"]);
@@ -183,7 +184,7 @@
       value: state.search,
       oninput: (e) => update("search", e),
     });
-    app.replaceChildren(
+    const parts = [
       el("h1", { id: "title" }, c.name + " · #" + c.id),
       el(
         "p",
@@ -195,8 +196,9 @@
       el("div", { class: "controls" }, search, statusSelect, marginSelect),
       el("p", { class: "note", id: "flash", role: "status" }),
       el("p", { class: "note", id: "shown" }),
-      el("div", { class: "scroll" }, table())
-    );
+      el("div", { class: "scroll" }, table()),
+    ];
+    app.replaceChildren(...parts.filter((part) => part !== null));
     fillBody();
   }
 
@@ -271,7 +273,6 @@
         )
       );
     }
-    if (data.can_edit) head.append(el("th", { scope: "col" }, ""));
     return el("table", { id: "plan" }, el("thead", {}, head), el("tbody"));
   }
 
@@ -323,13 +324,23 @@
     const goal = target();
     body.replaceChildren();
     for (const row of rows) {
-      const tr = el("tr", { "data-sku": row.sku_id, "data-code": row.code, class: row.enrolled ? null : "off" });
+      const tr = el("tr", {
+        "data-sku": row.sku_id,
+        "data-code": row.code,
+        "data-margin": row.margin === null ? "" : row.margin,
+        "data-status": row.status,
+        class: row.enrolled ? null : "off",
+      });
       const margin = num(row.margin);
-      tr.append(el("td", { class: "code", title: row.name }, row.code));
-      for (const key of ["list_price", "planned_price", "discount", "floor", "customer_floor"]) {
+      const edit = data.can_edit
+        ? el("button", { type: "button", class: "edit", title: strings.edit, "aria-label": strings.edit + " " + row.code, onclick: () => openEditor(tr, row) }, "✎")
+        : null;
+      tr.append(el("td", { class: "code", title: row.name }, row.code, edit));
+      tr.append(el("td", { class: "planned_price" }, row.text.planned_price));
+      tr.append(el("td", { class: "margin " + (margin === null ? "" : margin < goal ? "low" : "good") }, row.text.margin));
+      for (const key of ["discount", "list_price", "floor", "customer_floor"]) {
         tr.append(el("td", { class: key }, row.text[key]));
       }
-      tr.append(el("td", { class: "margin " + (margin === null ? "" : margin < goal ? "low" : "good") }, row.text.margin));
       const badge = BAD.has(row.status) ? "badge bad" : WARN.has(row.status) ? "badge warn" : row.status === "ok" ? "badge ok" : "badge";
       tr.append(
         el(
@@ -340,13 +351,10 @@
           row.accepted ? " · " + strings.accepted_mark : null
         )
       );
-      if (data.can_edit) {
-        tr.append(el("td", {}, el("button", { type: "button", class: "action edit", onclick: () => openEditor(tr, row) }, strings.edit)));
-      }
       body.append(tr);
     }
     if (!rows.length) {
-      body.append(el("tr", {}, el("td", { colspan: COLUMNS.length + (data.can_edit ? 1 : 0) }, strings.no_rows)));
+      body.append(el("tr", {}, el("td", { colspan: COLUMNS.length }, strings.no_rows)));
     }
     document.getElementById("shown").textContent = fill(strings.shown, { shown: rows.length, total: data.rows.length });
   }
@@ -371,7 +379,7 @@
     const editor = el(
       "tr",
       { class: "editor", "data-sku": row.sku_id },
-      el("td", { colspan: COLUMNS.length + 1 }, el("p", { class: "note" }, row.code + " · " + strings.price_or_discount), form, result)
+      el("td", { colspan: COLUMNS.length }, el("p", { class: "note" }, row.code + " · " + strings.price_or_discount), form, result)
     );
     tr.after(editor);
     price.focus();
