@@ -505,6 +505,14 @@ def demo_url(
     return f"{page_url(base_url, campaign_id)}#tgWebAppData={quote(init, safe='')}"
 
 
+def demo_message(
+    _: Translator, settings: Settings, base_url: str, user_id: int, *, first_name: str = "Demo"
+) -> str:
+    """The demo's line pointing at the Mini App, opened as the demo user."""
+    url = demo_url(settings, base_url, user_id, first_name=first_name)
+    return _("The plan as a table (the Mini App), as you, in any browser: {url}", url=url)
+
+
 PAGE = """<!doctype html>
 <html lang="{lang}">
 <head>

@@ -120,3 +120,25 @@ def test_a_signed_user_without_a_usable_id_is_refused(user: dict[str, object]) -
 def test_garbage_is_refused(raw: str) -> None:
     with pytest.raises(InvalidInitData):
         validate_init_data(raw, TOKEN, max_age=DAY, now=NOW)
+
+
+def test_the_demo_url_carries_a_valid_signature_where_telegram_puts_it() -> None:
+    from urllib.parse import unquote, urlsplit
+
+    from bot.config import Settings
+    from bot.i18n import Translator
+    from bot.web.miniapp import demo_message, demo_url
+
+    settings = Settings(_env_file=None, bot_token=TOKEN)  # type: ignore[call-arg]
+    url = demo_url(settings, "http://127.0.0.1:8080/", 42, campaign_id=3, now=int(NOW.timestamp()))
+    parts = urlsplit(url)
+    assert (parts.path, parts.query) == ("/miniapp/", "campaign=3")
+    key, _, value = parts.fragment.partition("=")
+    assert key == "tgWebAppData"
+    init = validate_init_data(unquote(value), TOKEN, max_age=DAY, now=NOW)
+    assert init.user.id == 42
+    with pytest.raises(InvalidInitData):  # signed with the demo's token, nobody else's
+        validate_init_data(unquote(value), "1:other", max_age=DAY, now=NOW)
+    line = demo_message(Translator("de"), settings, "http://127.0.0.1:8080", 42)
+    assert "http://127.0.0.1:8080/miniapp/#tgWebAppData=" in line
+    assert "Browser" in line
