@@ -334,8 +334,7 @@ class MiniApp:
     async def edit(self, request: Request) -> Response:
         campaign_id = int(request.path_params["campaign_id"])
         sku_id = int(request.path_params["sku_id"])
-        raw = await request.body()
-        payload = _json_object(raw)
+        payload = _json_object(await _bounded_body(request))
 
         async def work(uow: UnitOfWork, caller: Caller) -> tuple[int, dict[str, Any]]:
             access, campaign = await self._load(uow, caller, campaign_id, Action.EDIT_CAMPAIGN)
@@ -444,10 +443,23 @@ def _plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def _json_object(raw: bytes) -> dict[str, Any] | None:
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request's body, or None past `MAX_BODY` (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
+
+
+def _json_object(raw: bytes | None) -> dict[str, Any] | None:
     import json
 
-    if len(raw) > MAX_BODY:
+    if raw is None:
         return None
     try:
         data = json.loads(raw)

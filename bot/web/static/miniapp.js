@@ -16,7 +16,11 @@
   const INIT = (webApp() && webApp().initData) || hash.get("tgWebAppData") || "";
   const signed = new URLSearchParams(INIT);
   const campaignId =
-    query.get("campaign") || signed.get("start_param") || hash.get("tgWebAppStartParam") || "";
+    query.get("campaign") ||
+    signed.get("start_param") ||
+    query.get("tgWebAppStartParam") ||
+    hash.get("tgWebAppStartParam") ||
+    "";
 
   // what matters most first: at phone width the rest scrolls sideways
   const COLUMNS = [
@@ -155,6 +159,7 @@
     if (status !== 200) return showError(body.error);
     data = body;
     strings = body.strings;
+    document.documentElement.lang = body.locale.replace("_", "-");
     document.title = strings.title + " · " + data.campaign.name;
     render();
   }
