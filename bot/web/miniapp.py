@@ -20,8 +20,11 @@ audit trail are the chat's own. Typed numbers are read by the chat's parsers
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -172,6 +175,10 @@ class Caller:
     translator: Translator
 
 
+# a use case of the API: (HTTP status, JSON body), or a UserFacingError
+Work = Callable[[UnitOfWork, Caller], Awaitable[tuple[int, dict[str, Any]]]]
+
+
 class MiniApp:
     def __init__(self, application: Any, settings: Settings) -> None:
         self._application = application
@@ -242,7 +249,7 @@ class MiniApp:
         access.require(action)
         return access, campaign
 
-    async def _api(self, request: Request, work: Any) -> Response:
+    async def _api(self, request: Request, work: Work) -> Response:
         """Validate initData, run `work(uow, caller)` and answer JSON; refusals are
         localized messages with their HTTP status, never a traceback."""
         try:
@@ -457,8 +464,6 @@ async def _bounded_body(request: Request) -> bytes | None:
 
 
 def _json_object(raw: bytes | None) -> dict[str, Any] | None:
-    import json
-
     if raw is None:
         return None
     try:
@@ -506,8 +511,6 @@ def demo_url(
     """A local URL that opens the Mini App in any browser as `user_id`: initData signed
     here with the bot's token, in the URL's fragment where Telegram itself puts it
     (`#tgWebAppData=…`). It grants nothing the server does not check."""
-    import time
-
     assert settings.bot_token is not None
     init = sign_init_data(
         settings.bot_token.get_secret_value(),
