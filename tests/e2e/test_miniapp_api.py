@@ -359,3 +359,20 @@ async def test_an_edit_runs_the_margin_checks_like_a_chat_edit(
         assert enrolment.last_inputs is not None  # the margin check judged the new price
         sku = await uow.session.get(Sku, row.sku_id)
         assert sku is not None and sku.code == "BF04"
+
+
+async def test_the_page_and_its_files(api: Api) -> None:
+    page = await api.client.get("/miniapp/", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert '<html lang="ko">' in page.text
+    assert "계획을 불러오는 중" in page.text  # the shell speaks the browser's language
+    assert 'src="/miniapp/static/miniapp.js"' in page.text
+    script = await api.client.get("/miniapp/static/miniapp.js")
+    assert script.status_code == 200 and "X-Telegram-Init-Data" in script.text
+    assert (await api.client.get("/miniapp/static/miniapp.css")).status_code == 200
+    for name in ("miniapp.py", "..%2Fminiapp.py", "%2e%2e%2finitdata.py", "missing.js"):
+        assert (await api.client.get(f"/miniapp/static/{name}")).status_code == 404
+    # the page itself reveals nothing: no campaign, no prices, no user
+    assert "Black Friday" not in page.text
