@@ -517,14 +517,26 @@ async def _planned(uow: UnitOfWork, campaign_id: int, sku_id: int) -> str | None
 def _under_floor_question(
     _: Translator, row: PlanRow, currency: str, target: Decimal | None
 ) -> str:
+    """The floor is a seller price; the reader typed a customer price, so the question
+    names the lowest safe customer price when there is one (as the chat does)."""
+    params = {
+        "code": row.code,
+        "price": "—" if row.planned_price is None else _.money(row.planned_price, currency),
+        "margin": "—" if row.margin is None else _.percent(row.margin),
+        "target": "—" if target is None else _.percent(target),
+    }
+    lowest = row.customer_floor
+    if lowest is not None and row.list_price is not None and lowest <= row.list_price:
+        return _(
+            "{code} at {price} is under its floor: the lowest safe price is {lowest}, and "
+            "the margin would be {margin}, below the target of {target}. Save it anyway?",
+            lowest=_.money(lowest, currency),
+            **params,
+        )
     return _(
-        "{code} at {price} is under its floor of {floor}: the margin would be {margin}, "
-        "below the target of {target}. Save it anyway?",
-        code=row.code,
-        price="—" if row.planned_price is None else _.money(row.planned_price, currency),
-        floor="—" if row.floor is None else _.money(row.floor, currency),
-        margin="—" if row.margin is None else _.percent(row.margin),
-        target="—" if target is None else _.percent(target),
+        "{code} at {price} is under its floor: even the list price is, and the margin would "
+        "be {margin}, below the target of {target}. Save it anyway?",
+        **params,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.clock import Clock, FakeClock
 from bot.db.models import Campaign, CampaignAudit, Enrolment, PendingChange, Sku, Team
+from bot.i18n import Translator
 from bot.services.plan import build_plan
 from bot.telegram_stub import BotApiStub, User
 from bot.web.miniapp import INIT_DATA_HEADER, miniapp_routes
@@ -295,6 +296,11 @@ async def test_an_edit_under_the_floor_needs_a_confirm(
     body = first.json()
     assert body["needs_confirm"] is True
     assert "under its floor" in body["question"]
+    assert row.customer_floor is not None  # named as a customer price, like the typed one
+    assert (
+        f"lowest safe price is {Translator('en').money(row.customer_floor, 'USD')}"
+        in (body["question"])
+    )
     assert body["row"]["status"] == "below_floor"
     assert await planned(harness, world.campaign_id, row.sku_id) == row.planned_price
     async with harness.uow_factory() as uow:  # nothing held behind the page's back
