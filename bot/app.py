@@ -34,6 +34,7 @@ from bot.runtime.throttle import Throttle
 from bot.runtime.updates import ChatOrderedProcessor
 from bot.runtime.workers import FILE_WORK_OBSERVER_KEY, close_file_workers
 from bot.web.metrics import METRICS_KEY, BotMetrics
+from bot.web.miniapp import miniapp_routes
 from bot.web.server import WebServer, build_web_app
 
 if TYPE_CHECKING:
@@ -125,8 +126,8 @@ async def _post_shutdown(app: BotApplication) -> None:
 
 
 def web_routes(app: BotApplication, settings: Settings) -> Sequence[BaseRoute]:
-    """Routes mounted beside the webhook, health and metrics (the Mini App's go here)."""
-    return ()
+    """Routes mounted beside the webhook, health and metrics: the Mini App's."""
+    return miniapp_routes(app, settings)
 
 
 async def start_web(

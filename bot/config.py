@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     file_workers: int = Field(default=2, ge=1, le=32)
     file_worker_seconds: float = Field(default=20.0, gt=0, le=600)
     file_worker_memory_mb: int = Field(default=512, ge=256, le=65536)
+    # the Mini App (the plan as a table): the public https base URL the bot's web side is
+    # served at, and the app's short name registered with @BotFather (for the
+    # t.me/<bot>/<name> links groups get); unset, no button opens it
+    miniapp_url: str | None = None
+    miniapp_short_name: str | None = None
+    # how old (seconds) a Mini App's signed initData may be before the page must reopen
+    miniapp_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
 
     @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
     @classmethod
@@ -122,6 +129,29 @@ class Settings(BaseSettings):
 
             if urlsplit(value).scheme != "https":
                 raise ValueError(f"WEBHOOK_URL must be an https URL, got {mask_secrets(value)!r}")
+        return value or None
+
+    @field_validator("miniapp_url")
+    @classmethod
+    def _miniapp_url(cls, value: str | None) -> str | None:
+        if value:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(value)
+            if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+                # Telegram opens Mini Apps over https only
+                raise ValueError(
+                    f"MINIAPP_URL must be an https base URL, got {mask_secrets(value)!r}"
+                )
+            return value.rstrip("/")
+        return None
+
+    @field_validator("miniapp_short_name")
+    @classmethod
+    def _miniapp_short_name(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[A-Za-z0-9_]{3,30}", value):
+            # @BotFather's rule for a Mini App's short name
+            raise ValueError("MINIAPP_SHORT_NAME may only use A-Z, a-z, 0-9 and _ (3 to 30)")
         return value or None
 
     @field_validator("default_locale")

@@ -23,7 +23,14 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.app import BotApplication, build_application, start_polling, start_web, stop_polling
+from bot.app import (
+    BotApplication,
+    build_application,
+    start_polling,
+    start_web,
+    stop_polling,
+    web_server,
+)
 from bot.config import Settings
 from bot.context import RUNTIME_KEY, Runtime
 from bot.db.migrate import upgrade
@@ -32,6 +39,7 @@ from bot.demo.console import Console, PlainConsole, PromptConsole
 from bot.i18n import Translator, negotiate_locale
 from bot.services import fx
 from bot.telegram_stub import BotApiStub
+from bot.web.miniapp import demo_message
 from bot.web.server import WebStartError
 
 log = logging.getLogger(__name__)
@@ -185,6 +193,9 @@ async def _demo(settings: Settings, *, sample: bool, stdin: TextIO, out: TextIO)
                     )
                 )
                 console.show(_(HELP, log=log_path))
+                server = web_server(application)
+                if server is not None:  # the Mini App, signed for the demo user
+                    console.show(demo_message(_, settings, server.url, chat.me.id))
                 if sample:
                     await chat.load_sample()
                 else:

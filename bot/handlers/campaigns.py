@@ -34,7 +34,7 @@ from bot.domain.campaigns import (
 )
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
-from bot.handlers.common import actor_from, reply, show
+from bot.handlers.common import actor_from, reply, show, with_plan_table
 from bot.handlers.flows import text_step
 from bot.pricing import currency_digits
 from bot.services import campaigns, flows, reminders
@@ -110,7 +110,7 @@ async def _card(update: Update, context: BotContext, campaign_id: int) -> Render
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
-    return views.campaign_card(context.t, card)
+    return with_plan_table(views.campaign_card(context.t, card), update, context, campaign_id)
 
 
 # -- /campaigns and /campaign ----------------------------------------------------------------

@@ -14,6 +14,8 @@ from bot.context import BotContext
 from bot.domain.errors import Count, Msg, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
+from bot.views import miniapp as miniapp_views
+from bot.views.common import Rendered
 from bot.views.split import split_html
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,20 @@ async def show(
                 await reply(update, "\n".join(rest), keyboard)
             return
     await reply(update, text, keyboard)
+
+
+def with_plan_table(
+    rendered: Rendered, update: Update, context: BotContext, campaign_id: int
+) -> Rendered:
+    """A campaign's screen with the button that opens its plan in the Mini App (when the
+    Mini App is configured; a `web_app` button in private chats, a t.me link in groups)."""
+    chat = update.effective_chat
+    if chat is None:
+        return rendered
+    button = miniapp_views.open_button(
+        context.t, context.runtime.settings, campaign_id, chat.type, context.bot.username
+    )
+    return miniapp_views.with_open_button(rendered, button)
 
 
 def render_user_error(error: UserFacingError, _: Translator) -> str:

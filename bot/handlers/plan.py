@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
-from bot.handlers.common import actor_from, reply, show
+from bot.handlers.common import actor_from, reply, show, with_plan_table
 from bot.runtime.workers import WorkerLimit, building_refused, file_workers
 from bot.services import campaigns
 from bot.services.access import team_for
@@ -65,7 +65,10 @@ async def plan_command(update: Update, context: BotContext) -> None:
             N_("Name the campaign, like <code>/plan 3</code>. /campaigns lists them.")
         )
     plan = await _plan(update, context, parse_campaign_ref(args.positional[0]))
-    await reply(update, *views.plan_summary(context.t, plan))
+    await reply(
+        update,
+        *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
+    )
     if plan.rows or plan.others:
         await _send_files(update, context, plan)
 
@@ -75,7 +78,10 @@ async def plan_button(update: Update, context: BotContext) -> None:
     assert query is not None
     plan = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
-    await show(update, *views.plan_summary(context.t, plan))
+    await show(
+        update,
+        *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
+    )
     if plan.rows or plan.others:
         await _send_files(update, context, plan)
 

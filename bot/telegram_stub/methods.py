@@ -405,7 +405,7 @@ class BotApi:
         source = params.get_str("text")
         parse_mode = params.get_str("parse_mode")
         text, entities = prepare_text(source, parse_mode, params.get_json("entities"))
-        markup = check_reply_markup(params.get_json("reply_markup"))
+        markup = check_reply_markup(params.get_json("reply_markup"), chat_type=chat.type)
         reply_to = self.reply_target(chat, params)
         if thread_id is None and reply_to is not None and chat.is_forum:
             thread_id = reply_to.thread_id  # a reply lands in the replied message's topic
@@ -441,7 +441,7 @@ class BotApi:
         caption, caption_entities = prepare_text(
             source, parse_mode, params.get_json("caption_entities"), caption=True
         )
-        markup = check_reply_markup(params.get_json("reply_markup"))
+        markup = check_reply_markup(params.get_json("reply_markup"), chat_type=chat.type)
         reply_to = self.reply_target(chat, params)
         if thread_id is None and reply_to is not None and chat.is_forum:
             thread_id = reply_to.thread_id
@@ -497,7 +497,7 @@ class BotApi:
         parse_mode = params.get_str("parse_mode")
         text, entities = prepare_text(source, parse_mode, params.get_json("entities"))
         # Omitting reply_markup removes the keyboard — a classic surprise, kept on purpose.
-        markup = self._inline_markup(params)
+        markup = self._inline_markup(params, message.chat.type)
         if text == message.text and entities == message.entities and markup == message.reply_markup:
             raise bad_request(NOT_MODIFIED)
         return self._apply_edit(
@@ -519,7 +519,7 @@ class BotApi:
         caption, entities = prepare_text(
             source, parse_mode, params.get_json("caption_entities"), caption=True
         )
-        markup = self._inline_markup(params)
+        markup = self._inline_markup(params, message.chat.type)
         if (
             (caption or None) == message.caption
             and entities == message.caption_entities
@@ -538,13 +538,13 @@ class BotApi:
 
     def edit_message_reply_markup(self, params: Params) -> JSON:
         message = self.editable(params)
-        markup = self._inline_markup(params)
+        markup = self._inline_markup(params, message.chat.type)
         if markup == message.reply_markup:
             raise bad_request(NOT_MODIFIED)
         return self._apply_edit(message, "editMessageReplyMarkup", reply_markup=markup)
 
-    def _inline_markup(self, params: Params) -> JSON | None:
-        markup = check_reply_markup(params.get_json("reply_markup"))
+    def _inline_markup(self, params: Params, chat_type: str) -> JSON | None:
+        markup = check_reply_markup(params.get_json("reply_markup"), chat_type=chat_type)
         if markup is not None and "inline_keyboard" not in markup:
             raise bad_request("inline keyboard expected")  # approximate
         return markup

@@ -400,14 +400,16 @@ _BUTTON_KINDS = (
 )
 
 
-def check_reply_markup(markup: Any) -> JSON | None:
-    """Validate reply_markup as Telegram would; return it unchanged when fine."""
+def check_reply_markup(markup: Any, *, chat_type: str | None = None) -> JSON | None:
+    """Validate reply_markup as Telegram would; return it unchanged when fine. With the
+    chat's type, also Telegram's rule that `web_app` buttons exist only in private chats
+    (groups open a Mini App through a t.me link instead)."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
-        _check_inline_keyboard(markup["inline_keyboard"])
+        _check_inline_keyboard(markup["inline_keyboard"], chat_type)
     elif "keyboard" in markup:
         rows = markup["keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
@@ -427,7 +429,7 @@ def check_reply_markup(markup: Any) -> JSON | None:
     return markup
 
 
-def _check_inline_keyboard(rows: Any) -> None:
+def _check_inline_keyboard(rows: Any, chat_type: str | None = None) -> None:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
         raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
     count = 0
@@ -462,8 +464,24 @@ def _check_inline_keyboard(rows: Any) -> None:
                     raise bad_request(
                         f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
                     )
+            if "web_app" in button:
+                _check_web_app(button["web_app"], chat_type)
     if count > MAX_INLINE_BUTTONS:
         raise bad_request("reply markup is too long")  # approximate
+
+
+def _check_web_app(web_app: Any, chat_type: str | None) -> None:
+    if chat_type is not None and chat_type != "private":
+        raise bad_request("BUTTON_TYPE_INVALID")
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str):
+        raise bad_request(  # approximate
+            'can\'t parse inline keyboard button: Field "url" must be of type String'
+        )
+    if not url.lower().startswith("https://") or not is_valid_url(url):
+        raise bad_request(
+            f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
 
 
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")

@@ -163,6 +163,11 @@ def test_demo_talks_to_the_real_bot_in_the_terminal(demo, tmp_path: Path) -> Non
     de = Translator("de")
     chat = demo("--fresh", lang="de_DE.UTF-8")
     banner = chat.expect(re.escape(de("Try /start")), 90)
+    # the Mini App's address, signed for the demo user, is printed in the terminal's language
+    mini_app = re.search(r"(http://127\.0\.0\.1:\d+/miniapp\S*#tgWebAppData=\S+)", banner)
+    assert mini_app is not None, banner
+    assert "Mini App" in banner and "Browser" in banner
+    assert httpx.get(mini_app.group(1), timeout=30).status_code == 200
     assert de(HELP, log="").splitlines()[1] in banner  # "#N … [#1 English]", in German
     chat.send("/start")
     chat.expect("Willkommen")  # the terminal's language (de) reached the bot

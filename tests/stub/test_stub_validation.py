@@ -224,3 +224,21 @@ def test_detect_entities_like_a_client() -> None:
     }
     last = detect_entities(text)[-1]
     assert last["offset"] == utf16_len(text) - 4  # after the surrogate pair
+
+
+def test_web_app_buttons_only_in_private_chats() -> None:
+    markup = _keyboard({"text": "Plan", "web_app": {"url": "https://example.com/miniapp/"}})
+    assert check_reply_markup(markup, chat_type="private") is markup
+    for chat_type in ("group", "supergroup"):
+        with pytest.raises(ApiError, match="BUTTON_TYPE_INVALID"):
+            check_reply_markup(markup, chat_type=chat_type)
+    # a t.me link opens a Mini App from a group
+    link = _keyboard({"text": "Plan", "url": "https://t.me/planbot/plan?startapp=3"})
+    assert check_reply_markup(link, chat_type="group") is link
+
+
+def test_web_app_buttons_need_an_https_url() -> None:
+    for url in ("http://example.com/miniapp/", "example.com", 5):
+        markup = _keyboard({"text": "Plan", "web_app": {"url": url}})
+        with pytest.raises(ApiError):
+            check_reply_markup(markup, chat_type="private")
