@@ -47,6 +47,7 @@ from bot.services.catalogue_file import (
     escape_formula,
     export_header,
     has_control_characters,
+    guess_columns,
     header_key,
     header_score,
     is_catalogue_file,
@@ -97,6 +98,7 @@ __all__ = [
     "escape_formula",
     "export_header",
     "has_control_characters",
+    "guess_columns",
     "header_key",
     "header_score",
     "import_context",
@@ -225,6 +227,7 @@ class ImportPreview:
     changes: list[RowChange] = field(default_factory=list)  # the first few changed rows
     warnings: list[RowWarning] = field(default_factory=list)  # the first few implausible prices
     warning_count: int = 0  # all of them (Confirm imports them as they are)
+    guesses: dict[str, str] = field(default_factory=dict)  # ignored column → "did you mean"
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +465,7 @@ async def preview_import(
         changes=changes,
         warnings=warnings[:PREVIEW_WARNINGS],
         warning_count=len(warnings),
+        guesses=guess_columns(parsed.ignored),
     )
 
 
