@@ -16,7 +16,17 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
 from bot.handlers import calendar as calendar_handlers
 from bot.handlers import campaigns as campaign_handlers
-from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
+from bot.handlers import (
+    catalog,
+    channels,
+    errors,
+    flows,
+    guesses,
+    menu,
+    onboarding,
+    setup,
+    teams,
+)
 from bot.handlers import enrolment as enrolment_handlers
 from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
@@ -88,6 +98,7 @@ def _register_handlers(app: BotApplication) -> None:
     calendar_handlers.register(app)
     fx_handlers.register(app)
     reminder_handlers.register(app)
+    guesses.register(app)  # after every command: unknown ones get the nearest known one
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
     app.add_error_handler(errors.on_error)
 

@@ -7,10 +7,13 @@ message names the field, the value and the right way to write it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from bot.domain.errors import N_, Msg, UserInputError
+from bot.domain.errors import N_, Msg, NotFound, UserInputError
 from bot.pricing import InputError, InputProblem
+from bot.services.guess import command_budget, nearest
 
 MAX_SHOWN_VALUE = 40
 
@@ -177,3 +180,46 @@ def parse_arguments(text: str) -> Arguments:
         seen.add(key)
         pairs.append((key, value.strip()))
     return Arguments(words, pairs)
+
+
+# --- near-misses of subcommands -------------------------------------------------------------
+MAX_SUGGESTION = 80
+
+
+def near_subcommand(command: str, tail: str, subcommands: Sequence[str]) -> UserInputError | None:
+    """`/sku ad TM-006 …` → "Did you mean /sku add TM-006 …?": the command's first word is
+    a typo of one of its subcommands (not one of them). `tail`: the text after the
+    command, kept as typed in the suggestion."""
+    typed, _space, rest = tail.strip().partition(" ")
+    found = nearest(typed, subcommands, budget=command_budget)
+    if found is None:
+        return None
+    suggestion = " ".join(part for part in (f"/{command}", found, rest.strip()) if part)
+    if len(suggestion) > MAX_SUGGESTION:
+        suggestion = suggestion[: MAX_SUGGESTION - 1] + "…"
+    return UserInputError(
+        N_(
+            "“{value}” is not something <code>/{command}</code> does. Did you mean "
+            "<code>{suggestion}</code>?"
+        ),
+        value=shown(typed),
+        command=command,
+        suggestion=suggestion,
+    )
+
+
+@contextmanager
+def suggesting_subcommand(command: str, tail: str, subcommands: Sequence[str]) -> Iterator[None]:
+    """For commands whose first word is either a subcommand or a name (`/sku add A1`,
+    `/sku A1`): when the name is not found (or is followed by a word a name cannot be
+    followed by) and it is a near-miss of a subcommand, say so instead."""
+    try:
+        yield
+    except (NotFound, UserInputError) as exc:
+        words = [word for word in tail.split() if "=" not in word]
+        if isinstance(exc, UserInputError) and len(words) < 2:
+            raise  # `/sku de unit_cost=x` for a SKU called "de": its own error stands
+        found = near_subcommand(command, tail, subcommands)
+        if found is None:
+            raise
+        raise found from exc

@@ -93,9 +93,8 @@ def header_key(text: str) -> str:
         text = unbracketed
     kept: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(char):
-            if kept and ord(kept[-1]) < 0x250:
-                continue  # an accent on a Latin letter: "código" is "codigo"
+        if unicodedata.combining(char) and kept and ord(kept[-1]) < 0x250:
+            continue  # an accent on a Latin letter: "código" is "codigo"
         kept.append(char)
     folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
     return "".join(char for char in folded if char.isalnum())
