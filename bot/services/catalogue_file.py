@@ -85,12 +85,9 @@ _BRACKETED = re.compile(r"[(\[【].*?[)\]】]")
 
 def header_key(text: str) -> str:
     """A header name as compared: compatibility forms folded (full-width letters and
-    brackets), a bracketed note dropped, accents of Latin letters dropped, case folded,
-    and only letters and digits kept (spaces, '_', '-', '.', '%' … do not count)."""
+    brackets), accents of Latin letters dropped, case folded, and only letters and digits
+    kept (spaces, '_', '-', '.', '%' … do not count)."""
     text = unicodedata.normalize("NFKC", text.strip().lstrip("\ufeff"))
-    unbracketed = _BRACKETED.sub("", text)
-    if any(char.isalnum() for char in unbracketed):
-        text = unbracketed
     kept: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
         if unicodedata.combining(char) and kept and ord(kept[-1]) < 0x250:
@@ -98,6 +95,18 @@ def header_key(text: str) -> str:
         kept.append(char)
     folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
     return "".join(char for char in folded if char.isalnum())
+
+
+def field_of_name(name: str) -> str | None:
+    """The field a header names (without its `@channel`): as written, else without a
+    note in brackets ("Unit cost (USD)" is a unit cost; "Lowest price (30 days)" needs
+    its brackets)."""
+    found = ALIASES.get(header_key(name))
+    if found is None:
+        unbracketed = _BRACKETED.sub("", unicodedata.normalize("NFKC", name))
+        if unbracketed != name and header_key(unbracketed):
+            found = ALIASES.get(header_key(unbracketed))
+    return found
 
 
 def _alias_index() -> tuple[dict[str, str], dict[str, str]]:
@@ -126,7 +135,7 @@ def guess_column(header_text: str) -> str | None:
     file writes it (with the header's `@channel`), or None."""
     base, at, channel = header_text.strip().lstrip("\ufeff").partition("@")
     key = header_key(base)
-    if not key or key in ALIASES:
+    if not key or field_of_name(base) is not None:
         return None
     found = guess.nearest(key, ALIASES, key=lambda known: known)
     if found is None:
@@ -185,8 +194,7 @@ def _too_many_rows() -> FileRefused:
 
 
 def _field_of(header_text: str) -> str | None:
-    base = header_text.strip().lstrip("\ufeff").partition("@")[0]
-    return ALIASES.get(header_key(base))
+    return field_of_name(header_text.strip().lstrip("\ufeff").partition("@")[0])
 
 
 def header_score(cells: list[str]) -> int:
@@ -310,7 +318,7 @@ def resolve_header(cells: Sequence[str], channels: Mapping[str, str]) -> Header:
         if not text:
             continue
         base, at, channel_part = text.partition("@")
-        field_name = ALIASES.get(header_key(base))
+        field_name = field_of_name(base)
         if field_name is None:
             header.ignored.append(text)
             continue
