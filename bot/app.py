@@ -82,7 +82,8 @@ def build_application(
 
 def _register_handlers(app: BotApplication) -> None:
     """Group -2 is the throttling gate, group -1 prepares every update (user, language,
-    non-members in linked groups); group 0 holds the features.
+    non-members in linked groups); group 0 holds the features; group 1 answers commands
+    none of them knows.
     Order matters inside a group: the first matching handler wins."""
     setup.register(app)
     onboarding.register(app)
@@ -98,8 +99,8 @@ def _register_handlers(app: BotApplication) -> None:
     calendar_handlers.register(app)
     fx_handlers.register(app)
     reminder_handlers.register(app)
-    guesses.register(app)  # after every command: unknown ones get the nearest known one
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
+    guesses.register(app)  # group 1: a command no feature knows gets the nearest one
     app.add_error_handler(errors.on_error)
 
 

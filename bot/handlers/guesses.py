@@ -87,12 +87,18 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if found is None:
         return
     typed, addressee, rest = found
-    if not _is_addressed(update, context, addressee):
-        return  # a bare command in a group may be for another bot
-    suggestion = suggest_command(typed, registered_commands(context.application))
+    known = registered_commands(context.application)
+    if typed in known or not _is_addressed(update, context, addressee):
+        return  # a feature answered it; or a bare command in a group, maybe another bot's
+    suggestion = suggest_command(typed, known)
     await reply(update, views.unknown_command(context.t, typed, suggestion, rest))
 
 
+UNKNOWN_GROUP = 1  # after the features' group 0, whatever it holds
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """After every command handler: only commands none of them took arrive here."""
-    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
+        group=UNKNOWN_GROUP,
+    )
