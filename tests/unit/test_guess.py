@@ -30,7 +30,7 @@ from bot.services.catalogue_file import (
 )
 from bot.services.guess import edit_distance, nearest
 from bot.services.imports import ImportPreview
-from bot.views.catalog import import_preview
+from bot.views.catalog import FIELD_NAMES, import_preview
 from bot.views.guesses import unknown_command
 
 EN = Translator("en")
@@ -275,6 +275,14 @@ def test_every_language_heads_every_column_naturally(locale: str) -> None:
     # and a plain listing column is the only channel's
     plain_cells = [headers["sku"], headers["list_price"]]
     assert [c.channel for c in resolve_header(plain_cells, CHANNELS).listings] == ["temu-us"]
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_the_bots_own_field_labels_are_read_back(locale: str) -> None:
+    """What the bot calls a field (previews, cards, a localized export) imports as it."""
+    _ = Translator(locale)
+    for field, label in FIELD_NAMES.items():
+        assert field_of_name(_(label)) == field, (locale, _(label))
 
 
 @pytest.mark.parametrize(
