@@ -68,27 +68,27 @@ def suggest_command(typed: str, known: list[str]) -> str | None:
     return next((name for name in known if name.startswith(typed)), None)
 
 
-def _is_addressed(update: Update, context: BotContext, addressee: str | None) -> bool:
+def is_addressed(update: Update, bot_id: int) -> bool:
+    """Whether a command is meant for this bot: in a private chat always; in a group
+    when it names the bot (`/plna@thisbot`; another bot's are stopped at the gate) or
+    replies to one of its messages. A bare `/plna` in a group may be another bot's."""
+    found = _command_of(update.message)
     chat, message = update.effective_chat, update.message
-    if chat is None or message is None:
+    if found is None or chat is None or message is None:
         return False
-    if chat.type == ChatType.PRIVATE or addressee is not None:  # another bot's: stopped
+    if chat.type == ChatType.PRIVATE or found[1] is not None:
         return True
     replied = message.reply_to_message
-    return (
-        replied is not None
-        and replied.from_user is not None
-        and replied.from_user.id == context.bot.id
-    )
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     found = _command_of(update.message)
     if found is None:
         return
-    typed, addressee, rest = found
+    typed, _addressee, rest = found
     known = registered_commands(context.application)
-    if typed in known or not _is_addressed(update, context, addressee):
+    if typed in known or not is_addressed(update, context.bot.id):
         return  # a feature answered it; or a bare command in a group, maybe another bot's
     suggestion = suggest_command(typed, known)
     await reply(update, views.unknown_command(context.t, typed, suggestion, rest))

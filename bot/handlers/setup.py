@@ -81,8 +81,10 @@ async def prepare_update(update: Update, context: BotContext) -> None:
     if user is not None and user.is_bot:
         raise ApplicationHandlerStop  # ignore other bots (and our own echoes)
     # an unknown command is only answered with a hint: it records no one (SPEC §4.2)
-    record = not guesses.is_unknown_command(update, context.application)
-    outsider = await resolve_reader(update, context, check_outsider=True, record=record)
+    unknown = guesses.is_unknown_command(update, context.application)
+    if unknown and not guesses.is_addressed(update, context.bot.id):
+        raise ApplicationHandlerStop  # a bare unknown command in a group: maybe another bot's
+    outsider = await resolve_reader(update, context, check_outsider=True, record=not unknown)
     if outsider:
         await refuse_outsider(update, context, access.NotAMember())
         raise ApplicationHandlerStop

@@ -20,6 +20,7 @@ from bot.telegram_stub import BotApiStub, StubMessage, User
 from tests.conftest import TestDatabase
 from tests.e2e.catalog_support import count, plain
 from tests.e2e.conftest import BotHarness, make_settings
+from tests.notifications_fixtures import add_team, add_user, bind
 
 
 async def quiet(stub: BotApiStub, chat: object, seconds: float = 1.0) -> list[str]:
@@ -90,6 +91,33 @@ async def test_in_a_group_only_commands_for_this_bot_are_answered(harness: BotHa
     stub.send_message(ann, "/campains", chat=group, reply_to=answers[0])
     replied = await stub.wait_for_messages(group, 1, timeout=30)
     assert "Did you mean /campaigns?" in plain(replied[0].text)
+
+
+async def test_another_bots_command_from_a_non_member_is_not_refused(
+    harness: BotHarness,
+) -> None:
+    """In a group linked to a team, a non-member's commands get one refusal: not the
+    commands they address to another bot, which are none of ours."""
+    stub = harness.stub
+    alice = stub.create_user("Alice", language_code="en", started=True)
+    stranger = stub.create_user("Mallory", language_code="en", started=True)
+    group = stub.create_group("Sellers", members=[alice, stranger], with_bot=True, bot_admin=True)
+    async with harness.uow_factory() as uow:
+        owner = await add_user(uow, alice.id, name="Alice")
+        team = await add_team(uow, name="Acme", members=[(owner, "owner")])
+        await bind(uow, team, group.id, title="Sellers")
+        await uow.commit()
+    stub.mark_read(group)
+    stub.send_message(stranger, "/plan@OtherShopBot 2", chat=group)
+    stub.send_message(stranger, "/plna@OtherShopBot", chat=group)
+    stub.send_message(stranger, "/plna 2", chat=group)  # bare and unknown: maybe another bot's
+    stub.send_message(alice, f"/plna@{stub.bot_username} 2", chat=group)
+    (answer,) = await stub.wait_for_messages(group, 1, timeout=30)
+    assert plain(answer.text) == "I do not know the command /plna. Did you mean /plan 2?"
+    assert await quiet(stub, group) == []
+    # a command for this bot is still refused to a non-member, once
+    refusal = await harness.ask(stranger, f"/plna@{stub.bot_username}", chat=group)
+    assert "only members of the team linked to this chat" in refusal.text
 
 
 @pytest.fixture
