@@ -4,9 +4,10 @@ with its arguments (`/plna 2` → "Did you mean /plan 2?") or a pointer to /help
 The known commands are the ones this Application registered (its `CommandHandler`s):
 what the bot answers, a superset of the menu it sets with setMyCommands (menu order
 first). In a group, only a command addressed to this bot (`/plna@thisbot`, or a reply
-to one of its messages) is answered; another bot's commands are not ours at all. The
-answer writes nothing: the per-update setup only reads who is asking (`setup.py`), and
-the update went through the throttle like any command."""
+to one of its messages) is answered; another bot's commands, and bare unknown ones, are
+dropped by the per-update setup before any lookup (`setup.py`). The answer writes
+nothing: the setup only reads who is asking, and the update went through the throttle
+like any command."""
 
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ def is_unknown_command(update: Update, app: Application) -> bool:  # type: ignor
 
 
 def suggest_command(typed: str, known: list[str]) -> str | None:
-    """The known command `typed` most likely means: a typo of it, else the only… or the
-    first (in menu order) command it is the start of."""
+    """The known command `typed` most likely means: the one it is a typo of, else the
+    first (in menu order) that starts with it (`/cal` → /calendar)."""
     found = nearest(typed, known, budget=command_budget)
     if found is not None or len(typed) < MIN_PREFIX:
         return found
