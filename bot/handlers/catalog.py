@@ -94,7 +94,7 @@ async def sku_command(update: Update, context: BotContext) -> None:
     rest = Arguments(args.words[1:], args.pairs)
     now = context.runtime.clock.now()
     actor = actor_from(update)
-    with suggesting_subcommand("sku", _tail(update), SKU_WORDS):
+    with suggesting_subcommand("sku", _tail(update), SKU_WORDS, after_name=(service.HISTORY_WORD,)):
         if first == "add":
             async with context.uow() as uow:
                 access = await team_for(uow, actor, now, Action.EDIT_CATALOG)

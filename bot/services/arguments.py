@@ -186,15 +186,20 @@ def parse_arguments(text: str) -> Arguments:
 MAX_SUGGESTION = 80
 
 
-def near_subcommand(command: str, tail: str, subcommands: Sequence[str]) -> UserInputError | None:
-    """`/sku ad TM-006 …` → "Did you mean /sku add TM-006 …?": the command's first word is
-    a typo of one of its subcommands (not one of them). `tail`: the text after the
-    command, kept as typed in the suggestion."""
-    typed, _space, rest = tail.strip().partition(" ")
+def near_subcommand(
+    command: str, tail: str, subcommands: Sequence[str], *, at: int = 0
+) -> UserInputError | None:
+    """`/sku ad TM-006 …` → "Did you mean /sku add TM-006 …?": the word at position `at`
+    of `tail` (the text after the command) is a typo of one of `subcommands` (and not one
+    of them). The suggestion is the whole command with that word corrected."""
+    words = tail.split()
+    if not 0 <= at < len(words):
+        return None
+    typed = words[at]
     found = nearest(typed, subcommands, budget=command_budget)
     if found is None:
         return None
-    suggestion = " ".join(part for part in (f"/{command}", found, rest.strip()) if part)
+    suggestion = " ".join([f"/{command}", *words[:at], found, *words[at + 1 :]])
     if len(suggestion) > MAX_SUGGESTION:
         suggestion = suggestion[: MAX_SUGGESTION - 1] + "…"
     return UserInputError(
@@ -209,17 +214,32 @@ def near_subcommand(command: str, tail: str, subcommands: Sequence[str]) -> User
 
 
 @contextmanager
-def suggesting_subcommand(command: str, tail: str, subcommands: Sequence[str]) -> Iterator[None]:
-    """For commands whose first word is either a subcommand or a name (`/sku add A1`,
-    `/sku A1`): when the name is not found (or is followed by a word a name cannot be
-    followed by) and it is a near-miss of a subcommand, say so instead."""
+def suggesting_subcommand(
+    command: str,
+    tail: str,
+    subcommands: Sequence[str],
+    *,
+    after_name: Sequence[str] = (),
+    names: bool = True,
+) -> Iterator[None]:
+    """Turn a refusal into "did you mean" when a word was a typo of a subcommand.
+
+    With `names` (the first word is a subcommand or a name: `/sku add A1`, `/sku A1`): only
+    when the name is not found, or is followed by a plain word a name cannot be followed
+    by; `after_name` are the words that may follow a name (`/sku A1 history`). Without
+    `names`, the first word is only ever a subcommand (`/reminders reset`)."""
     try:
         yield
     except (NotFound, UserInputError) as exc:
         words = [word for word in tail.split() if "=" not in word]
-        if isinstance(exc, UserInputError) and len(words) < 2:
-            raise  # `/sku de unit_cost=x` for a SKU called "de": its own error stands
-        found = near_subcommand(command, tail, subcommands)
+        found = None
+        if names and not isinstance(exc, NotFound):
+            if len(words) < 2:
+                raise  # `/sku de unit_cost=x` for a SKU called "de": its own error stands
+            if after_name and "=" not in tail.split()[1]:  # the name exists: what follows?
+                found = near_subcommand(command, tail, after_name, at=1)
+        if found is None:
+            found = near_subcommand(command, tail, subcommands)
         if found is None:
             raise
         raise found from exc

@@ -162,10 +162,16 @@ async def test_a_subcommand_near_miss_is_suggested_with_the_rest(harness: BotHar
     assert "“st” is not something /fx does. Did you mean /fx set USD CNY 7.10?" in fx
     team = plain((await harness.ask(li, "/team invte viewer")).text)
     assert "Did you mean /team invite viewer?" in team
+    campaign = plain((await harness.ask(li, "/campaign 3 delte")).text)
+    assert "Did you mean /campaign 3 delete?" in campaign
+    reminders = plain((await harness.ask(li, "/reminders reest")).text)
+    assert "Did you mean /reminders reset?" in reminders
     # a SKU that is really called "ad" is shown, not "corrected"
     await harness.ask(li, "/sku add ad unit_cost=5")
     card = plain((await harness.ask(li, "/sku ad")).text)
     assert "Did you mean" not in card and "ad" in card
+    history = plain((await harness.ask(li, "/sku ad histroy")).text)
+    assert "Did you mean /sku ad history?" in history
     german = harness.stub.create_user("Jonas", language_code="de")
     answer = plain((await harness.ask(german, "/sku dle TM-006")).text)
     assert answer == "„dle“ kann /sku nicht. Meintest du /sku del TM-006?"

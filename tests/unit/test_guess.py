@@ -151,6 +151,30 @@ def test_a_subcommand_near_miss_is_suggested_with_the_rest(
     assert f"Did you mean {suggestion}?" in render(error)
 
 
+def test_a_later_word_may_be_the_near_miss() -> None:
+    error = near_subcommand("campaign", "3 delte", ("delete",), at=1)
+    assert error is not None and "Did you mean /campaign 3 delete?" in render(error)
+    error = near_subcommand("voucher", "3 value=5 svae", ("save",), at=2)
+    assert error is not None and "Did you mean /voucher 3 value=5 save?" in render(error)
+    assert near_subcommand("voucher", "3", ("save",), at=5) is None
+    assert near_subcommand("voucher", "3", ("save",), at=-1) is None
+
+
+def test_a_word_after_a_name_and_a_command_without_names() -> None:
+    with (
+        pytest.raises(UserInputError) as caught,
+        suggesting_subcommand("sku", "A1 histroy", ("add",), after_name=("history",)),
+    ):
+        raise UserInputError("extra words")
+    assert "Did you mean /sku A1 history?" in render(caught.value)
+    with (
+        pytest.raises(UserInputError) as caught,
+        suggesting_subcommand("reminders", "reest", ("reset",), names=False),
+    ):
+        raise UserInputError("not an offset")
+    assert "Did you mean /reminders reset?" in render(caught.value)
+
+
 @pytest.mark.parametrize("tail", ["TM-006", "A1 unit_cost=5", "add TM-006", "", "x" * 90])
 def test_no_suggestion_for_names_or_the_right_word(tail: str) -> None:
     assert near_subcommand("sku", tail, ("add", "del", "delete")) is None
