@@ -20,7 +20,17 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.uow import UnitOfWorkFactory
 from bot.handlers import calendar as calendar_handlers
 from bot.handlers import campaigns as campaign_handlers
-from bot.handlers import catalog, channels, errors, flows, menu, onboarding, setup, teams
+from bot.handlers import (
+    catalog,
+    channels,
+    errors,
+    flows,
+    guesses,
+    menu,
+    onboarding,
+    setup,
+    teams,
+)
 from bot.handlers import enrolment as enrolment_handlers
 from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
@@ -90,7 +100,8 @@ def build_application(
 
 def _register_handlers(app: BotApplication) -> None:
     """Group -2 is the throttling gate, group -1 prepares every update (user, language,
-    non-members in linked groups); group 0 holds the features.
+    non-members in linked groups); group 0 holds the features; group 1 answers commands
+    none of them knows.
     Order matters inside a group: the first matching handler wins."""
     setup.register(app)
     onboarding.register(app)
@@ -107,6 +118,7 @@ def _register_handlers(app: BotApplication) -> None:
     fx_handlers.register(app)
     reminder_handlers.register(app)
     flows.register_fallbacks(app)  # last: typed answers to guided flows, stale buttons
+    guesses.register(app)  # group 1: a command no feature knows gets the nearest one
     app.add_error_handler(errors.on_error)
 
 

@@ -288,9 +288,9 @@ def _xlsx_table(path: Path) -> Iterator[_Table]:
 # --- header -----------------------------------------------------------------------------
 def _field_of(text: str) -> str | None:
     """The SKU field a header cell names, as the import reads it (None: not a field)."""
-    from bot.services.catalogue_file import ALIASES, header_key
+    from bot.services.catalogue_file import field_of_name
 
-    return ALIASES.get(header_key(text.strip().lstrip("\ufeff").partition("@")[0]))
+    return field_of_name(text.strip().lstrip("\ufeff").partition("@")[0])
 
 
 def _listing_channels(cells: Sequence[str]) -> tuple[list[str], bool]:

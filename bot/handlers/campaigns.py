@@ -40,6 +40,7 @@ from bot.pricing import currency_digits
 from bot.services import campaigns, flows, reminders
 from bot.services.access import TeamAccess, team_for
 from bot.services.actor import Actor
+from bot.services.arguments import near_subcommand
 from bot.services.flows import Flow
 from bot.views import calendar as calendar_views
 from bot.views import campaigns as views
@@ -136,7 +137,8 @@ async def campaign_command(update: Update, context: BotContext) -> None:
         await _delete_screen(update, context, campaign_id)
         return
     if extra:
-        raise UserInputError(
+        tail = command_tail(message_text(update))
+        raise near_subcommand("campaign", tail, ("delete",), at=1) or UserInputError(
             N_(
                 "Write changes as key=value, like <code>/campaign {id} end=2026-12-01</code>, "
                 "or <code>/campaign {id} delete</code>."

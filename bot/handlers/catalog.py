@@ -25,7 +25,12 @@ from bot.runtime.workers import (
 from bot.services import catalog as service
 from bot.services import flows, imports
 from bot.services.access import TeamAccess, team_for
-from bot.services.arguments import Arguments, command_text, parse_arguments
+from bot.services.arguments import (
+    Arguments,
+    command_text,
+    parse_arguments,
+    suggesting_subcommand,
+)
 from bot.services.channels import list_channels
 from bot.services.flows import Flow
 from bot.views import catalog as views
@@ -34,13 +39,18 @@ from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 from bot.views.common import Rendered
 from bot.views.split import fit_caption
 
-DELETE_WORDS = frozenset({"del", "delete"})
+DELETE_WORDS = frozenset({"del", "delete", "remove"})
+SKU_WORDS = ("add", "del", "delete", "remove")  # what `/sku` reads as a subcommand
 CORRECT_FLOW = "pricefix"  # the correct price of a history entry, typed after the button
 
 
-def _arguments(update: Update) -> Arguments:
+def _tail(update: Update) -> str:
     message = update.effective_message
-    return parse_arguments(command_text(message.text if message else None))
+    return command_text(message.text if message else None)
+
+
+def _arguments(update: Update) -> Arguments:
+    return parse_arguments(_tail(update))
 
 
 # --- /skus --------------------------------------------------------------------------------------
@@ -84,36 +94,37 @@ async def sku_command(update: Update, context: BotContext) -> None:
     rest = Arguments(args.words[1:], args.pairs)
     now = context.runtime.clock.now()
     actor = actor_from(update)
-    if first == "add":
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
-            saved = await service.add_sku(uow, access, rest, now)
-            await uow.commit()
-        await reply(update, *_saved_or_held(context, saved))
-    elif first in DELETE_WORDS:
-        code = service.check_code(rest.words[0] if rest.words else "", "/sku del A1")
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
-            sku, campaigns = await service.sku_to_delete(uow, access, code)
-        await reply(update, *views.confirm_sku_delete(context.t, sku, campaigns))
-    elif rest.words and rest.words[0].lower() == service.HISTORY_WORD and not rest.pairs:
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.READ)
-            history = await service.history_for_command(
-                uow, access, args.words[0], rest.words[1:], now
-            )
-        await reply(update, *views.price_history(context.t, history))
-    elif rest.pairs or rest.words:
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
-            saved = await service.edit_sku(uow, access, args.words[0], rest, now)
-            await uow.commit()
-        await reply(update, *_saved_or_held(context, saved))
-    else:
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.READ)
-            card = await service.sku_card(uow, access, args.words[0], now)
-        await reply(update, *views.sku_card(context.t, card))
+    with suggesting_subcommand("sku", _tail(update), SKU_WORDS, after_name=(service.HISTORY_WORD,)):
+        if first == "add":
+            async with context.uow() as uow:
+                access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+                saved = await service.add_sku(uow, access, rest, now)
+                await uow.commit()
+            await reply(update, *_saved_or_held(context, saved))
+        elif first in DELETE_WORDS:
+            code = service.check_code(rest.words[0] if rest.words else "", "/sku del A1")
+            async with context.uow() as uow:
+                access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+                sku, campaigns = await service.sku_to_delete(uow, access, code)
+            await reply(update, *views.confirm_sku_delete(context.t, sku, campaigns))
+        elif rest.words and rest.words[0].lower() == service.HISTORY_WORD and not rest.pairs:
+            async with context.uow() as uow:
+                access = await team_for(uow, actor, now, Action.READ)
+                history = await service.history_for_command(
+                    uow, access, args.words[0], rest.words[1:], now
+                )
+            await reply(update, *views.price_history(context.t, history))
+        elif rest.pairs or rest.words:
+            async with context.uow() as uow:
+                access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
+                saved = await service.edit_sku(uow, access, args.words[0], rest, now)
+                await uow.commit()
+            await reply(update, *_saved_or_held(context, saved))
+        else:
+            async with context.uow() as uow:
+                access = await team_for(uow, actor, now, Action.READ)
+                card = await service.sku_card(uow, access, args.words[0], now)
+            await reply(update, *views.sku_card(context.t, card))
 
 
 def _saved_or_held(context: BotContext, result: service.SkuSaved | service.HeldChange) -> Rendered:

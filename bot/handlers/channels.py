@@ -10,11 +10,17 @@ from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
 from bot.services import channels as service
 from bot.services.access import team_for
-from bot.services.arguments import Arguments, command_text, parse_arguments
+from bot.services.arguments import (
+    Arguments,
+    command_text,
+    parse_arguments,
+    suggesting_subcommand,
+)
 from bot.views import channels as views
 from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 
-DELETE_WORDS = frozenset({"del", "delete"})
+DELETE_WORDS = frozenset({"del", "delete", "remove"})
+CHANNEL_WORDS = ("add", "del", "delete", "remove")  # what `/channel` reads as a subcommand
 
 
 def object_id(callback: Callback, index: int) -> int:
@@ -22,9 +28,13 @@ def object_id(callback: Callback, index: int) -> int:
     return callback.id_arg(index)
 
 
-def _arguments(update: Update) -> Arguments:
+def _tail(update: Update) -> str:
     message = update.effective_message
-    return parse_arguments(command_text(message.text if message else None))
+    return command_text(message.text if message else None)
+
+
+def _arguments(update: Update) -> Arguments:
+    return parse_arguments(_tail(update))
 
 
 async def channels_command(update: Update, context: BotContext) -> None:
@@ -46,14 +56,15 @@ async def channel_command(update: Update, context: BotContext) -> None:
         return
     first = args.words[0].lower()
     rest = Arguments(args.words[1:], args.pairs)
-    if first == "add":
-        await _add(update, context, rest)
-    elif first in DELETE_WORDS:
-        await _ask_delete(update, context, rest)
-    elif rest.pairs or rest.words:
-        await _edit(update, context, args.words[0], rest)
-    else:
-        await _show(update, context, args.words[0])
+    with suggesting_subcommand("channel", _tail(update), CHANNEL_WORDS):
+        if first == "add":
+            await _add(update, context, rest)
+        elif first in DELETE_WORDS:
+            await _ask_delete(update, context, rest)
+        elif rest.pairs or rest.words:
+            await _edit(update, context, args.words[0], rest)
+        else:
+            await _show(update, context, args.words[0])
 
 
 async def _add(update: Update, context: BotContext, args: Arguments) -> None:

@@ -10,6 +10,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.domain.errors import UserFacingError
+from bot.handlers import guesses
 from bot.handlers.common import answer_user_error, reply
 from bot.handlers.setup import refuse_outsider, resolve_reader
 from bot.services.access import NotAMember
@@ -24,7 +25,9 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error("error outside an update", exc_info=error)
         return
     try:
-        await resolve_reader(update, context)  # PTB hands the error handler a new context
+        # PTB hands the error handler a new context; an unknown command still records no one
+        record = not guesses.is_unknown_command(update, context.application)
+        await resolve_reader(update, context, record=record)
     except Exception:
         log.warning("could not resolve the reader's language for an error reply")
     if isinstance(error, NotAMember):

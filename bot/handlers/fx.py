@@ -14,6 +14,7 @@ from bot.handlers.common import actor_from, reply, show
 from bot.jobs.dispatcher import wake_dispatcher
 from bot.services import fx
 from bot.services.access import team_for
+from bot.services.arguments import command_text, near_subcommand
 from bot.views import fx as views
 from bot.views.callbacks import decode, pattern
 
@@ -21,6 +22,9 @@ USAGE = N_(
     "“{value}” is not an /fx command. Use <code>/fx</code>, <code>/fx set USD CNY 7.10</code>, "
     "<code>/fx unset USD CNY</code> or <code>/fx refresh</code>."
 )
+
+UNSET_WORDS = ("unset", "del", "delete", "remove")
+FX_WORDS = ("set", "refresh", *UNSET_WORDS)  # what `/fx` reads as a subcommand
 
 
 async def fx_command(update: Update, context: BotContext) -> None:
@@ -30,12 +34,14 @@ async def fx_command(update: Update, context: BotContext) -> None:
         await _overview(update, context)
     elif sub == "set":
         await _set(update, context, args[1:])
-    elif sub in ("unset", "del", "delete", "remove"):
+    elif sub in UNSET_WORDS:
         await _unset(update, context, args[1:])
     elif sub == "refresh":
         await _refresh(update, context)
     else:
-        raise UserInputError(USAGE, value=args[0][:40])
+        message = update.effective_message
+        tail = command_text(message.text if message else None)
+        raise near_subcommand("fx", tail, FX_WORDS) or UserInputError(USAGE, value=args[0][:40])
 
 
 async def _overview(update: Update, context: BotContext, note: str | None = None) -> None:

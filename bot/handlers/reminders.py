@@ -13,7 +13,10 @@ from bot.handlers.common import actor_from, reply
 from bot.jobs.dispatcher import wake_dispatcher
 from bot.services import reminders
 from bot.services.access import team_for
+from bot.services.arguments import suggesting_subcommand
 from bot.views import reminders as views
+
+RESET_WORDS = ("reset", "default", "defaults")
 
 
 async def reminders_command(update: Update, context: BotContext) -> None:
@@ -26,10 +29,11 @@ async def reminders_command(update: Update, context: BotContext) -> None:
             saved = False
         else:
             access = await team_for(uow, actor, now, Action.MANAGE_SETTINGS)
-            if len(args) == 1 and args[0].lower() in ("reset", "default", "defaults"):
+            if len(args) == 1 and args[0].lower() in RESET_WORDS:
                 offsets = {k: list(v) for k, v in DEFAULT_REMINDER_OFFSETS.items()}
             else:
-                offsets = reminders.parse_offsets(args, reminders.team_offsets(access.team))
+                with suggesting_subcommand("reminders", " ".join(args), RESET_WORDS, names=False):
+                    offsets = reminders.parse_offsets(args, reminders.team_offsets(access.team))
             await reminders.set_offsets(uow, access.team, offsets, now)
             saved = True
         view = await reminders.overview(uow, access.team, now)

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
+from bot.handlers import guesses
 from bot.handlers.common import actor_from, answer_user_error, reply
 from bot.i18n import negotiate_locale
 from bot.runtime.throttle import Throttle
@@ -40,6 +41,8 @@ def throttle_of(context: BotContext) -> Throttle | None:
 
 async def gate(update: Update, context: BotContext) -> None:
     processor = processor_of(context)
+    if guesses.addressed_elsewhere(update, context.bot.username):
+        raise ApplicationHandlerStop  # another bot's command: not ours to answer
     if processor is None:
         return
     user, chat = update.effective_user, update.effective_chat
@@ -77,18 +80,23 @@ async def prepare_update(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is not None and user.is_bot:
         raise ApplicationHandlerStop  # ignore other bots (and our own echoes)
-    outsider = await resolve_reader(update, context, check_outsider=True)
+    # an unknown command is only answered with a hint: it records no one (SPEC §4.2)
+    unknown = guesses.is_unknown_command(update, context.application)
+    if unknown and not guesses.is_addressed(update, context.bot.id):
+        raise ApplicationHandlerStop  # a bare unknown command in a group: maybe another bot's
+    outsider = await resolve_reader(update, context, check_outsider=True, record=not unknown)
     if outsider:
         await refuse_outsider(update, context, access.NotAMember())
         raise ApplicationHandlerStop
 
 
 async def resolve_reader(
-    update: Update, context: BotContext, *, check_outsider: bool = False
+    update: Update, context: BotContext, *, check_outsider: bool = False, record: bool = True
 ) -> bool:
     """Record the user and set the reader's locale and zone on the context. With
     `check_outsider`, also say whether this is a command in a group from someone outside
-    the team linked to it (the answer is False otherwise).
+    the team linked to it (the answer is False otherwise). Without `record`, only read
+    what is known of the user.
 
     Also used by the error handler, which PTB gives a fresh context."""
     user, chat = update.effective_user, update.effective_chat
@@ -98,7 +106,10 @@ async def resolve_reader(
     actor = actor_from(update)
     outsider = False
     async with context.uow() as uow:
-        reader = await users.touch_user(uow, actor, context.runtime.clock.now())
+        if record:
+            reader = await users.touch_user(uow, actor, context.runtime.clock.now())
+        else:
+            reader = await users.peek_reader(uow, actor.user_id)
         if check_outsider and _is_group_command(update):
             outsider = await access.is_outsider(uow, actor.chat_id, actor.thread_id, user.id)
         await uow.commit()

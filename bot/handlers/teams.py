@@ -31,6 +31,7 @@ from bot.jobs import wake_dispatcher
 from bot.services import access as access_service
 from bot.services import chats, flows, teams, users
 from bot.services.access import team_for
+from bot.services.arguments import command_text, near_subcommand
 from bot.services.flows import Flow
 from bot.services.teams import Member
 from bot.views import teams as views
@@ -58,7 +59,10 @@ async def team_command(update: Update, context: BotContext) -> None:
     sub = args[0].lower() if args else ""
     handler = _SUBCOMMANDS.get(sub)
     if handler is None:
-        raise UserInputError(TEAM_USAGE)
+        message = update.effective_message
+        tail = command_text(message.text if message else None)
+        words = [word for word in _SUBCOMMANDS if word]
+        raise near_subcommand("team", tail, words) or UserInputError(TEAM_USAGE)
     await handler(update, context, args[1:])
 
 

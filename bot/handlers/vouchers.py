@@ -28,6 +28,7 @@ from bot.handlers.campaigns import answer_query, clock_now, load_campaign, messa
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
 from bot.services import campaigns
+from bot.services.arguments import near_subcommand
 from bot.services.plan import VoucherAnswer, VoucherQuestion, answer_voucher, save_voucher
 from bot.views import campaigns as campaign_views
 from bot.views import vouchers as views
@@ -114,7 +115,10 @@ async def voucher_command(update: Update, context: BotContext) -> None:
     campaign_id = parse_campaign_ref(args.positional[0])
     flags = [word.lower() for word in args.positional[1:]]
     if any(flag != "save" for flag in flags):
-        raise UserInputError(
+        tail = command_tail(message_text(update))
+        bad = next(flag for flag in flags if flag != "save")
+        at = next((i for i, word in enumerate(tail.split()) if word.lower() == bad), -1)
+        raise near_subcommand("voucher", tail, ("save",), at=at) or UserInputError(
             N_("Write the voucher as key=value, like <code>/voucher {id} value=5 save</code>."),
             id=campaign_id,
         )

@@ -7,10 +7,13 @@ message names the field, the value and the right way to write it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from bot.domain.errors import N_, Msg, UserInputError
+from bot.domain.errors import N_, Msg, NotFound, UserInputError
 from bot.pricing import InputError, InputProblem
+from bot.services.guess import command_budget, nearest
 
 MAX_SHOWN_VALUE = 40
 
@@ -177,3 +180,66 @@ def parse_arguments(text: str) -> Arguments:
         seen.add(key)
         pairs.append((key, value.strip()))
     return Arguments(words, pairs)
+
+
+# --- near-misses of subcommands -------------------------------------------------------------
+MAX_SUGGESTION = 80
+
+
+def near_subcommand(
+    command: str, tail: str, subcommands: Sequence[str], *, at: int = 0
+) -> UserInputError | None:
+    """`/sku ad TM-006 …` → "Did you mean /sku add TM-006 …?": the word at position `at`
+    of `tail` (the text after the command) is a typo of one of `subcommands` (and not one
+    of them). The suggestion is the whole command with that word corrected."""
+    words = tail.split()
+    if not 0 <= at < len(words):
+        return None
+    typed = words[at]
+    found = nearest(typed, subcommands, budget=command_budget)
+    if found is None:
+        return None
+    suggestion = " ".join([f"/{command}", *words[:at], found, *words[at + 1 :]])
+    if len(suggestion) > MAX_SUGGESTION:
+        suggestion = suggestion[: MAX_SUGGESTION - 1] + "…"
+    return UserInputError(
+        N_(
+            "“{value}” is not something <code>/{command}</code> does. Did you mean "
+            "<code>{suggestion}</code>?"
+        ),
+        value=shown(typed),
+        command=command,
+        suggestion=suggestion,
+    )
+
+
+@contextmanager
+def suggesting_subcommand(
+    command: str,
+    tail: str,
+    subcommands: Sequence[str],
+    *,
+    after_name: Sequence[str] = (),
+    names: bool = True,
+) -> Iterator[None]:
+    """Turn a refusal into "did you mean" when a word was a typo of a subcommand.
+
+    With `names` (the first word is a subcommand or a name: `/sku add A1`, `/sku A1`): only
+    when the name is not found, or is followed by a plain word a name cannot be followed
+    by; `after_name` are the words that may follow a name (`/sku A1 history`). Without
+    `names`, the first word is only ever a subcommand (`/reminders reset`)."""
+    try:
+        yield
+    except (NotFound, UserInputError) as exc:
+        words = [word for word in tail.split() if "=" not in word]
+        found = None
+        if names and not isinstance(exc, NotFound):
+            if len(words) < 2:
+                raise  # `/sku de unit_cost=x` for a SKU called "de": its own error stands
+            if after_name and "=" not in tail.split()[1]:  # the name exists: what follows?
+                found = near_subcommand(command, tail, after_name, at=1)
+        if found is None:
+            found = near_subcommand(command, tail, subcommands)
+        if found is None:
+            raise
+        raise found from exc

@@ -383,13 +383,14 @@ def _exists(code: str) -> Conflict:
 
 
 def _no_extra_words(args: Arguments, code: str, *, adding: bool) -> None:
-    if len(args.words) > 1:
+    allowed = 1 if adding else 0  # `add` is followed by the code; an edit has it already
+    if len(args.words) > allowed:
         raise UserInputError(
             N_(
                 "“{value}” is not a <code>field=value</code> pair. Put values with spaces in "
                 "quotes, like <code>{example}</code>"
             ),
-            value=shown(args.words[1]),
+            value=shown(args.words[allowed]),
             example=example_for("name", code, adding=adding),
         )
 

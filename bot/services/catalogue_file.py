@@ -11,8 +11,9 @@ File format (the export writes exactly this, so a round trip works):
     sku, name, unit_cost, cost_currency, packaging, first_mile, other_cost, duty_rate,
     list_price@<channel>, lowest_30d@<channel>, …
 
-Header names are matched case-insensitively, ignoring spaces, '_' and '-', and the
-translated names of `HEADER_ALIASES` are accepted too. Percentages are in percent (a
+Header names are matched ignoring case, accents, spaces and punctuation, and the names
+in catalogue_headers.toml (every shipped language) are accepted too; an unknown header
+that is a near-miss of one is named back ("did you mean"). Percentages are in percent (a
 spreadsheet cell formatted as a percentage is read as the percentage it shows). A
 plain `list_price` column is allowed when the team has exactly one channel. Empty
 listing cells leave the listing as it is; empty cost cells mean 0. Codes and names
@@ -22,9 +23,12 @@ must not contain control characters.
 from __future__ import annotations
 
 import re
+import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bot.domain.errors import N_, Count
@@ -36,7 +40,7 @@ from bot.pricing import (
     parse_decimal,
 )
 from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS
-from bot.services import tables
+from bot.services import guess, tables
 from bot.services.arguments import TOO_LONG, UNKNOWN_CHANNEL
 from bot.services.tables import FileRefused
 
@@ -60,101 +64,93 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
-# Header names accepted besides the field names, per shipped locale. Compared after
-# `header_key` (lower case, without spaces, '_' and '-').
-HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "sku": ("sku", "code", "sku code", "item code", "seller sku"),
-        "name": ("name", "title", "product name"),
-        "unit_cost": ("unit cost", "cost", "purchase cost"),
-        "cost_currency": ("cost currency",),
-        "packaging": ("packaging", "packaging cost"),
-        "first_mile": ("first mile", "first mile cost", "freight"),
-        "other_cost": ("other cost", "other costs"),
-        "duty_rate": ("duty rate", "duty", "tariff"),
-        "list_price": ("list price", "price", "regular price"),
-        "lowest_30d": ("lowest 30d", "lowest price 30 days", "lowest 30 days"),
-    },
-    "zh_CN": {
-        "sku": ("货号", "sku编码", "商品编码", "编码"),
-        "name": ("名称", "商品名称", "品名"),
-        "unit_cost": ("单位成本", "采购成本", "采购价", "成本", "进价"),
-        "cost_currency": ("成本币种", "成本货币", "币种"),
-        "packaging": ("包装", "包装费", "包装成本"),
-        "first_mile": ("头程", "头程运费", "头程费用"),
-        "other_cost": ("其他成本", "其他费用"),
-        "duty_rate": ("关税率", "关税"),
-        "list_price": ("售价", "标价", "原价", "定价"),
-        "lowest_30d": ("30天最低价", "近30天最低价"),
-    },
-    "ko": {
-        "sku": ("상품코드", "품번"),
-        "name": ("상품명", "이름"),
-        "unit_cost": ("단가", "원가", "매입가"),
-        "cost_currency": ("원가 통화", "통화"),
-        "packaging": ("포장비",),
-        "first_mile": ("초기 운송비", "퍼스트 마일"),
-        "other_cost": ("기타 비용",),
-        "duty_rate": ("관세율",),
-        "list_price": ("정가", "판매가"),
-        "lowest_30d": ("30일 최저가",),
-    },
-    "es": {
-        "sku": ("código", "referencia"),
-        "name": ("nombre",),
-        "unit_cost": ("costo unitario", "coste unitario", "costo", "coste"),
-        "cost_currency": ("moneda del costo", "moneda de coste", "moneda"),
-        "packaging": ("embalaje",),
-        "first_mile": ("primera milla", "flete"),
-        "other_cost": ("otros costos", "otros costes"),
-        "duty_rate": ("arancel", "tasa arancelaria"),
-        "list_price": ("precio de lista", "precio"),
-        "lowest_30d": ("precio mínimo 30 días", "mínimo 30 días"),
-    },
-    "de": {
-        "sku": ("artikelnummer", "artikel-nr"),
-        "name": ("bezeichnung",),
-        "unit_cost": ("stückkosten", "einkaufspreis", "einstandspreis"),
-        "cost_currency": ("kostenwährung", "währung"),
-        "packaging": ("verpackung",),
-        "first_mile": ("vorlauffracht", "erste meile", "vorlauf"),
-        "other_cost": ("sonstige kosten",),
-        "duty_rate": ("zollsatz", "zoll"),
-        "list_price": ("listenpreis", "preis"),
-        "lowest_30d": ("tiefstpreis 30 tage", "niedrigster preis 30 tage"),
-    },
-    "pt_BR": {
-        "sku": ("código",),
-        "name": ("nome",),
-        "unit_cost": ("custo unitário", "custo"),
-        "cost_currency": ("moeda do custo", "moeda"),
-        "packaging": ("embalagem",),
-        "first_mile": ("primeira milha", "frete"),
-        "other_cost": ("outros custos",),
-        "duty_rate": ("imposto de importação", "alíquota de importação", "tarifa"),
-        "list_price": ("preço de tabela", "preço de lista", "preço"),
-        "lowest_30d": ("menor preço 30 dias",),
-    },
-}
-_HEADER_NOISE = re.compile(r"[\s_\-]+")
+# Header names accepted besides the field names, per shipped locale, from one data file
+# (catalogue_headers.toml). Compared after `header_key`.
+HEADERS_FILE = Path(__file__).with_name("catalogue_headers.toml")
+
+
+def _load_aliases() -> dict[str, dict[str, tuple[str, ...]]]:
+    with HEADERS_FILE.open("rb") as file:
+        data = tomllib.load(file)
+    return {
+        locale: {field_name: tuple(names) for field_name, names in fields.items()}
+        for locale, fields in data.items()
+    }
+
+
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = _load_aliases()
+# A note in brackets after the name: "Unit cost (USD)", "单位成本（元）", "Zoll [%]".
+_BRACKETED = re.compile(r"[(\[【].*?[)\]】]")
 
 
 def header_key(text: str) -> str:
-    return _HEADER_NOISE.sub("", text.strip().lstrip("\ufeff").lower())
+    """A header name as compared: compatibility forms folded (full-width letters and
+    brackets), accents of Latin letters dropped, case folded, and only letters and digits
+    kept (spaces, '_', '-', '.', '%' … do not count)."""
+    text = unicodedata.normalize("NFKC", text.strip().lstrip("\ufeff"))
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and ord(kept[-1]) < 0x250:
+            continue  # an accent on a Latin letter: "código" is "codigo"
+        kept.append(char)
+    folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
+    return "".join(char for char in folded if char.isalnum())
 
 
-def _alias_index() -> dict[str, str]:
+def field_of_name(name: str) -> str | None:
+    """The field a header names (without its `@channel`): as written, else without a
+    note in brackets ("Unit cost (USD)" is a unit cost; "Lowest price (30 days)" needs
+    its brackets)."""
+    found = ALIASES.get(header_key(name))
+    if found is None:
+        unbracketed = _BRACKETED.sub("", unicodedata.normalize("NFKC", name))
+        if unbracketed != name and header_key(unbracketed):
+            found = ALIASES.get(header_key(unbracketed))
+    return found
+
+
+def _alias_index() -> tuple[dict[str, str], dict[str, str]]:
+    """Normalised name → field, and → the name as the data file writes it."""
     index: dict[str, str] = {}
+    written: dict[str, str] = {}
     for aliases in HEADER_ALIASES.values():
         for field_name, names in aliases.items():
+            if field_name not in ALL_FIELDS:
+                raise ValueError(f"{HEADERS_FILE.name}: {field_name!r} is not a field")
             for name in (field_name, *names):
                 key = header_key(name)
                 if index.setdefault(key, field_name) != field_name:
                     raise ValueError(f"header alias {name!r} names two fields")
-    return index
+                written.setdefault(key, name)
+    return index, written
 
 
-ALIASES = _alias_index()
+ALL_FIELDS = frozenset({*COST_FIELDS, *LISTING_FIELDS})
+ALIASES, _WRITTEN = _alias_index()
+GUESSED_COLUMNS = 20  # ignored columns the preview looks for a near-miss in
+
+
+def guess_column(header_text: str) -> str | None:
+    """The accepted column name an unknown header is most likely a typo of, as the data
+    file writes it (with the header's `@channel`), or None."""
+    base, at, channel = header_text.strip().lstrip("\ufeff").partition("@")
+    key = header_key(base)
+    if not key or field_of_name(base) is not None:
+        return None
+    found = guess.nearest(key, ALIASES, key=lambda known: known)
+    if found is None:
+        return None
+    return _WRITTEN[found] + (at + channel.strip() if at else "")
+
+
+def guess_columns(ignored: Sequence[str]) -> dict[str, str]:
+    """Unknown headers (the first few) → the accepted name each resembles."""
+    guesses: dict[str, str] = {}
+    for text in ignored[:GUESSED_COLUMNS]:
+        found = guess_column(text)
+        if found is not None:
+            guesses[text] = found
+    return guesses
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -198,8 +194,7 @@ def _too_many_rows() -> FileRefused:
 
 
 def _field_of(header_text: str) -> str | None:
-    base = header_text.strip().lstrip("\ufeff").partition("@")[0]
-    return ALIASES.get(header_key(base))
+    return field_of_name(header_text.strip().lstrip("\ufeff").partition("@")[0])
 
 
 def header_score(cells: list[str]) -> int:
@@ -323,7 +318,7 @@ def resolve_header(cells: Sequence[str], channels: Mapping[str, str]) -> Header:
         if not text:
             continue
         base, at, channel_part = text.partition("@")
-        field_name = ALIASES.get(header_key(base))
+        field_name = field_of_name(base)
         if field_name is None:
             header.ignored.append(text)
             continue

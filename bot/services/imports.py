@@ -48,6 +48,7 @@ from bot.services.catalogue_file import (
     RowParser,
     escape_formula,
     export_header,
+    guess_columns,
     has_control_characters,
     header_key,
     header_score,
@@ -98,6 +99,7 @@ __all__ = [
     "catalogue_table",
     "escape_formula",
     "export_header",
+    "guess_columns",
     "has_control_characters",
     "header_key",
     "header_score",
@@ -227,6 +229,7 @@ class ImportPreview:
     changes: list[RowChange] = field(default_factory=list)  # the first few changed rows
     warnings: list[RowWarning] = field(default_factory=list)  # the first few implausible prices
     warning_count: int = 0  # all of them (Confirm imports them as they are)
+    guesses: dict[str, str] = field(default_factory=dict)  # ignored column → "did you mean"
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +473,7 @@ async def preview_import(
         changes=changes,
         warnings=warnings[:PREVIEW_WARNINGS],
         warning_count=len(warnings),
+        guesses=guess_columns(parsed.ignored),
     )
 
 

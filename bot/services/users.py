@@ -78,6 +78,22 @@ async def touch_user(uow: UnitOfWork, actor: Actor, now: datetime) -> Reader:
     return Reader(actor.user_id, row.locale, row.timezone, row.onboarded_at is not None)
 
 
+async def peek_reader(uow: UnitOfWork, user_id: int) -> Reader:
+    """The user's preferences without recording anything (a stranger's are all None):
+    for updates the bot only answers with a hint, which must not create rows."""
+    table = User.__table__
+    known = (
+        await uow.session.execute(
+            select(table.c.locale, table.c.timezone, table.c.onboarded_at).where(
+                table.c.id == user_id
+            )
+        )
+    ).one_or_none()
+    if known is None:
+        return Reader(user_id, None, None, False)
+    return Reader(user_id, known.locale, known.timezone, known.onboarded_at is not None)
+
+
 async def get_user(uow: UnitOfWork, user_id: int) -> User:
     user = await uow.session.get(User, user_id)
     if user is None:

@@ -655,6 +655,16 @@ def _import_warnings(_: Translator, preview: ImportPreview) -> list[str]:
     return lines
 
 
+def _ignored_column(_: Translator, column: str, guess: str | None) -> str:
+    if guess is None:
+        return quoted(column)
+    return _(
+        "{column} (did you mean {known}?)",
+        column=quoted(column),
+        known=f"<code>{quoted(guess)}</code>",
+    )
+
+
 def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     lines = [
         _("📄 <b>{file}</b>", file=quoted(preview.filename)),
@@ -674,7 +684,9 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
     ]
     if preview.ignored:
         more = len(preview.ignored) - IGNORED_SHOWN
-        columns = ", ".join(quoted(c) for c in preview.ignored[:IGNORED_SHOWN])
+        columns = ", ".join(
+            _ignored_column(_, c, preview.guesses.get(c)) for c in preview.ignored[:IGNORED_SHOWN]
+        )
         lines.append(
             _("Columns I do not use: {columns}", columns=columns + (" …" if more > 0 else ""))
         )
