@@ -112,6 +112,19 @@ class VoucherLine(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class PlanEditSheet:
+    """The round trip's part of the plan files (bot/services/plan_file.py reads it back):
+    the editable sheet's title and header (EDIT_COLUMNS, in the reader's language), and
+    the file's identity (campaign, team, token) for the hidden sheet and the CSV."""
+
+    title: str
+    header: list[str]
+    campaign_id: int
+    team_id: int
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanDocument:
     """What the plan's files show, in the reader's language, without database objects."""
 
@@ -124,6 +137,7 @@ class PlanDocument:
     sheets: list[tuple[str, list[PlanLine]]]  # (title, lines): per status, then not enrolled
     lines: list[PlanLine]  # every line, in the CSV's order
     vouchers: list[VoucherLine]
+    edit: PlanEditSheet | None = None  # the sheet to change prices on, and the file's identity
 
 
 def plan_files(document: PlanDocument) -> tuple[bytes, bytes]:
@@ -160,6 +174,8 @@ def document_xlsx(document: PlanDocument) -> bytes:
     summary.append([labels["plan"], document.title], [bold, bold])
     for label, value in document.summary:
         summary.append([label, value])
+    if document.edit is not None:
+        edit_sheet_xlsx(book, document, document.edit)
     keys = [key for key, _kind in PLAN_COLUMNS]
     for title, lines in document.sheets:
         sheet = book.add_sheet(title, widths=widths, styles=column_styles)
@@ -210,7 +226,7 @@ def _amount(value: Decimal | None, digits: int) -> str:
 
 
 def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
-    yield list(CSV_COLUMNS)
+    yield [*CSV_COLUMNS, *(EDIT_CSV_COLUMNS if document.edit is not None else ())]
     digits = currency_digits(document.currency)
     for line in document.lines:
         yield [
@@ -230,6 +246,7 @@ def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
             _amount(line.customer_floor, digits),
             _percent(line.margin),
             document.currency,
+            *edit_csv_cells(document, line, digits),
         ]
 
 
@@ -238,6 +255,98 @@ def document_csv(document: PlanDocument) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(csv_rows(document))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+
+
+# -- the round trip: the prices to edit and the file's identity ------------------------------
+# (bot/services/plan_file.py reads them back; keep the two in step)
+
+EDIT_FILL = "FFF2CC"  # the column to edit: light yellow, unlocked on a protected sheet
+SECOND_FILL = "FDF8E6"  # the discount, which may be edited instead
+META_SHEET = "campaignbot"  # hidden: the file's identity and the edit sheet's columns
+META_MARK = "campaignbot plan file"
+META_VERSION = 1
+# The edit sheet's columns: (key, kind, editable)
+EDIT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("sku", "text", False),
+    ("name", "text", False),
+    ("new_price", "money", True),
+    ("customer_floor", "money", False),
+    ("floor", "money", False),
+    ("planned_price", "money", False),
+    ("discount", "percent", True),
+    ("list_price", "money", False),
+    ("reference_price", "money", False),
+    ("margin", "percent", False),
+    ("status", "text", False),
+)
+EDIT_CSV_COLUMNS = ("edit_planned_price", "plan_file")
+
+
+def plan_ref(campaign_id: int, team_id: int, token: str) -> str:
+    """The file's identity as one text: 'c12-t3-9f2c4e1a7b'."""
+    return f"c{campaign_id}-t{team_id}-{token}"
+
+
+def edit_sheet_xlsx(book: Workbook, document: PlanDocument, edit: PlanEditSheet) -> None:
+    """The enrolled SKUs with their campaign price to edit (yellow, unlocked; the sheet is
+    protected without a password so the other cells are not changed by accident), the
+    floors beside it; then the hidden sheet naming the campaign, the team and the token."""
+    grey = "F2F2F2"
+    money_code = money_format(document.currency)
+    bold = book.style(bold=True)
+    edit_header = book.style(bold=True, fill=EDIT_FILL)
+    second_header = book.style(bold=True, fill=SECOND_FILL)
+    styles: list[int] = []
+    header_styles: list[int] = []
+    for key, kind, editable in EDIT_COLUMNS:
+        number_format = {"money": money_code, "percent": PERCENT_FORMAT}.get(kind)
+        if editable:
+            fill = EDIT_FILL if key == "new_price" else SECOND_FILL
+            styles.append(book.style(number_format=number_format, fill=fill, locked=False))
+            header_styles.append(edit_header if key == "new_price" else second_header)
+        else:
+            styles.append(book.style(number_format=number_format, fill=grey))
+            header_styles.append(bold)
+    widths = [16, 28, 18, 16, 14, 16, 16, 14, 14, 11, 24]
+    sheet = book.add_sheet(edit.title, widths=widths, styles=styles, protected=True)
+    sheet.append(list(edit.header), header_styles)
+    for line in sorted((item for item in document.lines if item.enrolled), key=_by_code):
+        sheet.append(
+            [
+                line.code,
+                line.name,
+                line.planned_price,
+                line.customer_floor,
+                line.floor,
+                line.planned_price,
+                line.discount,
+                line.list_price,
+                line.reference_price,
+                line.margin,
+                line.status_label,
+            ]
+        )
+    meta = book.add_sheet(META_SHEET, widths=[16, 40], freeze_header=False, hidden=True)
+    meta.append([META_MARK, META_VERSION])
+    meta.append(["ref", plan_ref(edit.campaign_id, edit.team_id, edit.token)])
+    meta.append(["currency", document.currency])
+    meta.append(["sheet", sheet.title])
+    for (key, _kind, _editable), label in zip(EDIT_COLUMNS, edit.header, strict=True):
+        meta.append(["column", key, label])
+
+
+def _by_code(line: PlanLine) -> str:
+    return line.code
+
+
+def edit_csv_cells(document: PlanDocument, line: PlanLine, digits: int) -> list[str]:
+    """The CSV's last two columns: the campaign price to edit (enrolled SKUs only) and the
+    file's identity on every row (so a sorted or filtered file keeps it)."""
+    edit = document.edit
+    if edit is None:
+        return []
+    price = _amount(line.planned_price, digits) if line.enrolled else ""
+    return [price, plan_ref(edit.campaign_id, edit.team_id, edit.token)]
 
 
 # -- the catalogue (/export) ----------------------------------------------------------------
