@@ -63,7 +63,9 @@ def _under_line(_: Translator, line: PriceChangeLine, currency: str) -> str:
 def _more(_: Translator, hidden: int) -> list[str]:
     if hidden <= 0:
         return []
-    return [_.ngettext("… and {n} more.", "… and {n} more.", hidden, n=_.number(hidden))]
+    return [
+        _.ngettext("… and {count} more.", "… and {count} more.", hidden, count=_.number(hidden))
+    ]
 
 
 def edit_error(_: Translator, error: RowError) -> str:
@@ -124,12 +126,12 @@ def preview(_: Translator, result: PriceChangesPreview, filename: str) -> Render
     if result.errors:
         lines.append(
             _.ngettext(
-                "❌ Nothing was changed: {n} cell needs fixing. Correct it and send the file "
-                "again.",
-                "❌ Nothing was changed: {n} cells need fixing. Correct them and send the file "
-                "again.",
+                "❌ Nothing was changed: {count} cell needs fixing. Correct it and send the "
+                "file again.",
+                "❌ Nothing was changed: {count} cells need fixing. Correct them and send the "
+                "file again.",
                 len(result.errors),
-                n=_.number(len(result.errors)),
+                count=_.number(len(result.errors)),
             )
         )
         lines += [edit_error(_, error) for error in result.errors[:ERRORS_SHOWN]]
@@ -147,9 +149,7 @@ def preview(_: Translator, result: PriceChangesPreview, filename: str) -> Render
     lines.append(
         _(
             "{changes}, {unchanged} unchanged. Nothing is saved until you confirm.",
-            changes=_.ngettext(
-                "{n} new campaign price", "{n} new campaign prices", result.total, n=result.total
-            ),
+            changes=_.ngettext("{n} new campaign price", "{n} new campaign prices", result.total),
             unchanged=_.number(result.unchanged),
         )
     )
@@ -172,7 +172,6 @@ def preview(_: Translator, result: PriceChangesPreview, filename: str) -> Render
                 "⛔ <b>{n} prices under the floor</b>: they lose the target margin. They are "
                 "saved only if you confirm them explicitly.",
                 len(result.under_floor),
-                n=len(result.under_floor),
             )
         )
         lines += [_under_line(_, line, currency) for line in result.under_floor[:SHOWN]]
@@ -240,7 +239,6 @@ def done(_: Translator, result: PriceChangesResult) -> Rendered:
             "✅ Saved {n} new campaign price in {name}.",
             "✅ Saved {n} new campaign prices in {name}.",
             len(result.applied),
-            n=len(result.applied),
             name=h(shorten(campaign.name)),
         )
     ]
@@ -250,7 +248,6 @@ def done(_: Translator, result: PriceChangesResult) -> Rendered:
                 "⛔ {n} of them is under the floor, as you confirmed; the plan marks it.",
                 "⛔ {n} of them are under the floor, as you confirmed; the plan marks them.",
                 len(result.accepted_under_floor),
-                n=len(result.accepted_under_floor),
             )
         )
     if result.skipped_under_floor:
