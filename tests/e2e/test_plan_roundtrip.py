@@ -27,6 +27,7 @@ from bot.views.channels import grid_text
 from tests.e2e.campaign_fixtures import (
     SkuSpec,
     add_member,
+    bind_group,
     seed_channel,
     seed_skus,
     seed_user,
@@ -64,14 +65,17 @@ def forty_skus() -> list[SkuSpec]:
     return specs
 
 
-async def plan_files(harness: BotHarness, user: User, campaign_id: int) -> dict[str, StubMessage]:
+async def plan_files(
+    harness: BotHarness, user: User, campaign_id: int, chat: Any = None
+) -> dict[str, StubMessage]:
     """/plan: the summary and the XLSX and CSV documents (other messages, like a chart,
     are passed over)."""
-    harness.stub.mark_read(user)
-    harness.stub.send_message(user, f"/plan {campaign_id}")
+    where = chat if chat is not None else user
+    harness.stub.mark_read(where)
+    harness.stub.send_message(user, f"/plan {campaign_id}", chat=chat)
     found: dict[str, StubMessage] = {}
     while not {"summary", "xlsx", "csv"} <= found.keys():
-        (message,) = await harness.stub.wait_for_messages(user, 1, timeout=WAIT)
+        (message,) = await harness.stub.wait_for_messages(where, 1, timeout=WAIT)
         if message.document is not None and message.document.file_name:
             found[message.document.file_name.rsplit(".", 1)[1]] = message
         elif message.text and "summary" not in found:
@@ -520,3 +524,48 @@ async def test_bad_cells_are_reported_by_row_and_column(harness: BotHarness) -> 
     )
     assert preview.buttons == []  # nothing to confirm
     assert await snapshot(harness, Enrolment, PendingChange) == untouched
+
+
+async def test_in_the_linked_group_as_a_reply_to_the_plan(harness: BotHarness) -> None:
+    t = Translator("en")
+    stub = harness.stub
+    ana = stub.create_user("Ana", language_code="en")
+    ed = stub.create_user("Ed", language_code="en")
+    team_id, _files = await _small_plan(harness, ana)
+    await add_member(harness.uow_factory, team_id, ed, Role.EDITOR)
+    group = stub.create_group("Shop", members=[ana, ed], admins=[ana], with_bot=True)
+    await bind_group(harness.uow_factory, team_id, group.id)
+    await harness.ask(ana, CREATE.replace("Black Friday", "Cyber Monday"), timeout=WAIT)
+    files = await plan_files(harness, ana, 1, chat=group)
+    assert files["xlsx"].document is not None
+    workbook = load_workbook(io.BytesIO(files["xlsx"].document.content))
+    sheet, rows, header = edit_sheet_rows(workbook, t)
+    price_col = header.index(t("✏️ New campaign price")) + 1
+    code = sorted(rows)[0]
+    new_price = Decimal(str(sheet.cell(rows[code], price_col).value)) - Decimal("0.30")
+    sheet.cell(rows[code], price_col).value = float(new_price)
+    content = saved(workbook)
+
+    # a reply to another campaign's plan is refused: the file names campaign 1
+    other = await plan_files(harness, ana, 2, chat=group)
+    refused = await upload(
+        harness, ana, "plan.xlsx", content, chat=group, reply_to=other["summary"]
+    )
+    assert plain(
+        t(
+            "This file is the plan of campaign #{file_id}, not of #{campaign_id} you "
+            "replied to. Send it as a reply to that campaign's plan, or in a private chat.",
+            file_id=1,
+            campaign_id=2,
+        )
+    ) in plain(refused.text)
+
+    preview = await upload(harness, ana, "plan.xlsx", content, chat=group, reply_to=files["xlsx"])
+    assert f"{code}: " in plain(preview.text)
+    # only its author saves it: Ed, an editor too, presses Save in vain
+    before = await snapshot(harness, Enrolment)
+    await harness.press_alert(ed, preview, t("✅ Save {n} prices", n=1))
+    assert await snapshot(harness, Enrolment) == before
+    done = await harness.press(ana, preview, t("✅ Save {n} prices", n=1))
+    assert "Black Friday" in plain(done.text)
+    assert (await planned(harness))[code] == ("price", new_price, False)
