@@ -569,3 +569,37 @@ async def test_in_the_linked_group_as_a_reply_to_the_plan(harness: BotHarness) -
     done = await harness.press(ana, preview, t("✅ Save {n} prices", n=1))
     assert "Black Friday" in plain(done.text)
     assert (await planned(harness))[code] == ("price", new_price, False)
+
+
+async def test_a_stale_file_and_a_plan_moved_since_the_preview(harness: BotHarness) -> None:
+    t = Translator("en")
+    ana = harness.stub.create_user("Ana", language_code="en")
+    _team, files = await _small_plan(harness, ana)
+    before = csv_rows(files["csv"])
+    first, second = sorted(before)[:2]
+    # after the export, the first SKU is re-priced in chat
+    chat_price = Decimal(before[first]["planned_price"]) - Decimal("0.20")
+    await harness.ask(ana, f"/enroll 1 {first} price={chat_price}")
+    assert (await planned(harness))[first] == ("price", chat_price, False)
+    # the old file changes only the second: the first is not put back
+    assert files["xlsx"].document is not None
+    workbook = load_workbook(io.BytesIO(files["xlsx"].document.content))
+    sheet, rows, header = edit_sheet_rows(workbook, t)
+    price_col = header.index(t("✏️ New campaign price")) + 1
+    new_price = Decimal(before[second]["planned_price"]) - Decimal("0.40")
+    sheet.cell(rows[second], price_col).value = float(new_price)
+    preview = await upload(harness, ana, "plan.xlsx", saved(workbook))
+    text = plain(preview.text)
+    assert plain(t.ngettext("{n} new campaign price", "{n} new campaign prices", 1)) in text
+    assert f"{second}: " in text and f"{first}: " not in text
+
+    # before Save, the SKU's cost soars: its new price is now under the floor
+    async with harness.uow_factory() as uow:
+        sku = await uow.session.scalar(select(Sku).where(Sku.code == second))
+        assert sku is not None
+        sku.unit_cost = sku.unit_cost * 3
+        await uow.commit()
+    untouched = await snapshot(harness, Enrolment, CampaignAudit)
+    answer = await harness.press_alert(ana, preview, t("✅ Save {n} prices", n=1))
+    assert answer.startswith("The plan changed since the preview")
+    assert await snapshot(harness, Enrolment, CampaignAudit) == untouched
