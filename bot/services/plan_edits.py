@@ -273,11 +273,14 @@ def _price_edits(
         price = choice.price
         if choice.mode is PriceMode.PRICE and price is not None and not grid.contains(price):
             off_grid = (grid.down(price), grid.up(price))
+        # a price of the seller's own is the price even where the plan cannot judge it
+        # (no FX rate yet): it is saved, and priced once the rate is there
+        new_price = new.planned_price if new.planned_price is not None else choice.price
         line = PriceChangeLine(
             code,
             edit.row,
             old.planned_price,
-            new.planned_price,
+            new_price,
             old.margin,
             new.margin,
             new.status,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,8 +43,26 @@ from bot.services.catalogue_file import (
     refuse_size,
 )
 from bot.services.tables import FileRefused, SheetMissing
-from bot.views.spreadsheets import EDIT_CSV_COLUMNS, META_MARK, META_SHEET, META_VERSION
 
+# The file's layout, shared with the writer (bot/views/spreadsheets.py)
+META_SHEET = "campaignbot"  # hidden: the file's identity and the edit sheet's columns
+META_MARK = "campaignbot plan file"
+META_VERSION = 1
+# The edit sheet's columns: (key, kind, editable)
+EDIT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("sku", "text", False),
+    ("name", "text", False),
+    ("new_price", "money", True),
+    ("customer_floor", "money", False),
+    ("floor", "money", False),
+    ("planned_price", "money", False),
+    ("discount", "percent", True),
+    ("list_price", "money", False),
+    ("reference_price", "money", False),
+    ("margin", "percent", False),
+    ("status", "text", False),
+)
+EDIT_CSV_COLUMNS = ("edit_planned_price", "plan_file")
 TOKEN_LENGTH = 12
 _REF = re.compile(r"c([0-9]{1,10})-t([0-9]{1,10})-([0-9a-f]{1,64})")
 EDIT_CSV, REF_CSV = EDIT_CSV_COLUMNS
@@ -62,6 +80,11 @@ def plan_token(team_id: int, campaign_id: int, created_at: datetime) -> str:
     stamp = at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     digest = hashlib.sha256(f"campaignbot-plan:{team_id}:{campaign_id}:{stamp}".encode())
     return digest.hexdigest()[:TOKEN_LENGTH]
+
+
+def plan_ref(campaign_id: int, team_id: int, token: str) -> str:
+    """The file's identity as one text: 'c12-t3-9f2c4e1a7b'."""
+    return f"c{campaign_id}-t{team_id}-{token}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +151,8 @@ def read_plan_file(filename: str, content: bytes, locale: str | None = None) -> 
         return _read_xlsx(content)
     if tables.is_xlsx(filename, content) or content[:4] == b"\xd0\xcf\x11\xe0":
         return None  # not a zip: the catalogue import words the refusal
+    if not _names_plan_column(content):
+        return None  # a catalogue: its text is decoded once, by the import
     table = open_file(filename, content, locale)
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in table.header]
@@ -138,23 +163,36 @@ def read_plan_file(filename: str, content: bytes, locale: str | None = None) -> 
         table.close()
 
 
+_REF_MARKS = (REF_CSV.encode(), REF_CSV.encode("utf-16-le"), REF_CSV.encode("utf-16-be"))
+
+
+def _names_plan_column(content: bytes) -> bool:
+    """Whether the CSV's first line names the identity column, judged on the raw bytes
+    (the header's keys are ASCII in every encoding a spreadsheet saves CSV in)."""
+    end = content.find(b"\n", 0, 64 * 1024)
+    first = content[: end if end >= 0 else 64 * 1024]
+    return any(mark in first for mark in _REF_MARKS)
+
+
 # --- XLSX ---------------------------------------------------------------------------------
 def _read_xlsx(content: bytes) -> PlanUpload | None:
     if META_SHEET not in tables.sheet_names(content):
         return None
     meta_table = tables.XlsxTable(content, sheet=META_SHEET)
-    if not meta_table.header or meta_table.header[0] != META_MARK:
+    try:
+        if not meta_table.header or meta_table.header[0] != META_MARK:
+            return None
+        version = meta_table.header[1] if len(meta_table.header) > 1 else ""
+        values: dict[str, str] = {}
+        labels: dict[str, str] = {}  # header text → key
+        for _number, cells in _limited(meta_table.rows([0, 1, 2]), 200):
+            name, value, label = (tables.cell_text(cell).strip() for cell in cells)
+            if name == "column":
+                labels[label] = value
+            elif name:
+                values[name] = value
+    finally:
         meta_table.close()
-        return None
-    version = meta_table.header[1] if len(meta_table.header) > 1 else ""
-    values: dict[str, str] = {}
-    labels: dict[str, str] = {}  # header text → key
-    for _number, cells in _limited(meta_table.rows([0, 1, 2]), 200):
-        name, value, label = (tables.cell_text(cell).strip() for cell in cells)
-        if name == "column":
-            labels[label] = value
-        elif name:
-            values[name] = value
     if version != str(META_VERSION):
         raise FileRefused(
             N_("This plan file was made by another version of the bot. Export the plan again.")
@@ -247,6 +285,7 @@ def _read_csv(table: tables.Table, header: list[str]) -> PlanUpload:
                 continue
             yield number, cell_map
 
+    # a CSV names its currency on every row: the first one read prices the rows
     _read_rows(upload, rows(), currency_of=lambda: next(iter(currencies), None))
     if len(refs) > 1:
         raise FileRefused(
@@ -289,7 +328,7 @@ def _read_rows(
     upload: PlanUpload,
     rows: Iterable[tuple[int, dict[str, tables.Cell]]],
     *,
-    currency_of: object = None,
+    currency_of: Callable[[], str | None] | None = None,
 ) -> None:
     """Parse the data rows into `upload.rows`, every bad cell into `upload.errors`.
     The XLSX's currency is known before the rows; the CSV's is read along with them."""
@@ -308,7 +347,7 @@ def _read_rows(
                 limit=str(MAX_ROWS),
             )
         currency = upload.currency
-        if currency is None and callable(currency_of):
+        if currency is None and currency_of is not None:
             currency = currency_of()
         code = _unescape(texts.get("sku", ""))
         errors: list[RowError] = []

@@ -11,7 +11,7 @@ import re
 from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.services.plan import Plan, PlanRow, PlanStatus
-from bot.services.plan_file import plan_token
+from bot.services.plan_file import EDIT_COLUMNS, plan_token
 from bot.views.campaigns import (
     MODE_LABELS,
     STATUS_LABELS,
@@ -22,7 +22,6 @@ from bot.views.campaigns import (
 )
 from bot.views.spreadsheets import (
     CSV_COLUMNS,
-    EDIT_COLUMNS,
     PERCENT_FORMAT,
     PLAN_COLUMNS,
     CatalogueFiles,

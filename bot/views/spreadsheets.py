@@ -30,6 +30,14 @@ from typing import Any, NamedTuple
 
 from bot.pricing import currency_digits
 from bot.services.catalogue_file import CatalogueTable, escape_formula
+from bot.services.plan_file import (
+    EDIT_COLUMNS,
+    EDIT_CSV_COLUMNS,
+    META_MARK,
+    META_SHEET,
+    META_VERSION,
+    plan_ref,
+)
 from bot.views.xlsx import Value, Workbook
 
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
@@ -262,29 +270,6 @@ def document_csv(document: PlanDocument) -> bytes:
 
 EDIT_FILL = "FFF2CC"  # the column to edit: light yellow, unlocked on a protected sheet
 SECOND_FILL = "FDF8E6"  # the discount, which may be edited instead
-META_SHEET = "campaignbot"  # hidden: the file's identity and the edit sheet's columns
-META_MARK = "campaignbot plan file"
-META_VERSION = 1
-# The edit sheet's columns: (key, kind, editable)
-EDIT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("sku", "text", False),
-    ("name", "text", False),
-    ("new_price", "money", True),
-    ("customer_floor", "money", False),
-    ("floor", "money", False),
-    ("planned_price", "money", False),
-    ("discount", "percent", True),
-    ("list_price", "money", False),
-    ("reference_price", "money", False),
-    ("margin", "percent", False),
-    ("status", "text", False),
-)
-EDIT_CSV_COLUMNS = ("edit_planned_price", "plan_file")
-
-
-def plan_ref(campaign_id: int, team_id: int, token: str) -> str:
-    """The file's identity as one text: 'c12-t3-9f2c4e1a7b'."""
-    return f"c{campaign_id}-t{team_id}-{token}"
 
 
 def edit_sheet_xlsx(book: Workbook, document: PlanDocument, edit: PlanEditSheet) -> None:

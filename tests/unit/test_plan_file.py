@@ -14,6 +14,7 @@ from bot.services.catalogue_file import ParsedFile
 from bot.services.plan import PlanRow, PlanStatus
 from bot.services.plan_edits import CONTRADICTS, _file_edit
 from bot.services.plan_file import (
+    EDIT_COLUMNS,
     NOT_ENROLLED_ROW,
     EditedRow,
     PlanRef,
@@ -25,7 +26,6 @@ from bot.services.plan_file import (
 )
 from bot.services.tables import FileRefused
 from bot.views.spreadsheets import (
-    EDIT_COLUMNS,
     PlanDocument,
     PlanEditSheet,
     PlanLine,
