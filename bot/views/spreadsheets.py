@@ -10,10 +10,16 @@ saved vouchers. Header rows are bold, frozen and in the reader's language; amoun
 numbers with the currency's digits, percentages are numbers in % format; text cells are
 always text (a SKU named "=1+1" is not a formula).
 
+It also has an "Edit prices" sheet for the round trip: the enrolled SKUs with the campaign
+price to edit (a yellow, unlocked column on a sheet protected without a password), the
+discount that may be edited instead, the floors beside them; and a hidden sheet naming
+the campaign, the team and a checksum (bot/services/plan_file.py reads the file back).
+
 Plan CSV: one header row of stable English keys, every SKU (enrolled or listed),
 amounts as plain numbers ('.' decimal point), percentages in percent with two
 decimals; text cells that start with = + - @ (or a tab / carriage return) are prefixed
-with an apostrophe against formula injection.
+with an apostrophe against formula injection. Last, `edit_planned_price` (the price to
+edit, enrolled SKUs) and `plan_file` (the file's identity, on every row).
 
 Catalogue: the import's own format (bot/services/catalogue_file.py), so an exported
 file imports back unchanged.
@@ -296,21 +302,13 @@ def edit_sheet_xlsx(book: Workbook, document: PlanDocument, edit: PlanEditSheet)
     sheet = book.add_sheet(edit.title, widths=widths, styles=styles, protected=True)
     sheet.append(list(edit.header), header_styles)
     for line in sorted((item for item in document.lines if item.enrolled), key=_by_code):
-        sheet.append(
-            [
-                line.code,
-                line.name,
-                line.planned_price,
-                line.customer_floor,
-                line.floor,
-                line.planned_price,
-                line.discount,
-                line.list_price,
-                line.reference_price,
-                line.margin,
-                line.status_label,
-            ]
-        )
+        cells: dict[str, Value] = {
+            "sku": line.code,
+            "name": line.name,
+            "new_price": line.planned_price,  # to edit: starts as the price now
+            "status": line.status_label,
+        }
+        sheet.append([cells.get(key, getattr(line, key, None)) for key, _k, _e in EDIT_COLUMNS])
     meta = book.add_sheet(META_SHEET, widths=[16, 40], freeze_header=False, hidden=True)
     meta.append([META_MARK, META_VERSION])
     meta.append(["ref", plan_ref(edit.campaign_id, edit.team_id, edit.token)])
