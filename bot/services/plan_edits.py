@@ -178,10 +178,25 @@ async def preview_price_changes(
     module docstring). `columns` names the file's columns for refusals (key → header);
     `unchanged` and `errors` carry what the caller already sorted out."""
     access.require(Action.EDIT_CAMPAIGN)
+    current = await _current(uow, access, campaign)
+    return await _preview(uow, access, current, edits, now, source, columns, unchanged, errors)
+
+
+async def _preview(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    current: _Current,
+    edits: Sequence[PriceEdit],
+    now: datetime,
+    source: str,
+    columns: dict[str, str] | None,
+    unchanged: int,
+    errors: Sequence[RowError],
+) -> PriceChangesPreview:
     names = columns or {}
     column = {key: names.get(key, key) for key in ("sku", "new_price", "discount")}
-    current = await _current(uow, access, campaign)
     pricing = current.pricing
+    campaign = pricing.campaign
     found_errors = list(errors)
     wanted: list[tuple[PriceEdit, str, PriceChoice]] = []
     seen: set[str] = set()
@@ -486,16 +501,8 @@ async def preview_plan_file(
             unchanged += 1
         else:
             edits.append(edit)
-    return await preview_price_changes(
-        uow,
-        access,
-        campaign,
-        edits,
-        now,
-        source=filename,
-        columns=upload.columns,
-        unchanged=unchanged,
-        errors=errors,
+    return await _preview(
+        uow, access, current, edits, now, filename, upload.columns, unchanged, errors
     )
 
 
