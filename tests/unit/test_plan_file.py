@@ -187,3 +187,22 @@ def test_which_rows_are_edits() -> None:
     assert errors == []
     assert edit("22.00", "24.00", "0.25", now) is None  # 22.00 is not 25 % off
     assert [(e.row, e.column, e.problem) for e in errors] == [(2, "New", CONTRADICTS)]
+
+
+def test_a_plan_xlsx_without_its_sheet_or_its_columns_is_refused_clearly() -> None:
+    xlsx, _csv = plan_files(document(line("A1", "23.99")))
+    workbook = load_workbook(io.BytesIO(xlsx))
+    del workbook["Edit prices"]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(FileRefused) as refused:
+        read_plan_file("plan.xlsx", buffer.getvalue())
+    assert refused.value.params == {"sheet": "Edit prices"}
+
+    workbook = load_workbook(io.BytesIO(xlsx))
+    workbook["Edit prices"]["C1"] = "my prices"  # the column to edit renamed away
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = read_plan_file("plan.xlsx", buffer.getvalue())
+    assert upload is not None and upload.rows == []
+    assert [(e.row, e.column, e.problem) for e in upload.errors] == [(1, "new_price", "required")]
