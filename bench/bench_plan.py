@@ -266,7 +266,8 @@ async def run(args: argparse.Namespace) -> None:
                 rows = sum(
                     sum(1 for _ in sheet.iter_rows(min_row=2))
                     for sheet in book.worksheets
-                    if sheet.title != "Summary"
+                    # the round trip's edit sheet and hidden sheet repeat the SKUs
+                    if sheet.title not in ("Summary", "Edit prices", "campaignbot")
                 )
                 first_line = summary.text.splitlines()[0]
                 print(f"workbook: {len(book.sheetnames)} sheets, {rows} SKU rows; {first_line}")

@@ -34,6 +34,7 @@ from bot.handlers import (
 from bot.handlers import enrolment as enrolment_handlers
 from bot.handlers import fx as fx_handlers
 from bot.handlers import plan as plan_handlers
+from bot.handlers import plan_file as plan_file_handlers
 from bot.handlers import reminders as reminder_handlers
 from bot.handlers import settings as settings_handlers
 from bot.handlers import vouchers as voucher_handlers
@@ -114,6 +115,7 @@ def _register_handlers(app: BotApplication) -> None:
     enrolment_handlers.register(app)
     voucher_handlers.register(app)
     plan_handlers.register(app)
+    plan_file_handlers.register(app)
     calendar_handlers.register(app)
     fx_handlers.register(app)
     reminder_handlers.register(app)

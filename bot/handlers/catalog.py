@@ -13,6 +13,7 @@ from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
+from bot.handlers.plan_file import plan_file_received
 from bot.jobs.dispatcher import wake_dispatcher
 from bot.runtime.workers import (
     BUSY,
@@ -23,7 +24,7 @@ from bot.runtime.workers import (
     reading_refused,
 )
 from bot.services import catalog as service
-from bot.services import flows, imports
+from bot.services import flows, imports, plan_file
 from bot.services.access import TeamAccess, team_for
 from bot.services.arguments import (
     Arguments,
@@ -345,8 +346,8 @@ async def document_received(update: Update, context: BotContext) -> None:
                 channels, cost_currency = await imports.import_context(uow, access)
             file = await context.bot.get_file(document.file_id)
             content = bytes(await file.download_as_bytearray())
-            parsed = await pool.run(
-                imports.read_catalogue,
+            parsed = await pool.run(  # a plan file sent back, else a catalogue
+                plan_file.read_upload,
                 filename,
                 content,
                 channels,
@@ -357,6 +358,9 @@ async def document_received(update: Update, context: BotContext) -> None:
         raise UserInputError(BUSY) from None
     except WorkerLimit as limit:
         raise reading_refused(limit) from None
+    if isinstance(parsed, plan_file.PlanUpload):
+        await plan_file_received(update, context, parsed, filename)
+        return
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
         preview = await imports.preview_import(uow, access, filename, parsed, now)

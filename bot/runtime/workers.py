@@ -55,7 +55,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Modules a worker imports before it reports ready (the code its tasks run).
-PRELOAD = ("bot.services.catalogue_file", "bot.views.spreadsheets", "openpyxl.styles.numbers")
+PRELOAD = (
+    "bot.services.catalogue_file",
+    "bot.services.plan_file",
+    "bot.views.spreadsheets",
+    "openpyxl.styles.numbers",
+)
 STARTUP_SECONDS = 60.0
 TASKS_PER_WORKER = 200  # then the worker is replaced, returning its memory to the system
 _STOP = None

@@ -66,8 +66,21 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}"
 
 
+_DAMAGED = N_("I cannot open this file as an XLSX workbook. Save it again from Excel.")
+
+
 def _damaged() -> FileRefused:
-    return FileRefused(N_("I cannot open this file as an XLSX workbook. Save it again from Excel."))
+    return FileRefused(_DAMAGED)
+
+
+class SheetMissing(FileRefused):
+    """The workbook has no sheet of the name asked for."""
+
+
+def sheet_names(content: bytes) -> list[str]:
+    """The worksheet names of an XLSX workbook, in order (only the workbook part is read,
+    after the archive checks)."""
+    return XlsxTable(content, names_only=True).sheet_names
 
 
 # --- cells ----------------------------------------------------------------------------------
@@ -503,7 +516,13 @@ class XlsxTable(Table):
     _pending: tuple[int, dict[int, Any]] | None = None
     _keep: Mapping[int, int] | None = None
 
-    def __init__(self, content: bytes | str) -> None:
+    sheet_names: list[str]
+
+    def __init__(
+        self, content: bytes | str, *, sheet: str | None = None, names_only: bool = False
+    ) -> None:
+        """The first worksheet, or the one named `sheet` (`SheetMissing` when there is
+        none). `names_only`: read the workbook's sheet names (`sheet_names`) and stop."""
         try:
             source = io.BytesIO(content) if isinstance(content, bytes) else content
             self._archive = zipfile.ZipFile(source)
@@ -512,7 +531,11 @@ class XlsxTable(Table):
         try:
             inspect_archive(self._archive)
             workbook_path = self._office_document()
-            sheet_path, strings_path, styles_path, date1904 = self._workbook(workbook_path)
+            sheet_path, strings_path, styles_path, date1904 = self._workbook(workbook_path, sheet)
+            if names_only:
+                self.header = []
+                self.close()
+                return
             self._epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
             self._kinds = self._styles(styles_path) if styles_path else []
             self._strings = self._shared_strings(strings_path) if strings_path else []
@@ -572,18 +595,26 @@ class XlsxTable(Table):
             return "xl/workbook.xml"
         raise _damaged()
 
-    def _workbook(self, path: str) -> tuple[str, str | None, str | None, bool]:
+    def _workbook(
+        self, path: str, wanted: str | None = None
+    ) -> tuple[str, str | None, str | None, bool]:
         relationships = self._relationships(path)
         first_sheet: str | None = None
         date1904 = False
+        self.sheet_names = []
         with self._open(path, MAX_METADATA_BYTES) as stream:
             for _, element in ElementTree.iterparse(stream):
                 name = _local(element.tag)
                 if name == "workbookPr":
                     date1904 = element.get("date1904", "0").lower() in ("1", "true")
-                elif name == "sheet" and first_sheet is None:
-                    for ns in _DOC_REL_NS:
-                        first_sheet = first_sheet or element.get(f"{{{ns}}}id")
+                elif name == "sheet":
+                    title = element.get("name", "")
+                    self.sheet_names.append(title)
+                    if first_sheet is None and (wanted is None or title == wanted):
+                        for ns in _DOC_REL_NS:
+                            first_sheet = first_sheet or element.get(f"{{{ns}}}id")
+        if first_sheet is None and wanted is not None:
+            raise SheetMissing(_DAMAGED, sheet=wanted)
         if first_sheet is None or first_sheet not in relationships:
             raise _damaged()
         sheet = relationships[first_sheet][1]

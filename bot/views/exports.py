@@ -11,6 +11,7 @@ import re
 from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.services.plan import Plan, PlanRow, PlanStatus
+from bot.services.plan_file import EDIT_COLUMNS, plan_token
 from bot.views.campaigns import (
     MODE_LABELS,
     STATUS_LABELS,
@@ -25,6 +26,7 @@ from bot.views.spreadsheets import (
     PLAN_COLUMNS,
     CatalogueFiles,
     PlanDocument,
+    PlanEditSheet,
     PlanLine,
     VoucherLine,
     catalogue_csv,
@@ -78,6 +80,14 @@ COLUMNS: dict[str, str] = {
     "customer_floor": N_("Lowest safe price"),
     "margin": N_("Margin"),
 }
+# The edit sheet's headers (bot/views/spreadsheets.py EDIT_COLUMNS)
+EDIT_HEADERS: dict[str, str] = {
+    **COLUMNS,
+    "new_price": N_("✏️ New campaign price"),
+    "planned_price": N_("Campaign price now"),
+    "discount": N_("✏️ or new discount"),
+}
+EDIT_SHEET = N_("Edit prices")
 NOT_ENROLLED = N_("Not enrolled")
 ENROLLED_ANYWAY = N_("enrolled anyway")
 SUMMARY = N_("Summary")
@@ -158,6 +168,19 @@ def plan_document(plan: Plan, _: Translator) -> PlanDocument:
         sheets=sheets,
         lines=[*enrolled, *others],
         vouchers=vouchers,
+        edit=_edit_sheet(plan, _) if plan.rows else None,
+    )
+
+
+def _edit_sheet(plan: Plan, _: Translator) -> PlanEditSheet:
+    """The round trip: the sheet to change campaign prices on, and the file's identity."""
+    campaign = plan.campaign
+    return PlanEditSheet(
+        title=_(EDIT_SHEET),
+        header=[_(EDIT_HEADERS[key]) for key, _kind, _editable in EDIT_COLUMNS],
+        campaign_id=campaign.id,
+        team_id=campaign.team_id,
+        token=plan_token(campaign.team_id, campaign.id, campaign.created_at),
     )
 
 
@@ -191,6 +214,17 @@ def _summary(plan: Plan, _: Translator) -> list[tuple[str, str]]:
         (_("Computed at"), _.datetime(plan.computed_at)),
         (_("Enrolled SKUs"), str(len(plan.rows))),
     ]
+    if plan.rows:
+        pairs.append(
+            (
+                _("Change prices"),
+                _(
+                    "Edit the yellow column on the sheet “{sheet}” (or the discount beside "
+                    "it) and send this file back to me: I show the changes before saving them.",
+                    sheet=_(EDIT_SHEET),
+                ),
+            )
+        )
     pairs += [
         (_(STATUS_LABELS[status]), str(plan.counts[status]))
         for status in PlanStatus

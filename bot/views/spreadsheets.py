@@ -10,10 +10,16 @@ saved vouchers. Header rows are bold, frozen and in the reader's language; amoun
 numbers with the currency's digits, percentages are numbers in % format; text cells are
 always text (a SKU named "=1+1" is not a formula).
 
+It also has an "Edit prices" sheet for the round trip: the enrolled SKUs with the campaign
+price to edit (a yellow, unlocked column on a sheet protected without a password), the
+discount that may be edited instead, the floors beside them; and a hidden sheet naming
+the campaign, the team and a checksum (bot/services/plan_file.py reads the file back).
+
 Plan CSV: one header row of stable English keys, every SKU (enrolled or listed),
 amounts as plain numbers ('.' decimal point), percentages in percent with two
 decimals; text cells that start with = + - @ (or a tab / carriage return) are prefixed
-with an apostrophe against formula injection.
+with an apostrophe against formula injection. Last, `edit_planned_price` (the price to
+edit, enrolled SKUs) and `plan_file` (the file's identity, on every row).
 
 Catalogue: the import's own format (bot/services/catalogue_file.py), so an exported
 file imports back unchanged.
@@ -30,6 +36,14 @@ from typing import Any, NamedTuple
 
 from bot.pricing import currency_digits
 from bot.services.catalogue_file import CatalogueTable, escape_formula
+from bot.services.plan_file import (
+    EDIT_COLUMNS,
+    EDIT_CSV_COLUMNS,
+    META_MARK,
+    META_SHEET,
+    META_VERSION,
+    plan_ref,
+)
 from bot.views.xlsx import Value, Workbook
 
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
@@ -112,6 +126,19 @@ class VoucherLine(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class PlanEditSheet:
+    """The round trip's part of the plan files (bot/services/plan_file.py reads it back):
+    the editable sheet's title and header (EDIT_COLUMNS, in the reader's language), and
+    the file's identity (campaign, team, token) for the hidden sheet and the CSV."""
+
+    title: str
+    header: list[str]
+    campaign_id: int
+    team_id: int
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanDocument:
     """What the plan's files show, in the reader's language, without database objects."""
 
@@ -124,6 +151,7 @@ class PlanDocument:
     sheets: list[tuple[str, list[PlanLine]]]  # (title, lines): per status, then not enrolled
     lines: list[PlanLine]  # every line, in the CSV's order
     vouchers: list[VoucherLine]
+    edit: PlanEditSheet | None = None  # the sheet to change prices on, and the file's identity
 
 
 def plan_files(document: PlanDocument) -> tuple[bytes, bytes]:
@@ -160,6 +188,8 @@ def document_xlsx(document: PlanDocument) -> bytes:
     summary.append([labels["plan"], document.title], [bold, bold])
     for label, value in document.summary:
         summary.append([label, value])
+    if document.edit is not None:
+        edit_sheet_xlsx(book, document, document.edit)
     keys = [key for key, _kind in PLAN_COLUMNS]
     for title, lines in document.sheets:
         sheet = book.add_sheet(title, widths=widths, styles=column_styles)
@@ -210,7 +240,7 @@ def _amount(value: Decimal | None, digits: int) -> str:
 
 
 def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
-    yield list(CSV_COLUMNS)
+    yield [*CSV_COLUMNS, *(EDIT_CSV_COLUMNS if document.edit is not None else ())]
     digits = currency_digits(document.currency)
     for line in document.lines:
         yield [
@@ -230,6 +260,7 @@ def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
             _amount(line.customer_floor, digits),
             _percent(line.margin),
             document.currency,
+            *edit_csv_cells(document, line, digits),
         ]
 
 
@@ -238,6 +269,67 @@ def document_csv(document: PlanDocument) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(csv_rows(document))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+
+
+# -- the round trip: the prices to edit and the file's identity ------------------------------
+# (bot/services/plan_file.py reads them back; keep the two in step)
+
+EDIT_FILL = "FFF2CC"  # the column to edit: light yellow, unlocked on a protected sheet
+SECOND_FILL = "FDF8E6"  # the discount, which may be edited instead
+
+
+def edit_sheet_xlsx(book: Workbook, document: PlanDocument, edit: PlanEditSheet) -> None:
+    """The enrolled SKUs with their campaign price to edit (yellow, unlocked; the sheet is
+    protected without a password so the other cells are not changed by accident), the
+    floors beside it; then the hidden sheet naming the campaign, the team and the token."""
+    grey = "F2F2F2"
+    money_code = money_format(document.currency)
+    bold = book.style(bold=True)
+    edit_header = book.style(bold=True, fill=EDIT_FILL)
+    second_header = book.style(bold=True, fill=SECOND_FILL)
+    styles: list[int] = []
+    header_styles: list[int] = []
+    for key, kind, editable in EDIT_COLUMNS:
+        number_format = {"money": money_code, "percent": PERCENT_FORMAT}.get(kind)
+        if editable:
+            fill = EDIT_FILL if key == "new_price" else SECOND_FILL
+            styles.append(book.style(number_format=number_format, fill=fill, locked=False))
+            header_styles.append(edit_header if key == "new_price" else second_header)
+        else:
+            styles.append(book.style(number_format=number_format, fill=grey))
+            header_styles.append(bold)
+    widths = [16, 28, 18, 16, 14, 16, 16, 14, 14, 11, 24]
+    sheet = book.add_sheet(edit.title, widths=widths, styles=styles, protected=True)
+    sheet.append(list(edit.header), header_styles)
+    for line in sorted((item for item in document.lines if item.enrolled), key=_by_code):
+        cells: dict[str, Value] = {
+            "sku": line.code,
+            "name": line.name,
+            "new_price": line.planned_price,  # to edit: starts as the price now
+            "status": line.status_label,
+        }
+        sheet.append([cells.get(key, getattr(line, key, None)) for key, _k, _e in EDIT_COLUMNS])
+    meta = book.add_sheet(META_SHEET, widths=[16, 40], freeze_header=False, hidden=True)
+    meta.append([META_MARK, META_VERSION])
+    meta.append(["ref", plan_ref(edit.campaign_id, edit.team_id, edit.token)])
+    meta.append(["currency", document.currency])
+    meta.append(["sheet", sheet.title])
+    for (key, _kind, _editable), label in zip(EDIT_COLUMNS, edit.header, strict=True):
+        meta.append(["column", key, label])
+
+
+def _by_code(line: PlanLine) -> str:
+    return line.code
+
+
+def edit_csv_cells(document: PlanDocument, line: PlanLine, digits: int) -> list[str]:
+    """The CSV's last two columns: the campaign price to edit (enrolled SKUs only) and the
+    file's identity on every row (so a sorted or filtered file keeps it)."""
+    edit = document.edit
+    if edit is None:
+        return []
+    price = _amount(line.planned_price, digits) if line.enrolled else ""
+    return [price, plan_ref(edit.campaign_id, edit.team_id, edit.token)]
 
 
 # -- the catalogue (/export) ----------------------------------------------------------------

@@ -49,6 +49,8 @@ def column_letter(index: int) -> str:
 class Style:
     bold: bool = False
     number_format: str | None = None
+    fill: str | None = None  # a solid background, "FFF2CC" (RGB hex)
+    locked: bool = True  # matters only on a protected sheet: unlocked cells stay editable
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Sheet:
     widths: Sequence[float]
     styles: Sequence[int]  # the style index of each column
     freeze_header: bool
+    hidden: bool = False  # not shown in the tab bar (Excel: Unhide shows it)
+    protected: bool = False  # locked cells refuse edits (no password: a guard, not a lock)
     _rows: list[str] = field(default_factory=list)
 
     def append(self, values: Sequence[Value], styles: Sequence[int] | None = None) -> None:
@@ -100,7 +104,14 @@ class Sheet:
             + (f"<cols>{cols}</cols>" if cols else "")
             + "<sheetData>"
             + "".join(self._rows)
-            + "</sheetData></worksheet>"
+            + "</sheetData>"
+            + (
+                '<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" '
+                'formatRows="0" sort="0" autoFilter="0"/>'
+                if self.protected
+                else ""
+            )
+            + "</worksheet>"
         )
 
 
@@ -129,8 +140,15 @@ class Workbook:
         self._sheets: list[Sheet] = []
         self._titles: set[str] = set()
 
-    def style(self, *, bold: bool = False, number_format: str | None = None) -> int:
-        wanted = Style(bold, number_format)
+    def style(
+        self,
+        *,
+        bold: bool = False,
+        number_format: str | None = None,
+        fill: str | None = None,
+        locked: bool = True,
+    ) -> int:
+        wanted = Style(bold, number_format, fill, locked)
         if wanted not in self._styles:
             self._styles.append(wanted)
         return self._styles.index(wanted)
@@ -142,8 +160,17 @@ class Workbook:
         widths: Sequence[float] = (),
         styles: Sequence[int] = (),
         freeze_header: bool = True,
+        hidden: bool = False,
+        protected: bool = False,
     ) -> Sheet:
-        sheet = Sheet(self._unique_title(title), list(widths), list(styles), freeze_header)
+        sheet = Sheet(
+            self._unique_title(title),
+            list(widths),
+            list(styles),
+            freeze_header,
+            hidden=hidden,
+            protected=protected,
+        )
         self._sheets.append(sheet)
         return sheet
 
@@ -195,7 +222,9 @@ class Workbook:
 
     def _workbook(self) -> str:
         sheets = "".join(
-            f'<sheet name={quoteattr(sheet.title)} sheetId="{n}" r:id="rId{n}"/>'
+            f'<sheet name={quoteattr(sheet.title)} sheetId="{n}"'
+            + (' state="hidden"' if sheet.hidden else "")
+            + f' r:id="rId{n}"/>'
             for n, sheet in enumerate(self._sheets, start=1)
         )
         return (
@@ -222,23 +251,39 @@ class Workbook:
             f"<numFmt numFmtId={quoteattr(str(format_ids[code]))} formatCode={quoteattr(code)}/>"
             for code in formats
         )
+        # fills 0 and 1 are reserved by the format (none, gray125)
+        colours = list(dict.fromkeys(s.fill for s in self._styles if s.fill))
+        fill_ids = {colour: 2 + i for i, colour in enumerate(colours)}
+        fills = "".join(
+            f'<fill><patternFill patternType="solid"><fgColor rgb="FF{colour}"/>'
+            '<bgColor indexed="64"/></patternFill></fill>'
+            for colour in colours
+        )
         xfs = []
         for style in self._styles:
             num = format_ids.get(style.number_format or "", 0)
             font_id = 1 if style.bold else 0
-            extra = (' applyNumberFormat="1"' if num else "") + (
-                ' applyFont="1"' if font_id else ""
+            fill_id = fill_ids.get(style.fill or "", 0)
+            extra = (
+                (' applyNumberFormat="1"' if num else "")
+                + (' applyFont="1"' if font_id else "")
+                + (' applyFill="1"' if fill_id else "")
             )
+            protection = ""
+            if not style.locked:
+                extra += ' applyProtection="1"'
+                protection = '<protection locked="0"/>'
             xfs.append(
-                f'<xf numFmtId="{num}" fontId="{font_id}" fillId="0" borderId="0" xfId="0"{extra}/>'
+                f'<xf numFmtId="{num}" fontId="{font_id}" fillId="{fill_id}" borderId="0" '
+                f'xfId="0"{extra}>{protection}</xf>'
             )
         font = '<sz val="11"/><name val="Calibri"/><family val="2"/>'
         return (
             f'{_HEAD}<styleSheet xmlns="{_MAIN}">'
             + (f'<numFmts count="{len(formats)}">{num_fmts}</numFmts>' if formats else "")
             + f'<fonts count="2"><font>{font}</font><font><b/>{font}</font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            + f'<fills count="{2 + len(colours)}"><fill><patternFill patternType="none"/></fill>'
+            f'<fill><patternFill patternType="gray125"/></fill>{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
             "</borders>"
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'

@@ -600,6 +600,7 @@ async def test_enrolling_under_the_floor_asks_and_names_the_floor(
     cells = [
         cell
         for sheet in book.worksheets
+        if sheet.title != _("Edit prices")  # the round trip's sheet repeats every status
         for row in sheet.iter_rows(values_only=True)
         for cell in row
     ]
