@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     file_workers: int = Field(default=2, ge=1, le=32)
     file_worker_seconds: float = Field(default=20.0, gt=0, le=600)
     file_worker_memory_mb: int = Field(default=512, ge=256, le=65536)
+    # charts (/floor, /plan pictures) are drawn in their own worker processes, under the
+    # file workers' time and memory limits, so a chart never waits behind an upload;
+    # 0 turns charts off (the text answers are unchanged)
+    chart_workers: int = Field(default=1, ge=0, le=8)
 
     @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 import matplotlib
 
@@ -45,11 +46,11 @@ HISTOGRAM_BINS = 40
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
-def _fonts(locale: str) -> dict[str, object]:
+def _fonts(locale: str) -> Any:  # matplotlib types the keys as a Literal of every rc name
     return {"font.family": "sans-serif", "font.sans-serif": families(locale), "font.size": 10}
 
 

@@ -339,10 +339,36 @@ def file_workers(runtime: Runtime) -> WorkerPool:
 
 
 async def close_file_workers(runtime: Runtime) -> None:
-    """Stop the bot's workers (on shutdown); a later use makes a new pool."""
-    pool = runtime.extras.pop(POOL_KEY, None)
-    if isinstance(pool, WorkerPool):
-        await pool.close()
+    """Stop the bot's workers, file and chart ones (on shutdown); a later use makes a new
+    pool."""
+    for key in (POOL_KEY, CHART_POOL_KEY):
+        pool = runtime.extras.pop(key, None)
+        if isinstance(pool, WorkerPool):
+            await pool.close()
+
+
+CHART_POOL_KEY = "chart_workers"
+# A chart worker loads matplotlib and parses the fonts before it reports ready.
+CHART_PRELOAD = ("bot.charts.warm",)
+
+
+def chart_workers(runtime: Runtime) -> WorkerPool | None:
+    """The bot's chart pool, or None when charts are off (`CHART_WORKERS=0`). Separate from
+    the file pool: a chart never queues behind a big upload, nor an upload behind charts."""
+    settings = runtime.settings
+    if settings.chart_workers < 1:
+        return None
+    pool = runtime.extras.get(CHART_POOL_KEY)
+    if pool is None:
+        pool = WorkerPool(
+            workers=settings.chart_workers,
+            seconds=settings.file_worker_seconds,
+            memory_mb=settings.file_worker_memory_mb,
+            preload=CHART_PRELOAD,
+        )
+        runtime.extras[CHART_POOL_KEY] = pool
+    assert isinstance(pool, WorkerPool)
+    return pool
 
 
 def reading_refused(limit: WorkerLimit) -> UserInputError:
