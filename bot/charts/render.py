@@ -51,7 +51,9 @@ def _png(figure: Figure) -> bytes:
 
 
 def _fonts(locale: str) -> Any:  # matplotlib types the keys as a Literal of every rc name
-    return {"font.family": "sans-serif", "font.sans-serif": families(locale), "font.size": 10}
+    # the families themselves, not "sans-serif": a generic name resolves to one font, and
+    # matplotlib falls back glyph by glyph only along the family list
+    return {"font.family": families(locale), "font.size": 10}
 
 
 def _decimal(value: float) -> Decimal:

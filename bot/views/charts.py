@@ -28,7 +28,7 @@ from bot.limits import shorten
 from bot.pricing import CostKind, UnitEconomics
 from bot.services.catalog import FloorCard
 from bot.services.plan import Plan, PlanRow, PlanStatus
-from bot.views.campaigns import _local_day, status_counts, status_label
+from bot.views.campaigns import STATUS_LABELS, _local_day, status_counts, status_label
 from bot.views.catalog import COST_LABELS, FEE_LABELS
 from bot.views.common import h
 
@@ -36,6 +36,7 @@ AGGREGATE_ABOVE = 60  # more priced SKUs than this: a histogram and the tightest
 TIGHTEST = 20
 NAME_WIDTH = 22  # characters of a SKU name beside its code on a bar
 DUTY = N_("Duty")
+__all__ = ["STATUS_LABELS", "floor_caption", "floor_chart", "plan_caption", "plan_chart"]
 KINDS = {
     PlanStatus.OK: BarKind.OK,
     PlanStatus.BELOW_FLOOR: BarKind.UNDER_FLOOR,
