@@ -113,8 +113,11 @@ class BotHarness:
         if not isinstance(processor, ChatOrderedProcessor):
             return
         chat_id = self.stub.chat(chat).id
-        deadline = asyncio.get_running_loop().time() + timeout
-        while processor.busy(chat_id) and asyncio.get_running_loop().time() < deadline:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:  # polled: the processor has no event to wait on
+            if not processor.busy(chat_id) or loop.time() >= deadline:
+                return
             await asyncio.sleep(0.02)
 
     async def ask(self, user: User, text: str, **kwargs: Any) -> StubMessage:
