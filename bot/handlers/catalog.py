@@ -11,7 +11,7 @@ from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, NotFound, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
-from bot.handlers.charts import send_chart
+from bot.handlers.charts import send_chart, start_chart
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
 from bot.jobs.dispatcher import wake_dispatcher
@@ -281,7 +281,8 @@ async def floor_command(update: Update, context: BotContext) -> None:
     await reply(update, *views.floor_card(context.t, card))
     chart = chart_views.floor_chart(context.t, card)  # the waterfall, after the numbers
     if chart is not None:
-        await send_chart(update, context, chart, chart_views.floor_caption(context.t, card))
+        caption = chart_views.floor_caption(context.t, card)
+        await send_chart(update, start_chart(context, chart), caption)
 
 
 # --- import and export ------------------------------------------------------------------------

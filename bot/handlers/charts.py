@@ -1,12 +1,15 @@
 """Sending a chart after a text answer (/floor, /plan): drawn in a chart worker, off the
 event loop, then sent as a photo with its caption.
 
-A chart is an extra. The text answer has already gone out with every number; when the
-chart cannot be drawn (charts off, a worker limit, a bug) or sent, that is logged and the
-user still has the text."""
+A chart is an extra. The text answer goes out with every number; when the chart cannot be
+drawn (charts off, a worker limit, a bug) or sent, that is logged and the user still has
+the text. `start_chart` begins the drawing at once, so that /plan draws while its files
+are built; `send_chart` waits for it and sends it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -15,31 +18,43 @@ from telegram.error import TelegramError
 
 from bot.charts.draw import ChartSpec, draw
 from bot.context import BotContext
-from bot.runtime.workers import chart_workers
+from bot.runtime.workers import WorkerPool, chart_workers
 from bot.views.split import fit_caption
 
 log = logging.getLogger(__name__)
 
 FILENAME = "chart.png"
+Drawing = asyncio.Task[bytes | None]
 
 
-async def send_chart(
-    update: Update, context: BotContext, spec: ChartSpec | None, caption: str
-) -> None:
-    message = update.effective_message
+def start_chart(context: BotContext, spec: ChartSpec | None) -> Drawing | None:
+    """Start drawing `spec` in a chart worker (None: no chart, or charts are off)."""
     pool = chart_workers(context.runtime)
-    if message is None or spec is None or pool is None:
-        return
-    kind = type(spec).__name__
+    if spec is None or pool is None:
+        return None
+    return asyncio.create_task(_draw(pool, spec), name=f"chart {type(spec).__name__}")
+
+
+async def _draw(pool: WorkerPool, spec: ChartSpec) -> bytes | None:
     try:
-        png = await pool.run(draw, spec)
+        return await pool.run(draw, spec)
     except Exception:  # WorkerLimit, WorkerError, PoolClosed: the text answer stands
-        log.exception("chart not drawn (%s)", kind)
+        log.exception("chart not drawn (%s)", type(spec).__name__)
+        return None
+
+
+async def send_chart(update: Update, drawing: Drawing | None, caption: str) -> None:
+    """Wait for the drawing and send it as a photo with `caption` (at most 1,024)."""
+    if drawing is None:
         return
-    text, _rest = fit_caption(caption)  # a caption is short; never over Telegram's 1024
+    png = await drawing
+    message = update.effective_message
+    if png is None or message is None:
+        return
+    text, _rest = fit_caption(caption)  # a caption is short; never over Telegram's limit
     try:
         await message.reply_photo(
             InputFile(io.BytesIO(png), filename=FILENAME), caption=text, do_quote=False
         )
     except TelegramError:
-        log.exception("chart not sent (%s, %d bytes)", kind, len(png))
+        log.exception("chart not sent (%d bytes)", len(png))

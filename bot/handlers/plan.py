@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
-from bot.handlers.charts import send_chart
+from bot.handlers.charts import send_chart, start_chart
 from bot.handlers.common import actor_from, reply, show
 from bot.runtime.workers import WorkerLimit, building_refused, file_workers
 from bot.services import campaigns
@@ -58,11 +58,16 @@ async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
     )
 
 
-async def _send_chart(update: Update, context: BotContext, plan: Plan) -> None:
-    """The margins chart, last: the summary and the files carry every number already."""
-    chart = chart_views.plan_chart(context.t, plan)
-    if chart is not None:
-        await send_chart(update, context, chart, chart_views.plan_caption(context.t, plan))
+async def _send_files_and_chart(update: Update, context: BotContext, plan: Plan) -> None:
+    """The XLSX and CSV, then the margins chart, drawn while the files are built (each in
+    its own worker pool). The chart comes last: the summary and the files carry every
+    number already."""
+    drawing = start_chart(context, chart_views.plan_chart(context.t, plan))
+    try:
+        if plan.rows or plan.others:
+            await _send_files(update, context, plan)
+    finally:  # the chart goes out even if the files could not be built
+        await send_chart(update, drawing, chart_views.plan_caption(context.t, plan))
 
 
 async def plan_command(update: Update, context: BotContext) -> None:
@@ -75,9 +80,7 @@ async def plan_command(update: Update, context: BotContext) -> None:
         )
     plan = await _plan(update, context, parse_campaign_ref(args.positional[0]))
     await reply(update, *views.plan_summary(context.t, plan))
-    if plan.rows or plan.others:
-        await _send_files(update, context, plan)
-    await _send_chart(update, context, plan)
+    await _send_files_and_chart(update, context, plan)
 
 
 async def plan_button(update: Update, context: BotContext) -> None:
@@ -86,9 +89,7 @@ async def plan_button(update: Update, context: BotContext) -> None:
     plan = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
     await show(update, *views.plan_summary(context.t, plan))
-    if plan.rows or plan.others:
-        await _send_files(update, context, plan)
-    await _send_chart(update, context, plan)
+    await _send_files_and_chart(update, context, plan)
 
 
 async def export_button(update: Update, context: BotContext) -> None:
