@@ -281,6 +281,25 @@ class WorkerPool:
         )
         raise WorkerLimit(kind, self.seconds, self.memory_mb)
 
+    async def prestart(self) -> None:
+        """Start one worker before the first task needs it (its imports then delay no one's
+        answer). Holds a slot meanwhile: a task arriving now waits for this worker rather
+        than starting another."""
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._semaphore():
+            if self._closed or self._idle:
+                return
+            try:
+                worker = await loop.run_in_executor(self._threads, self._start)
+            except WorkerLimit:
+                return  # logged by _start; a task will try again
+            if self._closed:
+                await loop.run_in_executor(None, worker.stop)
+            else:
+                self._idle.append(worker)
+
     def _start(self) -> _Worker:
         worker = _launch(self.memory_mb, self.preload)
         # the start-up (imports) must not count against the first task's time limit
@@ -341,6 +360,9 @@ def file_workers(runtime: Runtime) -> WorkerPool:
 async def close_file_workers(runtime: Runtime) -> None:
     """Stop the bot's workers, file and chart ones (on shutdown); a later use makes a new
     pool."""
+    prestart = runtime.extras.pop(PRESTART_KEY, None)
+    if isinstance(prestart, asyncio.Task):
+        prestart.cancel()  # a worker still starting exits when its pipe closes
     for key in (POOL_KEY, CHART_POOL_KEY):
         pool = runtime.extras.pop(key, None)
         if isinstance(pool, WorkerPool):
@@ -348,6 +370,7 @@ async def close_file_workers(runtime: Runtime) -> None:
 
 
 CHART_POOL_KEY = "chart_workers"
+PRESTART_KEY = "chart_workers_prestart"
 # A chart worker loads matplotlib and parses the fonts before it reports ready.
 CHART_PRELOAD = ("bot.charts.warm",)
 
@@ -369,6 +392,13 @@ def chart_workers(runtime: Runtime) -> WorkerPool | None:
         runtime.extras[CHART_POOL_KEY] = pool
     assert isinstance(pool, WorkerPool)
     return pool
+
+
+def prestart_chart_workers(runtime: Runtime) -> None:
+    """Start a chart worker in the background (on start-up), unless charts are off."""
+    pool = chart_workers(runtime)
+    if pool is not None:
+        runtime.extras[PRESTART_KEY] = asyncio.get_running_loop().create_task(pool.prestart())
 
 
 def reading_refused(limit: WorkerLimit) -> UserInputError:

@@ -191,6 +191,9 @@ def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) ->
         "dispatch_interval_seconds": 0.2,
         # never the real ECB from a test: the FX job finds nothing listening here
         "ecb_url": "http://127.0.0.1:9/eurofxref-daily.xml",
+        # charts off: a chart worker per test is seconds of CPU on a shared machine, and the
+        # feature tests read text; tests/e2e/test_charts.py turns them on
+        "chart_workers": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,9 +19,10 @@ from bot.db.models import Team
 from bot.i18n import Translator
 from bot.services import campaigns as campaign_service
 from bot.services.plan import PlanStatus, build_plan
-from bot.telegram_stub import StubMessage, User
+from bot.telegram_stub import BotApiStub, StubMessage, User
 from bot.views.campaigns import status_counts
 from bot.views.charts import _margin
+from tests.conftest import TestDatabase
 from tests.e2e.campaign_fixtures import (
     SkuSpec,
     black_friday_skus,
@@ -31,7 +33,7 @@ from tests.e2e.campaign_fixtures import (
 )
 from tests.e2e.catalog_support import plain
 from tests.e2e.chart_faults import broken_draw
-from tests.e2e.conftest import BotHarness
+from tests.e2e.conftest import BotHarness, make_settings
 
 NOW = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 SHANGHAI = "Asia/Shanghai"
@@ -41,6 +43,9 @@ BLACK_FRIDAY = (
     '/newcampaign name="Black Friday" channel=temu-us start=2026-11-27 end=2026-11-30 '
     "deadline=2026-11-20T12:00 min_discount=20%"
 )
+# a chart worker starts with the bot, but on a machine shared by many test processes its
+# imports can take longer than the harness's usual wait
+CHART_WAIT = 120.0
 A1 = SkuSpec("A1", Decimal(35), Decimal("19.99"), packaging=Decimal("1.5"), first_mile=Decimal(4))
 
 
@@ -49,9 +54,18 @@ def clock() -> Clock:
     return FakeClock(NOW)
 
 
-@pytest.fixture(autouse=True)
-def _no_rate_limits(harness: BotHarness) -> None:
-    harness.stub.set_rate_limits(False)
+@pytest.fixture
+async def harness(
+    stub: BotApiStub, database: TestDatabase, clock: Clock
+) -> AsyncIterator[BotHarness]:
+    """The bot with charts on (the shared harness turns them off)."""
+    stub.set_rate_limits(False)
+    bot = BotHarness(stub, make_settings(stub, database, chart_workers=1), clock)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.close()
 
 
 async def seller(harness: BotHarness, specs: list[SkuSpec], language: str) -> tuple[User, int]:
@@ -81,7 +95,7 @@ def amount_after(label: str, text: str) -> str:
 
 async def test_floor_sends_the_card_then_the_waterfall(harness: BotHarness) -> None:
     mei, _team = await seller(harness, [A1], "en")
-    card, photo = await harness.send(mei, "/floor A1", replies=2)
+    card, photo = await harness.send(mei, "/floor A1", replies=2, timeout=CHART_WAIT)
     # the card is the text it always was, with every number
     assert card.photo is None and card.text.startswith("📉 Floor")
     floor = amount_after("Floor:", card.text)
@@ -106,7 +120,7 @@ async def test_plan_sends_summary_files_then_the_margin_chart_in_chinese(
     asked = await harness.ask(mei, "/enroll 1 BF01 price=5.00")  # under its floor
     await harness.press(mei, asked, ZH("⚠️ Enrol anyway"))
 
-    summary, xlsx, csv, photo = await harness.send(mei, "/plan 1", replies=4)
+    summary, xlsx, csv, photo = await harness.send(mei, "/plan 1", replies=4, timeout=CHART_WAIT)
     assert summary.photo is None and xlsx.document is not None and csv.document is not None
     width, height = chart_size(photo)
     assert width == 1000 and 300 < height < 2400
@@ -149,7 +163,7 @@ async def test_a_chart_that_fails_leaves_the_text_and_is_logged(
     monkeypatch.setattr("bot.handlers.charts.draw", broken_draw)  # runs in the chart worker
     with caplog.at_level(logging.ERROR, logger="bot.handlers.charts"):
         card = await harness.ask(mei, "/floor A1")
-        await harness.settle(mei)
+        await harness.settle(mei, timeout=CHART_WAIT)
     assert card.text.startswith("📉 Floor") and "Break-even:" in card.text
     assert [m for m in harness.stub.messages(mei) if m.photo is not None] == []
     failures = [r for r in caplog.records if r.getMessage() == "chart not drawn (WaterfallChart)"]

@@ -18,7 +18,9 @@ import pytest
 from matplotlib import image as mpimg
 
 from bot.charts import render
+from bot.charts.draw import draw
 from bot.charts.specs import BarKind, StepKind
+from bot.config import Settings
 from bot.db import models
 from bot.i18n import Translator
 from bot.pricing import (
@@ -32,6 +34,7 @@ from bot.pricing import (
     Subsidy,
     get_preset,
 )
+from bot.runtime.workers import CHART_PRELOAD, WorkerPool
 from bot.services.catalog import FloorCard
 from bot.services.plan import (
     CampaignPricing,
@@ -298,3 +301,29 @@ def test_the_glyph_check_fails_without_a_cjk_font(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(render, "families", lambda locale: ["DejaVu Sans"])
     with pytest.raises(UserWarning, match=r"Glyph \d+ .*missing"), glyphs_required():
         render.render_plan(spec)
+
+
+# -- the chart worker --------------------------------------------------------------------------
+
+
+async def test_a_prestarted_chart_worker_draws_within_the_default_limits() -> None:
+    """The bot's chart pool as configured by default (512 MB, matplotlib preloaded): started
+    ahead of the first chart, it draws a 5,000-SKU plan chart from a pickled spec."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    pool = WorkerPool(
+        workers=1,
+        seconds=120,  # generous: a shared test machine, not the bot's limit under test
+        memory_mb=settings.file_worker_memory_mb,
+        preload=CHART_PRELOAD,
+    )
+    try:
+        await pool.prestart()
+        assert len(pool.pids) == 1
+        started = pool.pids
+        spec = charts.plan_chart(ZH, make_plan(5000))
+        assert spec is not None
+        png = await pool.run(draw, spec)
+        assert check_png(png)[0] == 1000
+        assert pool.pids == started  # the prestarted worker drew it
+    finally:
+        await pool.close()
