@@ -310,9 +310,13 @@ async def run(args: argparse.Namespace) -> None:
                     f"{statistics.median(xlsx_times):.2f} s (best {min(xlsx_times):.2f} s), "
                     f"CSV median {statistics.median(csv_times):.2f} s, chart median "
                     f"{statistics.median(chart_times):.2f} s (it adds "
-                    f"{statistics.median(added):.2f} s after the CSV; the first run includes "
-                    f"starting the chart worker); another user answered in "
+                    f"{statistics.median(added):.2f} s after the CSV); another user answered in "
                     f"{statistics.median(others):.2f} s (median) while a chart was drawn"
+                )
+                print(
+                    "(the chart is drawn in its worker while the files are built; it then "
+                    "waits for the chat's next send slot: the bot sends at most one message a "
+                    "second to a private chat, as Telegram asks)"
                 )
             finally:
                 await stop_polling(app)
