@@ -43,7 +43,11 @@ from bot.jobs import schedule_jobs, shutdown_jobs
 from bot.runtime.pacer import PACER_KEY, PacedRateLimiter, Pacer, PacerLimits
 from bot.runtime.throttle import Throttle
 from bot.runtime.updates import ChatOrderedProcessor
-from bot.runtime.workers import FILE_WORK_OBSERVER_KEY, close_file_workers
+from bot.runtime.workers import (
+    FILE_WORK_OBSERVER_KEY,
+    close_file_workers,
+    prestart_chart_workers,
+)
 from bot.web.metrics import METRICS_KEY, BotMetrics
 from bot.web.miniapp import miniapp_routes
 from bot.web.server import WebServer, build_web_app
@@ -128,6 +132,7 @@ async def _post_init(app: BotApplication) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     await menu.set_command_menus(app.bot, runtime.settings.default_locale)
     await schedule_jobs(app)  # dispatcher, margin scan, FX refresh
+    prestart_chart_workers(runtime)  # matplotlib loads now, not on the first chart
     log.info("bot @%s ready", app.bot.username)
 
 

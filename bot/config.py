@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     miniapp_short_name: str | None = None
     # how old (seconds) a Mini App's signed initData may be before the page must reopen
     miniapp_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
+    # charts (/floor, /plan pictures) are drawn in their own worker processes, under the
+    # file workers' time and memory limits, so a chart never waits behind an upload;
+    # 0 turns charts off (the text answers are unchanged)
+    chart_workers: int = Field(default=1, ge=0, le=8)
 
     @field_validator("bot_api_base_url", "bot_api_file_url", "ecb_url")
     @classmethod

@@ -348,7 +348,7 @@ class TerminalChat:
 
     def _show(self, message: StubMessage) -> None:
         saved = None
-        if message.document is not None and not message.deleted:
+        if (message.document is not None or message.photo is not None) and not message.deleted:
             saved = self._save(message)
         place = self.place(message.chat_id, message.thread_id)
         self.say(
@@ -358,12 +358,19 @@ class TerminalChat:
             self.keyboards[message.chat_id] = message.message_id
 
     def _save(self, message: StubMessage) -> str | None:
-        assert message.document is not None
-        name = Path(message.document.file_name or f"file-{message.message_id}.bin").name
+        if message.document is not None:
+            name = Path(message.document.file_name or f"file-{message.message_id}.bin").name
+            content = message.document.content
+        else:  # a photo (a chart): named after its message, Telegram keeps no file name
+            assert message.photo is not None
+            name, content = (
+                f"photo-{message.chat_id}-{message.message_id}.png",
+                message.photo.content,
+            )
         try:
             self.downloads.mkdir(parents=True, exist_ok=True)
             target = self.downloads / name
-            target.write_bytes(message.document.content)
+            target.write_bytes(content)
         except OSError as exc:
             log.warning("could not save %s: %s", name, exc)
             return None

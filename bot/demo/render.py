@@ -187,6 +187,9 @@ def render_message(
         if first:
             lines.append(style(first, (9, 2), ansi) if ansi else f"({first})")
         return "\n".join(lines)
+    if message.photo is not None:
+        size = f"{message.photo.width}×{message.photo.height}"
+        lines.append(f"🖼 {size}" + (f" → {saved_file}" if saved_file else ""))
     if message.text:
         lines.append(format_entities(message.text, message.entities, ansi))
     if message.document is not None:

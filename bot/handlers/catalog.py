@@ -11,6 +11,7 @@ from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, NotFound, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
+from bot.handlers.charts import send_chart, start_chart
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
 from bot.handlers.plan_file import plan_file_received
@@ -35,6 +36,7 @@ from bot.services.arguments import (
 from bot.services.channels import list_channels
 from bot.services.flows import Flow
 from bot.views import catalog as views
+from bot.views import charts as chart_views
 from bot.views import exports
 from bot.views.callbacks import BadCallbackData, Callback, decode, pattern
 from bot.views.common import Rendered
@@ -289,6 +291,10 @@ async def floor_command(update: Update, context: BotContext) -> None:
         access = await team_for(uow, actor_from(update), now, Action.READ)
         card = await service.floor_card(uow, access, args, now)
     await reply(update, *views.floor_card(context.t, card))
+    chart = chart_views.floor_chart(context.t, card)  # the waterfall, after the numbers
+    if chart is not None:
+        caption = chart_views.floor_caption(context.t, card)
+        await send_chart(update, start_chart(context, chart), caption)
 
 
 # --- import and export ------------------------------------------------------------------------

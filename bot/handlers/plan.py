@@ -12,12 +12,14 @@ from bot.context import BotContext
 from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
+from bot.handlers.charts import send_chart, start_chart
 from bot.handlers.common import actor_from, reply, show, with_plan_table
 from bot.runtime.workers import WorkerLimit, building_refused, file_workers
 from bot.services import campaigns
 from bot.services.access import team_for
 from bot.services.plan import Plan, build_plan
 from bot.views import campaigns as campaign_views
+from bot.views import charts as chart_views
 from bot.views import exports
 from bot.views import plan as views
 from bot.views.callbacks import decode, pattern
@@ -56,6 +58,18 @@ async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
     )
 
 
+async def _send_files_and_chart(update: Update, context: BotContext, plan: Plan) -> None:
+    """The XLSX and CSV, then the margins chart, drawn while the files are built (each in
+    its own worker pool). The chart comes last: the summary and the files carry every
+    number already."""
+    drawing = start_chart(context, chart_views.plan_chart(context.t, plan))
+    try:
+        if plan.rows or plan.others:
+            await _send_files(update, context, plan)
+    finally:  # the chart goes out even if the files could not be built
+        await send_chart(update, drawing, chart_views.plan_caption(context.t, plan))
+
+
 async def plan_command(update: Update, context: BotContext) -> None:
     args = split_args(
         command_tail(update.effective_message.text if update.effective_message else "")
@@ -69,8 +83,7 @@ async def plan_command(update: Update, context: BotContext) -> None:
         update,
         *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
     )
-    if plan.rows or plan.others:
-        await _send_files(update, context, plan)
+    await _send_files_and_chart(update, context, plan)
 
 
 async def plan_button(update: Update, context: BotContext) -> None:
@@ -82,8 +95,7 @@ async def plan_button(update: Update, context: BotContext) -> None:
         update,
         *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
     )
-    if plan.rows or plan.others:
-        await _send_files(update, context, plan)
+    await _send_files_and_chart(update, context, plan)
 
 
 async def export_button(update: Update, context: BotContext) -> None:

@@ -80,6 +80,18 @@ class LandedCost:
     exact: Money
     amount: Money
 
+    def sale_lines(self) -> tuple[CostLine, ...]:
+        """Each cost line converted like the total (rate × (1 + buffer)), in the sale
+        currency, unrounded: their sum is `exact`. For explanations (the /floor chart)."""
+        quote, currency = self.fx.quote, self.exact.currency
+        with localcontext(DISPLAY):
+            factor = quote.numerator * (_ONE + self.fx.buffer)
+            den = quote.denominator
+            return tuple(
+                CostLine(line.kind, Money(line.amount.amount * factor / den, currency))
+                for line in self.lines
+            )
+
 
 def duty_base(sku: SkuCost, channel: Channel) -> Decimal:
     """unit_cost under FOB; unit_cost + first_mile under CIF."""

@@ -233,6 +233,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def waiting_chats(self) -> int:
         return len(self._tails)
 
+    def busy(self, chat_id: int) -> bool:
+        """Whether an update of this chat is running or waiting (its answer may not be
+        complete yet: a chart follows the text of /floor and /plan)."""
+        return ("chat", chat_id) in self._tails
+
 
 def _close(coroutine: Awaitable[Any]) -> None:
     close = getattr(coroutine, "close", None)

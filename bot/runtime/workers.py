@@ -300,6 +300,25 @@ class WorkerPool:
         except Exception:  # a metric must never break the work
             log.warning("could not record a file task's duration", exc_info=True)
 
+    async def prestart(self) -> None:
+        """Start one worker before the first task needs it (its imports then delay no one's
+        answer). Holds a slot meanwhile: a task arriving now waits for this worker rather
+        than starting another."""
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._semaphore():
+            if self._closed or self._idle:
+                return
+            try:
+                worker = await loop.run_in_executor(self._threads, self._start)
+            except WorkerLimit:
+                return  # logged by _start; a task will try again
+            if self._closed:
+                await loop.run_in_executor(None, worker.stop)
+            else:
+                self._idle.append(worker)
+
     def _start(self) -> _Worker:
         worker = _launch(self.memory_mb, self.preload)
         # the start-up (imports) must not count against the first task's time limit
@@ -360,10 +379,47 @@ def file_workers(runtime: Runtime) -> WorkerPool:
 
 
 async def close_file_workers(runtime: Runtime) -> None:
-    """Stop the bot's workers (on shutdown); a later use makes a new pool."""
-    pool = runtime.extras.pop(POOL_KEY, None)
-    if isinstance(pool, WorkerPool):
-        await pool.close()
+    """Stop the bot's workers, file and chart ones (on shutdown); a later use makes a new
+    pool."""
+    prestart = runtime.extras.pop(PRESTART_KEY, None)
+    if isinstance(prestart, asyncio.Task):
+        prestart.cancel()  # a worker still starting exits when its pipe closes
+    for key in (POOL_KEY, CHART_POOL_KEY):
+        pool = runtime.extras.pop(key, None)
+        if isinstance(pool, WorkerPool):
+            await pool.close()
+
+
+CHART_POOL_KEY = "chart_workers"
+PRESTART_KEY = "chart_workers_prestart"
+# A chart worker loads matplotlib and parses the fonts before it reports ready.
+CHART_PRELOAD = ("bot.charts.warm",)
+
+
+def chart_workers(runtime: Runtime) -> WorkerPool | None:
+    """The bot's chart pool, or None when charts are off (`CHART_WORKERS=0`). Separate from
+    the file pool: a chart never queues behind a big upload, nor an upload behind charts."""
+    settings = runtime.settings
+    if settings.chart_workers < 1:
+        return None
+    pool = runtime.extras.get(CHART_POOL_KEY)
+    if pool is None:
+        pool = WorkerPool(
+            workers=settings.chart_workers,
+            seconds=settings.file_worker_seconds,
+            memory_mb=settings.file_worker_memory_mb,
+            preload=CHART_PRELOAD,
+        )
+        runtime.extras[CHART_POOL_KEY] = pool
+    assert isinstance(pool, WorkerPool)
+    return pool
+
+
+def prestart_chart_workers(runtime: Runtime) -> None:
+    """Start a chart worker in the background (on start-up), unless charts are off."""
+    pool = chart_workers(runtime)
+    if pool is not None:
+        runtime.extras[PRESTART_KEY] = asyncio.get_running_loop().create_task(pool.prestart())
 
 
 def reading_refused(limit: WorkerLimit) -> UserInputError:

@@ -13,6 +13,7 @@ from bot.telegram_stub.driver import (
     ChatAction,
     StubDocument,
     StubMessage,
+    StubPhoto,
 )
 from bot.telegram_stub.errors import ApiError, DriverError
 from bot.telegram_stub.ratelimit import ManualClock, RateLimits
@@ -32,5 +33,6 @@ __all__ = [
     "RateLimits",
     "StubDocument",
     "StubMessage",
+    "StubPhoto",
     "User",
 ]

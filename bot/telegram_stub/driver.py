@@ -62,6 +62,16 @@ class StubDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class StubPhoto:
+    """A photo as sent: the image bytes and the pixel size the stand-in read from them."""
+
+    content: bytes
+    width: int
+    height: int
+    file_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class StubMessage:
     """A snapshot of one message as it was when read (see ``version``)."""
 
@@ -84,6 +94,7 @@ class StubMessage:
     version: int
     raw: JSON  # the Bot API Message object
     request: JSON = field(default_factory=dict)  # the bot's parameters when it sent it
+    photo: StubPhoto | None = None  # `text` is then the caption
 
     @property
     def button_texts(self) -> list[str]:
@@ -114,6 +125,14 @@ def snapshot(message: StoredMessage) -> StubMessage:
             content=message.document.content,
             file_id=message.document.file_id,
         )
+    photo = None
+    if message.photo is not None:
+        photo = StubPhoto(
+            content=message.photo.file.content,
+            width=message.photo.width,
+            height=message.photo.height,
+            file_id=message.photo.file.file_id,
+        )
     text = message.text if message.text is not None else (message.caption or "")
     entities = message.entities if message.text is not None else message.caption_entities
     return StubMessage(
@@ -136,6 +155,7 @@ def snapshot(message: StoredMessage) -> StubMessage:
         version=message.version,
         raw=message.to_api(),
         request=dict(message.request),
+        photo=photo,
     )
 
 
@@ -828,5 +848,6 @@ __all__ = [
     "ChatRef",
     "StubDocument",
     "StubMessage",
+    "StubPhoto",
     "snapshot",
 ]

@@ -41,11 +41,15 @@ from bot.telegram_stub.world import (
     CommandKey,
     StoredFile,
     StoredMessage,
+    StoredPhoto,
     World,
 )
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # sendDocument limit for bots
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile limit for bots
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto: "The photo must be at most 10 MB in size"
+MAX_PHOTO_SIDES = 10_000  # "The photo's width and height must not exceed 10000 in total"
+MAX_PHOTO_RATIO = 20  # "Width and height ratio must be at most 20"
 MAX_POLL_TIMEOUT = 50.0
 
 CHAT_ACTIONS = frozenset(
@@ -125,6 +129,7 @@ class BotApi:
             "getmyname": lambda p: self._get_bot_text(p, "name"),
             "sendmessage": self.send_message,
             "senddocument": self.send_document,
+            "sendphoto": self.send_photo,
             "editmessagetext": self.edit_message_text,
             "editmessagecaption": self.edit_message_caption,
             "editmessagereplymarkup": self.edit_message_reply_markup,
@@ -462,6 +467,62 @@ class BotApi:
         )
         return message.to_api()
 
+    def send_photo(self, params: Params) -> JSON:
+        """sendPhoto with Telegram's checks on the image: at most 10 MB, a PNG or JPEG it
+        can read, width + height at most 10,000 and a side ratio at most 20; a caption at
+        most 1,024 characters after entity parsing."""
+        chat = self.chat(params)
+        self.require_access(chat)
+        thread_id = self.thread(chat, params)
+        photo = self.input_photo(params)
+        source = params.get_str("caption")
+        parse_mode = params.get_str("parse_mode")
+        caption, caption_entities = prepare_text(
+            source, parse_mode, params.get_json("caption_entities"), caption=True
+        )
+        markup = check_reply_markup(params.get_json("reply_markup"))
+        reply_to = self.reply_target(chat, params)
+        if thread_id is None and reply_to is not None and chat.is_forum:
+            thread_id = reply_to.thread_id
+        self.rate("sendPhoto", chat)
+        request = {k: v for k, v in params.values.items() if k != "photo"}
+        message = self.world.add_message(
+            chat,
+            self.world.bot,
+            thread_id=thread_id,
+            reply_to=reply_to,
+            photo=photo,
+            caption=caption or None,
+            caption_entities=caption_entities,
+            reply_markup=markup,
+            source_text=source,
+            parse_mode=parse_mode,
+            request=request,
+        )
+        return message.to_api()
+
+    def input_photo(self, params: Params) -> StoredPhoto:
+        """An uploaded image (or one sent before, by file_id), checked like Telegram does."""
+        value = params.get("photo")
+        upload = params.files.get("photo")
+        if upload is None and isinstance(value, str) and value.startswith("attach://"):
+            upload = params.files.get(value.removeprefix("attach://"))
+        if upload is not None and len(upload.data) > MAX_PHOTO_BYTES:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")  # approximate: Telegram's for > 10 MB
+        stored = self.input_file(params, "photo")
+        size = image_size(stored.content)
+        if size is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = size
+        if (
+            width < 1
+            or height < 1
+            or width + height > MAX_PHOTO_SIDES
+            or max(width, height) > MAX_PHOTO_RATIO * min(width, height)
+        ):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        return StoredPhoto(stored, width, height)
+
     # -- editing and deleting ------------------------------------------------------------
 
     def editable(self, params: Params) -> StoredMessage:
@@ -512,7 +573,7 @@ class BotApi:
 
     def edit_message_caption(self, params: Params) -> JSON:
         message = self.editable(params)
-        if message.document is None:
+        if message.document is None and message.photo is None:
             raise bad_request("there is no caption in the message to edit")
         source = params.get_str("caption")
         parse_mode = params.get_str("parse_mode")
@@ -690,3 +751,22 @@ class BotApi:
         self.require_access(chat)
         self.world.set_member_status(chat, self.world.bot, "left", by=self.world.bot)
         return True
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None for anything else."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(content):
+            if content[index] != 0xFF:
+                return None
+            marker = content[index + 1]
+            length = int.from_bytes(content[index + 2 : index + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header
+                height = int.from_bytes(content[index + 5 : index + 7], "big")
+                width = int.from_bytes(content[index + 7 : index + 9], "big")
+                return width, height
+            index += 2 + length
+    return None

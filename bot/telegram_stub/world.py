@@ -171,6 +171,27 @@ class StoredFile:
 
 
 @dataclass(eq=False)
+class StoredPhoto:
+    """A photo the bot sent: the uploaded image and its pixel size. Telegram keeps several
+    sizes (thumbnails); the stand-in keeps the original only, as one PhotoSize."""
+
+    file: StoredFile
+    width: int
+    height: int
+
+    def to_api(self) -> list[JSON]:
+        return [
+            {
+                "file_id": self.file.file_id,
+                "file_unique_id": self.file.file_unique_id,
+                "width": self.width,
+                "height": self.height,
+                "file_size": self.file.size,
+            }
+        ]
+
+
+@dataclass(eq=False)
 class Chat:
     id: int
     type: ChatType
@@ -232,6 +253,7 @@ class StoredMessage:
     caption: str | None = None
     caption_entities: list[JSON] = field(default_factory=list)
     document: StoredFile | None = None
+    photo: StoredPhoto | None = None
     reply_markup: JSON | None = None
     thread_id: int | None = None
     reply_to: StoredMessage | None = None
@@ -274,6 +296,8 @@ class StoredMessage:
                 data["entities"] = self.entities
         if self.document is not None:
             data["document"] = self.document.to_document()
+        if self.photo is not None:
+            data["photo"] = self.photo.to_api()
         if self.caption:
             data["caption"] = self.caption
             if self.caption_entities:

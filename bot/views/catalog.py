@@ -651,7 +651,9 @@ def _import_warnings(_: Translator, preview: ImportPreview) -> list[str]:
         shown_count += 1
     hidden = preview.warning_count - shown_count
     if hidden > 0:
-        lines.append(_("… and {count} more.", count=_.number(hidden)))
+        lines.append(
+            _.ngettext("… and {count} more.", "… and {count} more.", hidden, count=_.number(hidden))
+        )
     return lines
 
 

@@ -96,11 +96,29 @@ class BotHarness:
     ) -> list[StubMessage]:
         """`user` writes `text`; returns the bot's next `replies` messages in that chat."""
         target = chat if chat is not None else user
+        await self.settle(target)
         self.stub.mark_read(target)
         self.stub.send_message(user, text, chat=chat, thread_id=thread_id)
         return await self.stub.wait_for_messages(
             target, replies, timeout=timeout, thread_id=thread_id
         )
+
+    async def settle(self, chat: Any, timeout: float = WAIT) -> None:
+        """Wait until the bot has finished with this chat's earlier updates, so that what it
+        still sends for them (the chart after a /floor or /plan text) is not taken for the
+        answer to what comes next."""
+        import asyncio
+
+        processor = self.app.update_processor if self.app is not None else None
+        if not isinstance(processor, ChatOrderedProcessor):
+            return
+        chat_id = self.stub.chat(chat).id
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:  # polled: the processor has no event to wait on
+            if not processor.busy(chat_id) or loop.time() >= deadline:
+                return
+            await asyncio.sleep(0.02)
 
     async def ask(self, user: User, text: str, **kwargs: Any) -> StubMessage:
         return (await self.send(user, text, **kwargs))[0]
@@ -111,6 +129,7 @@ class BotHarness:
         """`user` presses the button labelled `text`; returns the edited message (or the
         bot's next message when it answers with a new one)."""
         chat = message.chat_id
+        await self.settle(chat)
         self.stub.mark_read(chat)
         self.stub.press_button(user, message, text=text)
         return await self._edit_or_new(message, chat, timeout)
@@ -172,6 +191,9 @@ def make_settings(stub: BotApiStub, database: TestDatabase, **overrides: Any) ->
         "dispatch_interval_seconds": 0.2,
         # never the real ECB from a test: the FX job finds nothing listening here
         "ecb_url": "http://127.0.0.1:9/eurofxref-daily.xml",
+        # charts off: a chart worker per test is seconds of CPU on a shared machine, and the
+        # feature tests read text; tests/e2e/test_charts.py turns them on
+        "chart_workers": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
