@@ -8,6 +8,7 @@ Enrolment (/enroll, /unenroll, the picker) lives in bot/handlers/enrolment.py an
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from bot.domain.campaigns import (
     split_args,
 )
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
@@ -167,7 +169,7 @@ async def _edit(
         )
         try:
             result = await campaigns.edit_campaign(
-                uow, access, campaign, options, now, confirmed=confirmed
+                uow, access, campaign, options, now, confirmed=confirmed, locale=context.t.locale
             )
         except campaigns.PastDeadline as past:  # nothing was written
             data = {"campaign_id": campaign_id, "options": options, "stamp": mark}
@@ -360,11 +362,13 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
             values, warnings = await campaigns.campaign_values(
-                uow, access.team_id, args.options, now
+                uow, access.team_id, args.options, now, locale=context.t.locale
             )
             if campaigns.needs_confirmation(values, now):
                 # registration has closed: ask before creating (the guided flow's last step)
-                flow = Flow(NEW_FLOW, "confirm", {"answers": args.options, "defaults": {}})
+                # the answers as typed: re-read in the writer's locale
+                answers = {"answers": args.options, "defaults": {}, "locale": context.t.locale}
+                flow = Flow(NEW_FLOW, "confirm", answers)
                 await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
                 await uow.commit()
                 rendered = views.flow_confirm(
@@ -429,7 +433,12 @@ async def _question(
         return views.flow_question(_, step, defaults=defaults, channels=channels)
     if step == "confirm":
         values, warnings = await campaigns.campaign_values(
-            uow, access.team_id, flow.data["answers"], now, festival=flow.data.get("festival")
+            uow,
+            access.team_id,
+            flow.data["answers"],
+            now,
+            festival=flow.data.get("festival"),
+            locale=flow.data.get("locale"),
         )
         past = campaigns.needs_confirmation(values, now)
         return views.flow_confirm(
@@ -478,7 +487,7 @@ async def _advance(
                 answers.pop(step, None)
             else:
                 answers[step] = _check_answer(
-                    step, answer, answers, zone, flow, now, confirmed=confirmed
+                    step, answer, answers, zone, flow, now, confirmed=confirmed, locale=_.locale
                 )
         except _PastDeadlineAnswer as past:
             assert answer is not None
@@ -506,9 +515,13 @@ def _check_answer(
     now: datetime,
     *,
     confirmed: bool = False,
+    locale: str | None = None,
 ) -> str:
-    """Validate one answer (the same parsers as the one-line form); return its text."""
+    """Validate one answer (the same parsers as the one-line form, reading numbers and
+    dates as the reader writes them); return it in the plain form the flow keeps ('12,5 %'
+    from a German reader is kept as '12.5%'), which reads back the same in any locale."""
     value = text.strip()
+    style = reader_style(locale)
     if step == "name":
         return parse_name(value)
     if step == "deadline":
@@ -532,14 +545,21 @@ def _check_answer(
                 )
             )
     elif step == "min_discount":
-        parse_min_discount(value)
+        return _percent_answer(parse_min_discount(value, style), "none")
     elif step == "ref":
         return parse_reference_rule(value).value
     elif step == "subsidy":
-        return parse_subsidy(value, int(flow.data.get("digits", 2))).text()
+        return parse_subsidy(value, int(flow.data.get("digits", 2)), style).text()
     elif step == "margin":
-        parse_margin(value)
+        return _percent_answer(parse_margin(value, style), "team")
     return value
+
+
+def _percent_answer(fraction: Decimal | None, cleared: str) -> str:
+    """A percentage as the flow keeps it: plain digits and '.', or the word that clears it."""
+    if fraction is None:
+        return cleared
+    return format(fraction.scaleb(2).normalize(), "f") + "%"
 
 
 @text_step(NEW_FLOW)
@@ -629,7 +649,12 @@ async def _confirm(update: Update, context: BotContext, flow: Flow, choice: str)
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
         values, warnings = await campaigns.campaign_values(
-            uow, access.team_id, flow.data["answers"], now, festival=flow.data.get("festival")
+            uow,
+            access.team_id,
+            flow.data["answers"],
+            now,
+            festival=flow.data.get("festival"),
+            locale=flow.data.get("locale"),
         )
         campaign = await campaigns.create_campaign(uow, access, values, now)
         await flows.clear_flow(uow, actor.user_id, actor.chat_id)

@@ -22,9 +22,10 @@ def object_id(callback: Callback, index: int) -> int:
     return callback.id_arg(index)
 
 
-def _arguments(update: Update) -> Arguments:
+def _arguments(update: Update, context: BotContext) -> Arguments:
+    """The command's arguments, numbers read as the sender writes them."""
     message = update.effective_message
-    return parse_arguments(command_text(message.text if message else None))
+    return parse_arguments(command_text(message.text if message else None), context.t.locale)
 
 
 async def channels_command(update: Update, context: BotContext) -> None:
@@ -37,7 +38,7 @@ async def channels_command(update: Update, context: BotContext) -> None:
 
 async def channel_command(update: Update, context: BotContext) -> None:
     """`/channel add PRESET [name=…]`, `/channel NAME [key=value …]`, `/channel del NAME`."""
-    args = _arguments(update)
+    args = _arguments(update, context)
     if not args.words:
         if args.pairs:
             await reply(update, *views.channel_usage(context.t))
@@ -45,7 +46,7 @@ async def channel_command(update: Update, context: BotContext) -> None:
         await channels_command(update, context)
         return
     first = args.words[0].lower()
-    rest = Arguments(args.words[1:], args.pairs)
+    rest = args.rest()
     if first == "add":
         await _add(update, context, rest)
     elif first in DELETE_WORDS:

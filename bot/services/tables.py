@@ -154,6 +154,7 @@ class CsvTable(Table):
         delimiter = max((",", ";", "\t"), key=first.count)
         if not first.count(delimiter):
             delimiter = ","
+        self.delimiter = delimiter  # a `;` file writes decimal commas (SPEC §4.2)
         self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         self._records = self._read()
         self.header = next(self._records, [])
