@@ -21,7 +21,10 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_time, get_datetime_format
+
 from bot import limits
+from bot.domain.dates import read_local_moment
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_, NotFound, UserInputError
 from bot.domain.numbers import AmbiguousNumber, ambiguous_number, is_ambiguous
@@ -151,11 +154,15 @@ def parse_timezone(text: str) -> str:
     return name
 
 
-def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
-    """A date or date-time in `zone`, as an aware UTC datetime."""
+def parse_moment(text: str, zone: str, bound: Bound, locale: str | None = None) -> datetime:
+    """A date or date-time in `zone`, as an aware UTC datetime: ISO always, and with the
+    reader's `locale` also its short and medium forms (`bot.domain.dates`)."""
     match = _MOMENT.fullmatch(text.strip())
     if match is None:
-        raise _bad_moment(text, bound)
+        local = read_local_moment(text, locale) if locale else None
+        if local is None:
+            raise _bad_moment(text, bound, locale)
+        return _in_zone(text, local.day, local.clock, zone, bound)
     if not limits.year_in_range(int(match["y"])):
         raise UserInputError(
             N_(
@@ -168,23 +175,68 @@ def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
         )
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        if match["H"] is None:
-            clock = time(0, 0) if bound is Bound.START else END_OF_DAY
-        else:
-            clock = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+        clock = (
+            None
+            if match["H"] is None
+            else time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+        )
     except ValueError:
-        raise _bad_moment(text, bound) from None
+        raise _bad_moment(text, bound, locale) from None
+    return _in_zone(text, day, clock, zone, bound)
+
+
+def _in_zone(text: str, day: date, clock: time | None, zone: str, bound: Bound) -> datetime:
+    """The moment in `zone` as UTC; a date alone is the start or the end of that day."""
+    if not limits.year_in_range(day.year):
+        raise UserInputError(
+            N_(
+                "“{value}”: the year must be from {first} to {last}. Write the date like "
+                "<code>2026-11-27</code>."
+            ),
+            value=text.strip()[:40],
+            first=limits.MIN_YEAR,
+            last=limits.MAX_YEAR,
+        )
+    if clock is None:
+        clock = time(0, 0) if bound is Bound.START else END_OF_DAY
     local = datetime.combine(day, clock, tzinfo=zone_of(zone))
     return local.astimezone(UTC)
 
 
-def _bad_moment(text: str, bound: Bound) -> UserInputError:
-    if bound is Bound.START:
-        example = "2026-11-27"
-    elif bound is Bound.END:
-        example = "2026-11-30"
-    else:
-        example = "2026-11-20T12:00"
+# the moments a date question or refusal shows as examples (a date, and a time or None)
+EXAMPLE_MOMENTS: dict[Bound, tuple[date, time | None]] = {
+    Bound.START: (date(2026, 11, 27), None),
+    Bound.END: (date(2026, 11, 30), None),
+    Bound.DEADLINE: (date(2026, 11, 20), time(12, 0)),
+}
+
+
+def local_example(bound: Bound, locale: str) -> str:
+    """The example moment for `bound` as the reader's locale writes it (its medium date,
+    short time): a form `read_local_moment` reads back."""
+    day, clock = EXAMPLE_MOMENTS[bound]
+    text = format_date(day, "medium", locale=locale)
+    if clock is not None:
+        glue = str(get_datetime_format("medium", locale=locale))
+        text = glue.replace("{1}", text).replace("{0}", format_time(clock, "short", locale=locale))
+    return text.replace("\u202f", " ")
+
+
+def _bad_moment(text: str, bound: Bound, locale: str | None = None) -> UserInputError:
+    day, clock = EXAMPLE_MOMENTS[bound]
+    example = day.isoformat() + ("" if clock is None else "T" + clock.isoformat("minutes"))
+    if locale:
+        return UserInputError(
+            N_(
+                "“{value}” is not a date I can read. Write it like <code>{local}</code> or "
+                "<code>{example}</code> (year-month-day), optionally with a time: "
+                "<code>{local_time}</code>."
+            ),
+            value=text.strip()[:40],
+            local=local_example(bound, locale),
+            example=example,
+            local_time=local_example(Bound.DEADLINE, locale),
+        )
     return UserInputError(
         N_(
             "“{value}” is not a date I can read. Write it like <code>{example}</code> "

@@ -31,6 +31,7 @@ from bot.domain.campaigns import (
     parse_name,
     parse_reference_rule,
     parse_subsidy,
+    parse_timezone,
     split_args,
 )
 from bot.domain.errors import N_, UserInputError
@@ -54,6 +55,7 @@ STEPS = (
     "template",
     "channel",
     "name",
+    "zone",  # asked only when the market's zone and the team's differ
     "deadline",
     "start",
     "end",
@@ -431,6 +433,9 @@ async def _question(
         market = flow.data.get("market")
         channels.sort(key=lambda c: (c.market.upper() != (market or c.market.upper()), c.name))
         return views.flow_question(_, step, defaults=defaults, channels=channels)
+    if step == "zone":
+        channel = await _flow_channel(uow, access, flow)
+        return views.zone_question(_, channel, access.team.timezone, now)
     if step == "confirm":
         values, warnings = await campaigns.campaign_values(
             uow,
@@ -442,7 +447,12 @@ async def _question(
         )
         past = campaigns.needs_confirmation(values, now)
         return views.flow_confirm(
-            _, values, access.team.target_margin, warnings, past_deadline=past
+            _,
+            values,
+            access.team.target_margin,
+            warnings,
+            past_deadline=past,
+            other_zone=_other_zone(values.timezone, values.channel.timezone, access.team.timezone),
         )
     return views.flow_question(
         _,
@@ -450,7 +460,30 @@ async def _question(
         defaults=defaults,
         zone=flow.data.get("zone", "UTC"),
         team_margin=access.team.target_margin,
+        market_zone=flow.data.get("market_zone"),
     )
+
+
+async def _flow_channel(uow: UnitOfWork, access: TeamAccess, flow: Flow) -> models.Channel:
+    """The channel the flow's answers name, looked up in the team again."""
+    return await campaigns.find_channel(uow, access.team_id, flow.data["answers"].get("channel"))
+
+
+def _other_zone(chosen: str, market_zone: str, team_zone: str) -> str | None:
+    """The zone of the two (market, team) that the dates were not given in, if any."""
+    for zone in (market_zone, team_zone):
+        if zone != chosen:
+            return zone
+    return None
+
+
+def _next_step(step: str, flow: Flow, team_zone: str) -> str:
+    """The step after `step`; the zone question only when the two zones differ."""
+    following = STEPS[STEPS.index(step) + 1]
+    if following == "zone" and flow.data.get("market_zone", team_zone) == team_zone:
+        flow.data["answers"]["tz"] = team_zone
+        return STEPS[STEPS.index(following) + 1]
+    return following
 
 
 class _PastDeadlineAnswer(Exception):
@@ -482,7 +515,12 @@ async def _advance(
                 channel = await campaigns.find_channel(uow, access.team_id, answer or "")
                 answers["channel"] = channel.name
                 flow.data["zone"] = channel.timezone
+                flow.data["market_zone"] = channel.timezone
                 flow.data["digits"] = currency_digits(channel.currency)
+            elif step == "zone":  # a button's zone, or one typed: dates are read in it
+                chosen = parse_timezone(answer or "")
+                flow.data["zone"] = chosen
+                answers["tz"] = chosen
             elif answer is None:
                 answers.pop(step, None)
             else:
@@ -495,7 +533,7 @@ async def _advance(
             rendered = views.past_deadline_question(_, past.moment, zone)
         else:
             flow.data["answers"] = answers
-            flow.step = STEPS[STEPS.index(step) + 1]
+            flow.step = _next_step(step, flow, access.team.timezone)
             rendered = await _question(uow, access, flow, _, now)
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
@@ -525,17 +563,19 @@ def _check_answer(
     if step == "name":
         return parse_name(value)
     if step == "deadline":
-        moment = parse_moment(value, zone, Bound.DEADLINE)
+        moment = parse_moment(value, zone, Bound.DEADLINE, locale)
         if moment <= now and not confirmed:
             raise _PastDeadlineAnswer(moment)
+        return _moment_answer(moment, zone)
     elif step == "start":
-        start = parse_moment(value, zone, Bound.START)
+        start = parse_moment(value, zone, Bound.START, locale)
         deadline = answers.get("deadline")
         if deadline:
             check_deadline(parse_moment(deadline, zone, Bound.DEADLINE), start)
+        return _moment_answer(start, zone)
     elif step == "end":
         start = parse_moment(answers["start"], zone, Bound.START)
-        end = parse_moment(value, zone, Bound.END)
+        end = parse_moment(value, zone, Bound.END, locale)
         check_order(None, start, end)
         if end <= now:
             raise UserInputError(
@@ -544,6 +584,7 @@ def _check_answer(
                     "date — and the year."
                 )
             )
+        return _moment_answer(end, zone)
     elif step == "min_discount":
         return _percent_answer(parse_min_discount(value, style), "none")
     elif step == "ref":
@@ -553,6 +594,13 @@ def _check_answer(
     elif step == "margin":
         return _percent_answer(parse_margin(value, style), "team")
     return value
+
+
+def _moment_answer(moment: datetime, zone: str) -> str:
+    """A date as the flow keeps it: ISO in the zone it was read in (seconds when it has
+    them: an end of day is 23:59:59), read back the same in any locale."""
+    local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return local.isoformat(timespec="seconds" if local.second else "minutes")
 
 
 def _percent_answer(fraction: Decimal | None, cleared: str) -> str:
@@ -601,6 +649,9 @@ async def new_button(update: Update, context: BotContext) -> None:
     if step == "confirm":
         await _confirm(update, context, flow, choice)
         return
+    if step == "zone":
+        await _advance(update, context, flow, await _zone_choice(update, context, flow, callback))
+        return
     if choice == "use":
         default = flow.data.get("defaults", {}).get(step)
         if not default:
@@ -625,6 +676,22 @@ async def new_button(update: Update, context: BotContext) -> None:
         await _advance(update, context, flow, channel.name)
     else:
         await _advance(update, context, flow, choice)  # validated like a typed answer
+
+
+async def _zone_choice(update: Update, context: BotContext, flow: Flow, callback: Callback) -> str:
+    """The zone a zone button stands for, read from the database again: the channel the
+    button was made for must still be the flow's (same id, same stamp)."""
+    choice, channel_id, mark = callback.arg(1), callback.id_arg(2), callback.stamp_arg(3)
+    if choice not in ("m", "t"):
+        raise BadCallbackData(f"unknown zone choice {choice!r}")
+    actor, now = actor_from(update), clock_now(context)
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        channel = await _flow_channel(uow, access, flow)
+        if channel.id != channel_id:
+            raise BadCallbackData(f"the flow's channel is not {channel_id}")
+        check_stamp(mark, channel.created_at)
+        return channel.timezone if choice == "m" else access.team.timezone
 
 
 async def _show_festivals(update: Update, context: BotContext) -> None:

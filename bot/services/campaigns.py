@@ -283,11 +283,11 @@ async def campaign_values(
     digits = currency_digits(channel.currency)
     zone = parse_timezone(options["tz"]) if options.get("tz") else channel.timezone
     name = parse_name(options["name"])
-    start = parse_moment(options["start"], zone, Bound.START)
-    end = parse_moment(options["end"], zone, Bound.END)
+    start = parse_moment(options["start"], zone, Bound.START, locale)
+    end = parse_moment(options["end"], zone, Bound.END, locale)
     deadline = None
     if options.get("deadline") and options["deadline"].strip().lower() not in ("none", "-"):
-        deadline = parse_moment(options["deadline"], zone, Bound.DEADLINE)
+        deadline = parse_moment(options["deadline"], zone, Bound.DEADLINE, locale)
     check_order(deadline, start, end)
     if end <= now:
         raise UserInputError(
@@ -473,14 +473,18 @@ async def edit_campaign(
         deadline = (
             None
             if raw in ("", "none", "-")
-            else parse_moment(options["deadline"], zone, Bound.DEADLINE)
+            else parse_moment(options["deadline"], zone, Bound.DEADLINE, locale)
         )
     start = (
-        parse_moment(options["start"], zone, Bound.START)
+        parse_moment(options["start"], zone, Bound.START, locale)
         if options.get("start")
         else campaign.starts_at
     )
-    end = parse_moment(options["end"], zone, Bound.END) if options.get("end") else campaign.ends_at
+    end = (
+        parse_moment(options["end"], zone, Bound.END, locale)
+        if options.get("end")
+        else campaign.ends_at
+    )
     check_order(deadline, start, end)
     subsidy = SubsidySpec(
         SubsidyKind(campaign.subsidy_kind), campaign.subsidy_value, campaign.subsidy_cap

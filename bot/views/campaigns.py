@@ -11,10 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from telegram import InlineKeyboardMarkup
 
 from bot.db import models
-from bot.domain.campaigns import SubsidySpec
+from bot.domain.campaigns import Bound, SubsidySpec, local_example
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_
 from bot.i18n import Translator
@@ -495,13 +496,18 @@ def flow_question(
     channels: Sequence[models.Channel] = (),
     zone: str = "UTC",
     team_margin: Decimal | None = None,
+    market_zone: str | None = None,
 ) -> Rendered:
-    """One question of /newcampaign, with its buttons (a prefilled answer is offered)."""
+    """One question of /newcampaign, with its buttons (a prefilled answer is offered).
+    Dates are read in `zone`: the market's (`market_zone`), or another the seller chose."""
     rows: list[list[Button]] = []
     default = defaults.get(step)
     if default:
         rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
-    zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    if market_zone is None or zone == market_zone:
+        zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    else:
+        zone_note = _("Times are in {zone}, as you chose.", zone=h(zone))
     if step == "template":
         text = _("New campaign. Start from a shopping festival, or from scratch?")
         rows.append(
@@ -518,8 +524,10 @@ def flow_question(
     elif step == "deadline":
         text = (
             _(
-                "When does registration close? Write the date and time, like "
-                "<code>2026-11-20T12:00</code>.",
+                "When does registration close? Write the date and time as you usually do, "
+                "like <code>{local}</code>, or as <code>{iso}</code>.",
+                local=h(local_example(Bound.DEADLINE, _.locale)),
+                iso="2026-11-20T12:00",
             )
             + "\n"
             + zone_note
@@ -528,8 +536,10 @@ def flow_question(
     elif step == "start":
         text = (
             _(
-                "When does the campaign start? Like <code>2026-11-27</code> or "
-                "<code>2026-11-27T08:00</code>."
+                "When does the campaign start? Like <code>{local}</code> or <code>{iso}</code>; "
+                "add a time if it does not start at midnight.",
+                local=h(local_example(Bound.START, _.locale)),
+                iso="2026-11-27",
             )
             + "\n"
             + zone_note
@@ -537,8 +547,10 @@ def flow_question(
     elif step == "end":
         text = (
             _(
-                "When does it end? Like <code>2026-11-30</code>; a date alone means the end "
-                "of that day."
+                "When does it end? Like <code>{local}</code> or <code>{iso}</code>; a date "
+                "alone means the end of that day.",
+                local=h(local_example(Bound.END, _.locale)),
+                iso="2026-11-30",
             )
             + "\n"
             + zone_note
@@ -574,6 +586,36 @@ def flow_question(
     return text, keyboard(rows) if rows else None
 
 
+def _clock(moment: datetime, zone: str, locale: str) -> str:
+    """The time of day in `zone`, as the locale writes it ("14:05", "2:05 PM")."""
+    return format_time(moment.astimezone(ZoneInfo(zone)), "short", locale=locale)
+
+
+def zone_question(
+    _: Translator, channel: models.Channel, team_zone: str, now: datetime
+) -> Rendered:
+    """The guided flow asks which zone the platform's dates are in: the market's (where the
+    channel sells) or the team's (a seller centre often states deadlines in the seller's
+    own time). The buttons carry no zone: the press reads both from the database again."""
+    market_zone = channel.timezone
+    text = _(
+        "In which time zone will you give the dates? The market of {channel} is on {market} "
+        "time (now {market_now} there); your team is on {team} time (now {team_now}). Pick "
+        "one, or write another zone like <code>Asia/Shanghai</code>.",
+        channel=h(channel.name),
+        market=h(market_zone),
+        market_now=_clock(now, market_zone, _.locale),
+        team=h(team_zone),
+        team_now=_clock(now, team_zone, _.locale),
+    )
+    mark = stamp(channel.created_at)
+    rows = [
+        [(_("Market: {zone}", zone=market_zone)[:60], encode(NEW, "zone", "m", channel.id, mark))],
+        [(_("Team: {zone}", zone=team_zone)[:60], encode(NEW, "zone", "t", channel.id, mark))],
+    ]
+    return text, keyboard(rows)
+
+
 def past_deadline_question(_: Translator, deadline: datetime, zone: str) -> Rendered:
     """The guided flow's deadline step, answered with a moment already past."""
     text = _(
@@ -598,9 +640,12 @@ def flow_confirm(
     warnings: Sequence[str],
     *,
     past_deadline: bool = False,
+    other_zone: str | None = None,
 ) -> Rendered:
     """The summary before creating; with `past_deadline`, it leads with the warning that
-    registration has closed and asks to create the campaign anyway."""
+    registration has closed and asks to create the campaign anyway. The deadline is shown
+    in the zone it was given in and in `other_zone` (the market's or the team's, whichever
+    was not chosen)."""
     channel = values.channel
     zone = values.timezone
     if past_deadline:
@@ -621,7 +666,14 @@ def flow_confirm(
         _("Channel: {channel} ({currency})", channel=h(channel.name), currency=channel.currency)
     )
     if values.deadline is not None:
-        lines.append(_("Registration deadline: {when}", when=when(_, values.deadline, zone)))
+        deadline = when(_, values.deadline, zone)
+        if other_zone and other_zone != zone:
+            deadline = _(
+                "{reader} ({market})",
+                reader=_.datetime(values.deadline, zone),
+                market=_.datetime(values.deadline, other_zone),
+            )
+        lines.append(_("Registration deadline: {when}", when=deadline))
     lines.append(_("Starts: {when}", when=when(_, values.starts_at, zone)))
     lines.append(_("Ends: {when}", when=when(_, values.ends_at, zone)))
     if values.min_discount:
