@@ -21,19 +21,23 @@ from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.domain.campaigns import (
     Bound,
+    SubsidySpec,
     check_deadline,
     check_order,
     command_tail,
+    parse_amount,
     parse_campaign_ref,
     parse_margin,
     parse_min_discount,
     parse_moment,
     parse_name,
+    parse_percentage,
     parse_reference_rule,
     parse_subsidy,
     parse_timezone,
     split_args,
 )
+from bot.domain.enums import SubsidyKind
 from bot.domain.errors import N_, UserInputError
 from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
@@ -51,6 +55,8 @@ from bot.views.common import Rendered
 
 NEW_FLOW = "newcampaign"
 EDIT_FLOW = "editcampaign"
+# the subsidy's follow-up questions, after its buttons (not in STEPS: reached by a button)
+SUBSIDY_STEPS = ("subsidy_fixed", "subsidy_share", "subsidy_cap")
 STEPS = (
     "template",
     "channel",
@@ -461,6 +467,7 @@ async def _question(
         zone=flow.data.get("zone", "UTC"),
         team_margin=access.team.target_margin,
         market_zone=flow.data.get("market_zone"),
+        currency=str(flow.data.get("currency", "USD")),
     )
 
 
@@ -484,6 +491,29 @@ def _next_step(step: str, flow: Flow, team_zone: str) -> str:
         flow.data["answers"]["tz"] = team_zone
         return STEPS[STEPS.index(following) + 1]
     return following
+
+
+def _subsidy_answer(
+    step: str, answer: str | None, answers: dict[str, str], flow: Flow, locale: str
+) -> str:
+    """A plain answer to one of the subsidy's follow-up questions ("2", "30 %", "2,50"),
+    read as the reader writes numbers; returns the step that comes next. The subsidy is
+    kept in the one-line syntax (`fixed:2.5`, `share:30%:cap:2.5`)."""
+    style = reader_style(locale)
+    digits = int(flow.data.get("digits", 2))
+    if step == "subsidy_fixed":
+        amount = parse_amount(answer or "", digits, style=style)
+        answers["subsidy"] = SubsidySpec(SubsidyKind.FIXED, amount).text()
+        return "margin"
+    if step == "subsidy_share":
+        share = parse_percentage(answer or "", example="30%", style=style)
+        flow.data["subsidy_share"] = format(share, "f")
+        return "subsidy_cap"
+    # subsidy_cap: an amount, or None (the "No cap" button)
+    cap = None if answer is None else parse_amount(answer, digits, style=style)
+    share = Decimal(str(flow.data["subsidy_share"]))
+    answers["subsidy"] = SubsidySpec(SubsidyKind.SHARE, share, cap).text()
+    return "margin"
 
 
 class _PastDeadlineAnswer(Exception):
@@ -510,6 +540,7 @@ async def _advance(
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
         zone = str(flow.data.get("zone", "UTC"))
         flow.data.pop("past_deadline", None)
+        following: str | None = None  # set by a step that picks what comes next
         try:
             if step == "channel":
                 channel = await campaigns.find_channel(uow, access.team_id, answer or "")
@@ -517,10 +548,13 @@ async def _advance(
                 flow.data["zone"] = channel.timezone
                 flow.data["market_zone"] = channel.timezone
                 flow.data["digits"] = currency_digits(channel.currency)
+                flow.data["currency"] = channel.currency
             elif step == "zone":  # a button's zone, or one typed: dates are read in it
                 chosen = parse_timezone(answer or "")
                 flow.data["zone"] = chosen
                 answers["tz"] = chosen
+            elif step in SUBSIDY_STEPS:
+                following = _subsidy_answer(step, answer, answers, flow, _.locale)
             elif answer is None:
                 answers.pop(step, None)
             else:
@@ -533,7 +567,7 @@ async def _advance(
             rendered = views.past_deadline_question(_, past.moment, zone)
         else:
             flow.data["answers"] = answers
-            flow.step = _next_step(step, flow, access.team.timezone)
+            flow.step = following or _next_step(step, flow, access.team.timezone)
             rendered = await _question(uow, access, flow, _, now)
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
@@ -652,13 +686,16 @@ async def new_button(update: Update, context: BotContext) -> None:
     if step == "zone":
         await _advance(update, context, flow, await _zone_choice(update, context, flow, callback))
         return
+    if step == "subsidy" and choice in ("fixed", "share"):
+        await _ask(update, context, flow, "subsidy_fixed" if choice == "fixed" else "subsidy_share")
+        return
     if choice == "use":
         default = flow.data.get("defaults", {}).get(step)
         if not default:
             raise BadCallbackData(f"no default for {step!r}")
         await _advance(update, context, flow, str(default))
     elif choice == "skip":
-        if step != "deadline":
+        if step not in ("deadline", "subsidy_cap"):
             raise BadCallbackData(f"{step!r} cannot be skipped")
         await _advance(update, context, flow, None)
     elif choice == "keep":
@@ -676,6 +713,19 @@ async def new_button(update: Update, context: BotContext) -> None:
         await _advance(update, context, flow, channel.name)
     else:
         await _advance(update, context, flow, choice)  # validated like a typed answer
+
+
+async def _ask(update: Update, context: BotContext, flow: Flow, step: str) -> None:
+    """Move the flow to `step` and ask its question (a button's follow-up question)."""
+    actor, now = actor_from(update), clock_now(context)
+    flow.step = step
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+        rendered = await _question(uow, access, flow, context.t, now)
+        await uow.commit()
+    await answer_query(update)
+    await show(update, *rendered)
 
 
 async def _zone_choice(update: Update, context: BotContext, flow: Flow, callback: Callback) -> str:

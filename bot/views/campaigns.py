@@ -20,6 +20,7 @@ from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.limits import shorten
+from bot.pricing import currency_digits
 from bot.services.campaigns import (
     DEADLINE_PASSED,
     CampaignCard,
@@ -51,6 +52,8 @@ EDIT_CONFIRM = "cpq"  # id, y|n, stamp: save an edit that sets a past deadline
 DELETE = "cpd"  # id, stamp
 DELETE_YES = "cpy"  # id, stamp
 NEW = "ncf"  # step, choice
+SHARE_CHOICES = ("20", "30", "50", "100")  # the subsidy share buttons, in percent
+_EXAMPLE_AMOUNT = Decimal("2.5")
 NO_MODE = "-"  # the picker has not been told how to price yet
 
 STATUS_LABELS: dict[PlanStatus, str] = {
@@ -497,10 +500,12 @@ def flow_question(
     zone: str = "UTC",
     team_margin: Decimal | None = None,
     market_zone: str | None = None,
+    currency: str = "USD",
 ) -> Rendered:
     """One question of /newcampaign, with its buttons (a prefilled answer is offered).
     Dates are read in `zone`: the market's (`market_zone`), or another the seller chose."""
     rows: list[list[Button]] = []
+    digits = currency_digits(currency)
     default = defaults.get(step)
     if default:
         rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
@@ -568,11 +573,38 @@ def flow_question(
         rows.append([(_("Lowest price of the last 30 days"), encode(NEW, step, "lowest_30d"))])
     elif step == "subsidy":
         text = _(
-            "Does the platform fund part of the discount? Write <code>fixed:2</code> (2 per "
-            "unit) or <code>share:30%:cap:5</code> (the platform funds 30 % — at most 5 per unit — "
-            "of each discount)."
+            "Does the platform fund part of the discount? Pick one; you can also write it in "
+            "one go, like <code>{fixed}</code> or <code>{share}</code>.",
+            fixed="fixed:2",
+            share="share:30%:cap:5",
         )
         rows.append([(_("No subsidy"), encode(NEW, step, "none"))])
+        rows.append([(_("A fixed amount per unit"), encode(NEW, step, "fixed"))])
+        rows.append([(_("A share of the discount (with a cap)"), encode(NEW, step, "share"))])
+    elif step == "subsidy_fixed":
+        text = _(
+            "How much does the platform pay per unit sold, in {currency}? Write the amount, "
+            "like <code>{example}</code>.",
+            currency=currency,
+            example=_.number(_EXAMPLE_AMOUNT if digits else Decimal(500), digits),
+        )
+    elif step == "subsidy_share":
+        text = _(
+            "Which share of each discount does the platform fund? Pick one or write it, like "
+            "<code>{example}</code>.",
+            example=_.percent(Decimal("0.3")),
+        )
+        rows += chunk(
+            [(_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p)) for p in SHARE_CHOICES], 4
+        )
+    elif step == "subsidy_cap":
+        text = _(
+            "At most how much per unit does the platform pay, in {currency}? Write the cap, "
+            "like <code>{example}</code>, or choose no cap.",
+            currency=currency,
+            example=_.number(_EXAMPLE_AMOUNT if digits else Decimal(500), digits),
+        )
+        rows.append([(_("No cap"), encode(NEW, step, "skip"))])
     elif step == "margin":
         team = "" if team_margin is None else _.percent(team_margin)
         text = _(
