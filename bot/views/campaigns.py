@@ -348,14 +348,23 @@ def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendere
     prompts = {
         "name": _("Send the new name."),
         "deadline": _(
-            "Send the new registration deadline, like <code>2026-11-20T12:00</code> ({zone}), "
-            "or <code>none</code>.",
+            "Send the new registration deadline, like <code>{local}</code> or "
+            "<code>{iso}</code> ({zone}), or <code>none</code>.",
+            local=h(local_example(Bound.DEADLINE, _.locale)),
+            iso="2026-11-20T12:00",
             zone=zone,
         ),
-        "start": _("Send the new start, like <code>2026-11-27</code> ({zone}).", zone=zone),
+        "start": _(
+            "Send the new start, like <code>{local}</code> or <code>{iso}</code> ({zone}).",
+            local=h(local_example(Bound.START, _.locale)),
+            iso="2026-11-27",
+            zone=zone,
+        ),
         "end": _(
-            "Send the new end, like <code>2026-11-30</code> ({zone}); a date alone means the "
-            "end of that day.",
+            "Send the new end, like <code>{local}</code> or <code>{iso}</code> ({zone}); a date "
+            "alone means the end of that day.",
+            local=h(local_example(Bound.END, _.locale)),
+            iso="2026-11-30",
             zone=zone,
         ),
         "min_discount": _(

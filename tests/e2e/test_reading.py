@@ -165,6 +165,18 @@ async def test_the_market_zone_and_a_fixed_subsidy_in_german(harness: BotHarness
     assert (campaign.subsidy_kind, campaign.subsidy_value) == ("fixed", Decimal("2.50"))
     assert campaign.target_margin == Decimal("0.175")
 
+    # a one-line edit reads her dates and numbers too; the edit prompt shows her own form
+    await harness.ask(jana, f"/campaign {campaign.id} end=30.11.2027 min_discount=12,5%")
+    async with harness.uow_factory() as uow:
+        edited = await uow.session.get(Campaign, campaign.id)
+    assert edited is not None
+    assert edited.ends_at == datetime(2027, 11, 30, 23, 59, 59, tzinfo=NEW_YORK)
+    assert edited.min_discount == Decimal("0.125")
+    card = await harness.ask(jana, f"/campaign {campaign.id}")
+    menu = await harness.press(jana, card, DE("✏️ Edit"))
+    prompt = await harness.press(jana, menu, DE("End"))
+    assert "30.11.2026" in prompt.text and "2026-11-30" in prompt.text
+
 
 async def test_zone_buttons_are_checked_again(harness: BotHarness) -> None:
     mei = await chinese_seller(harness)

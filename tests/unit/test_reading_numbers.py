@@ -4,6 +4,7 @@ and /fx set, per locale — table-driven, with the issue's examples."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -264,3 +265,21 @@ def test_the_row_parser_memo_is_per_style() -> None:
     parser = SkuRowParser(["sku", "unit_cost", "duty_rate"], "USD", style=DE)
     assert parser.parse(["A", "1,5", "2,5"]).unit_cost == Decimal("1.5")
     assert parser.parse(["B", "1,5", "2,5"]).duty_rate == Decimal("0.025")
+
+
+def test_the_floors_tool_reads_a_semicolon_csv_with_decimal_commas(tmp_path: Path) -> None:
+    from tests.unit.test_floors_cli import SPEC_ARGS, SPEC_OUTPUT, run
+
+    semicolons = tmp_path / "skus.csv"
+    semicolons.write_text(
+        "sku;name;unit_cost;cost_currency;packaging;first_mile;other_cost;duty_rate;"
+        "list_price;lowest_30d;supplier\n"
+        "A1;Desk lamp;30,00;USD;;;;;80,00;;Shenzhen Co\n"
+        "B2;Cable, 2 m;71;CNY;;;;;12;;\n"
+        "C3;Mug;10;EUR;;;;;15,0;;\n"
+        "D4;Notebook;10;USD;;;;;;;\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(semicolons, *SPEC_ARGS)
+    assert (code, err) == (0, "")
+    assert out == SPEC_OUTPUT
