@@ -91,6 +91,7 @@ def _step(text: str, style: NumberStyle | None = None) -> Decimal:
 # `price_step=none`, `price_endings=none` (or an empty value) go back to the default grid.
 _GRID_DEFAULT = frozenset({"", "none", "-", "off", "default"})
 _ENDINGS_SEPARATOR = re.compile(r"[,;\s]+")
+_COMMA_ENDINGS_SEPARATOR = re.compile(r"[;\s]+")  # the comma is a decimal mark then
 _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 
@@ -107,21 +108,25 @@ def parse_price_step(text: str, style: NumberStyle | None = None) -> Decimal | N
     return step
 
 
-def parse_price_endings(text: str) -> tuple[Decimal, ...]:
+def parse_price_endings(text: str, style: NumberStyle | None = None) -> tuple[Decimal, ...]:
     """`price_endings` (SPEC §3.8): '0.99', '0.49,0.99' (',' or ';' between endings), or
-    'none'. A lone decimal comma ('0,99') is read as 0.99. Ranges are checked with the
-    currency and step (`bot.pricing.grid.PriceGrid`)."""
+    'none'. A lone decimal comma ('0,99') is read as 0.99; a reader who writes decimal
+    commas (`style`) separates endings with ';' or spaces ('0,49;0,99'). Ranges are checked
+    with the currency and step (`bot.pricing.grid.PriceGrid`)."""
     stripped = text.strip()
     if stripped.lower() in _GRID_DEFAULT:
         return ()
     if _DECIMAL_COMMA.fullmatch(stripped):
         stripped = stripped.replace(",", ".")
-    parts = [part for part in _ENDINGS_SEPARATOR.split(stripped) if part]
+    # with decimal commas (and no '.': '0.49,0.99' is the plain form) ',' is not a separator
+    commas = style is not None and style.decimal_comma and "." not in stripped
+    separator = _COMMA_ENDINGS_SEPARATOR if commas else _ENDINGS_SEPARATOR
+    parts = [part for part in separator.split(stripped) if part]
     if len(parts) > MAX_PRICE_ENDINGS:
         raise InputError(InputProblem.OVER_MAXIMUM, text, limit=MAX_PRICE_ENDINGS)
     endings: list[Decimal] = []
     for part in parts:
-        ending = parse_amount(part)
+        ending = parse_amount(part, style=style)
         if ending in endings:
             raise InputError(InputProblem.DUPLICATE, part)
         endings.append(ending)
@@ -165,6 +170,8 @@ def _styled(name: str, text: str, style: NumberStyle) -> object:
         return _step(text, style)
     if name == "price_step":
         return parse_price_step(text, style)
+    if name == "price_endings":
+        return parse_price_endings(text, style)
     return CHANNEL_FIELDS[name](text)
 
 

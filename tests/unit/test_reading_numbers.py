@@ -283,3 +283,19 @@ def test_the_floors_tool_reads_a_semicolon_csv_with_decimal_commas(tmp_path: Pat
     code, out, err = run(semicolons, *SPEC_ARGS)
     assert (code, err) == (0, "")
     assert out == SPEC_OUTPUT
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("de", "0,49;0,99"),
+        ("de", "0,49 0,99"),
+        ("de", "0.49,0.99"),  # the plain form still reads
+        ("pt_BR", "0,49; 0,99"),
+        ("en", "0.49,0.99"),
+        ("ko", "0.49;0.99"),
+    ],
+)
+def test_price_endings_in_every_locale(locale: str, text: str) -> None:
+    value = parse_channel_value("price_endings", text, style=style_for(locale))
+    assert value == (Decimal("0.49"), Decimal("0.99"))
