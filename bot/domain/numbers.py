@@ -28,7 +28,8 @@ def is_ambiguous(exc: InputError) -> bool:
 
 
 def ambiguous_number(exc: InputError, field: str | None = None) -> AmbiguousNumber:
-    """“1,234” can be read two ways: both readings, each written so it reads one way only."""
+    """“1,234” (or “1.234”) can be read two ways: both readings, each written so it reads
+    one way only."""
     assert isinstance(exc.limit, Ambiguity)
     params = {
         "value": str(exc.value or "")[:40],
@@ -38,18 +39,18 @@ def ambiguous_number(exc: InputError, field: str | None = None) -> AmbiguousNumb
     if field:
         return AmbiguousNumber(
             N_(
-                "<b>{field}</b>: “{value}” can be read two ways — is the comma a thousands "
-                "separator or a decimal comma? Write <code>{whole}</code> for the whole "
-                "number or <code>{fraction}</code> for the number with decimals."
+                "<b>{field}</b>: “{value}” can be read two ways: with a thousands separator or "
+                "with decimals. Write <code>{whole}</code> for the whole number or "
+                "<code>{fraction}</code> for the number with decimals."
             ),
             field=field,
             **params,
         )
     return AmbiguousNumber(
         N_(
-            "“{value}” can be read two ways — is the comma a thousands separator or a decimal "
-            "comma? Write <code>{whole}</code> for the whole number or <code>{fraction}</code> "
-            "for the number with decimals."
+            "“{value}” can be read two ways: with a thousands separator or with decimals. "
+            "Write <code>{whole}</code> for the whole number or <code>{fraction}</code> for "
+            "the number with decimals."
         ),
         **params,
     )

@@ -5,14 +5,15 @@ numbers (`bot.pricing.money.parse_decimal` and the parsers built on it) goes thr
 `canonical_number`, which turns the reader's writing into plain digits with '.' as the
 decimal point. Pure: Babel for the locale's symbols, nothing else.
 
-* `.` on its own is a decimal point for every reader (`19.99`, `0.125`).
+* `.` on its own is a decimal point for every reader (`19.99`, `0.125`) — except where a
+  decimal-comma reader would mean a thousands separator (`1.234`): that is ambiguous.
 * For a reader whose locale writes decimal commas (de, es, pt_BR …) a single `,` is a
   decimal comma when it cannot be a thousands separator (`19,99`, `0,5`, `7,2345`); with
   both marks the locale's order decides (`1.234,56`).
 * For a reader whose locale writes decimal points (en, zh_CN, ko) `,` groups thousands
   (`1,234.56`, `1,234`).
-* `1,234` for a decimal-comma reader stays ambiguous: it is refused with both readings
-  (`AMBIGUOUS`, `limit` = `Ambiguity`).
+* `1,234` (and `1.234`) for a decimal-comma reader stays ambiguous: it is refused with
+  both readings (`AMBIGUOUS`, `limit` = `Ambiguity`).
 * Spaces (also the no-break ones) may group thousands in any locale: `1 234,56`.
 
 Grouping must be well formed (groups of three after the first), so `1,23,4` is not
@@ -116,6 +117,9 @@ def canonical_number(text: str, style: NumberStyle | None) -> str:
     body = stripped[len(sign) :]
     commas, points = body.count(","), body.count(".")
     if not commas and points <= 1:
+        if points and style.decimal_comma and _grouped(body, "."):
+            # '1.234' to a reader who writes '1.234' for a thousand: ask, never guess
+            raise _ambiguous(text, *body.split("."))
         return stripped  # '.' alone is a decimal point for everyone
     if style.decimal_comma:
         read = _comma_decimal(body, commas, points, text)
@@ -126,8 +130,8 @@ def canonical_number(text: str, style: NumberStyle | None) -> str:
 
 def _spaced_groups_ok(text: str, space: str) -> bool:
     """Spaces group thousands only in well-formed groups (`1 234 567,5`)."""
-    whole = re.split(r"[.,]", text.replace("-", "").replace("+", ""), maxsplit=1)[0]
-    return bool(re.fullmatch(rf"[1-9][0-9]{{0,2}}(?:{re.escape(space)}[0-9]{{3}})+", whole))
+    whole = re.split(r"[.,]", text.lstrip("+-"), maxsplit=1)[0]
+    return _grouped(whole, space)
 
 
 def _comma_decimal(body: str, commas: int, points: int, text: str) -> str | None:
@@ -144,12 +148,18 @@ def _comma_decimal(body: str, commas: int, points: int, text: str) -> str | None
     if not fraction:
         return None
     if len(fraction) == 3 and _grouped(body, ","):
-        raise InputError(
-            InputProblem.AMBIGUOUS,
-            text.strip(),
-            limit=Ambiguity(whole + fraction, f"{whole},{fraction}0"),
-        )
+        raise _ambiguous(text, whole, fraction)
     return (whole or "0") + "." + fraction
+
+
+def _ambiguous(text: str, whole: str, fraction: str) -> InputError:
+    """'1,234' or '1.234' from a decimal-comma reader: a thousand and more, or one and a
+    bit. Both readings are offered in forms that read one way only ('1234', '1,2340')."""
+    return InputError(
+        InputProblem.AMBIGUOUS,
+        text.strip(),
+        limit=Ambiguity(whole + fraction, f"{whole},{fraction}0"),
+    )
 
 
 def _point_decimal(body: str, commas: int, points: int) -> str | None:

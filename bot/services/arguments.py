@@ -41,8 +41,8 @@ PROBLEM_HINTS: dict[str, str] = {
     ),
     InputProblem.YEAR_OUT_OF_RANGE: N_("is not a year I accept: use 2000 to 2100."),
     InputProblem.AMBIGUOUS: N_(
-        "can be read two ways: the comma may separate thousands or mark decimals. Write "
-        "whole numbers without a thousands separator."
+        "can be read two ways: with a thousands separator or with decimals. Write whole "
+        "numbers without a thousands separator."
     ),
     TOO_LONG: N_("is too long."),
     UNKNOWN_CHANNEL: N_("names a channel this team does not have."),

@@ -48,6 +48,9 @@ POINT_LOCALES = ("en", "zh_CN", "ko")
         ("19,99", "19.99"),
         ("1.234,56", "1234.56"),
         ("19.99", "19.99"),  # '.' alone is a decimal point for everyone
+        ("0.125", "0.125"),  # … where it cannot be a thousands separator
+        ("1.2345", "1.2345"),
+        ("1234.567", "1234.567"),
         ("0,125", "0.125"),  # a leading 0 cannot start a thousands group
         ("7,2345", "7.2345"),
         ("1234,567", "1234.567"),
@@ -95,9 +98,16 @@ def test_what_the_locale_does_not_write_is_not_a_number(locale: str, text: str) 
 @pytest.mark.parametrize("locale", COMMA_LOCALES)
 @pytest.mark.parametrize(
     ("text", "whole", "fraction"),
-    [("1,234", "1234", "1,2340"), ("12,500", "12500", "12,5000"), ("-1,000", "1000", "1,0000")],
+    [
+        ("1,234", "1234", "1,2340"),
+        ("12,500", "12500", "12,5000"),
+        ("-1,000", "1000", "1,0000"),
+        # a German writes a thousand as 1.234: a lone point before three digits is asked too
+        ("1.234", "1234", "1,2340"),
+        ("1.085", "1085", "1,0850"),
+    ],
 )
-def test_a_comma_before_three_digits_is_ambiguous_with_both_readings(
+def test_a_mark_before_three_digits_is_ambiguous_with_both_readings(
     locale: str, text: str, whole: str, fraction: str
 ) -> None:
     with pytest.raises(InputError) as caught:
