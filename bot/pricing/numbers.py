@@ -38,6 +38,7 @@ __all__ = [
     "NumberStyle",
     "canonical_number",
     "style_for",
+    "unambiguous",
 ]
 
 _SPACES = ("\u00a0", "\u202f", "\u2009", " ")
@@ -167,3 +168,12 @@ def _point_decimal(body: str, commas: int, points: int) -> str | None:
     if points > 1 or not commas or not _grouped(whole, ","):
         return None
     return whole.replace(",", "") + ("." + fraction if points else "")
+
+
+_THOUSAND_LIKE = re.compile(r"[+-]?[1-9][0-9]{0,2}\.[0-9]{3}")
+
+
+def unambiguous(plain: str) -> str:
+    """A plain number ('1.234', already a value: a typed spreadsheet cell) written so that
+    no reader's style reads it two ways: '1.2340' (a trailing zero changes nothing)."""
+    return plain + "0" if _THOUSAND_LIKE.fullmatch(plain) else plain

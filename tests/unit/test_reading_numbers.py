@@ -260,6 +260,7 @@ def test_xlsx_numbers_stay_typed_and_text_cells_read_as_the_reader_writes() -> N
         sheet(
             row(1, cell("A1", "sku"), cell("B1", "unit_cost"), cell("C1", "packaging")),
             row(2, cell("A2", "A1"), cell("B2", 1234.5), cell("C2", "1,25")),
+            row(3, cell("A3", "A2"), cell("B3", 1.234), cell("C3", 0)),
         )
     )
     german = read_catalogue("skus.xlsx", content, {}, "CNY", "de")
@@ -267,6 +268,8 @@ def test_xlsx_numbers_stay_typed_and_text_cells_read_as_the_reader_writes() -> N
     values = dict(zip(german.fields, german.rows[0].values, strict=True))
     assert values["unit_cost"] == Decimal("1234.5")  # a typed cell: not "1.234,5" text
     assert values["packaging"] == Decimal("1.25")
+    second = dict(zip(german.fields, german.rows[1].values, strict=True))
+    assert second["unit_cost"] == Decimal("1.234")  # a typed 1.234 is never "ambiguous"
     english = read_catalogue("skus.xlsx", content, {}, "CNY", "en")
     assert [e.column for e in english.errors] == ["packaging"]
 
