@@ -7,6 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.campaigns import parse_amount as campaign_amount
 from bot.domain.campaigns import parse_percentage, parse_subsidy, split_args
@@ -312,3 +315,31 @@ def test_the_floors_tool_reads_a_semicolon_csv_with_decimal_commas(tmp_path: Pat
 def test_price_endings_in_every_locale(locale: str, text: str) -> None:
     value = parse_channel_value("price_endings", text, style=style_for(locale))
     assert value == (Decimal("0.49"), Decimal("0.99"))
+
+
+LOCALES = (*COMMA_LOCALES, *POINT_LOCALES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    locale=st.sampled_from(LOCALES),
+    value=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+    digits=st.sampled_from((0, 2, 3)),
+)
+def test_what_the_bot_shows_is_read_back_or_asked_about_never_misread(
+    locale: str, value: Decimal, digits: int
+) -> None:
+    """A number as Babel writes it for the locale (as the bot shows it) reads back as the
+    same value — or, where it reads two ways (1.234 or 1,234 to a German), is asked about
+    with the meant value among the readings offered; it is never read as another number."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    shown = format_decimal(value, format=pattern, locale=locale)
+    expected = value.quantize(Decimal(1).scaleb(-digits))
+    try:
+        read = parse_decimal(shown, style=style_for(locale))
+    except InputError as exc:
+        assert exc.problem is InputProblem.AMBIGUOUS, shown
+        readings = {Decimal(exc.limit.whole), Decimal(exc.limit.fraction.replace(",", "."))}
+        assert expected in readings, shown  # the one meant is among those offered
+    else:
+        assert read == expected, shown
