@@ -4,8 +4,11 @@ zone, percentages, amounts and subsidies. Pure functions; every refusal is a
 
 Dates and times:
 
-* ``2026-11-27``, ``2026-11-27T12:00`` (or ``2026-11-27 12:00``), ``…T12:00:30``;
-  read in the campaign's zone (the channel market's zone unless ``tz=`` is given).
+* ``2026-11-27``, ``2026-11-27T12:00`` (or ``2026-11-27 12:00``), ``…T12:00:30``; and,
+  given the reader's locale, its own short and medium forms (``15.11.2027 12:00``,
+  ``2027年11月15日 12:00``: `bot.domain.dates`); read in the campaign's zone (the channel
+  market's zone unless ``tz=`` is given — the guided flow asks).
+* Numbers as the reader writes them (`bot.pricing.numbers`): ``12,5 %`` from a German.
 * A date alone means the start of that day for a **start**, and the end of that
   day — 23:59:59 — for an **end** or a **registration deadline** (stored as that
   instant in UTC; the end is inclusive).

@@ -300,7 +300,7 @@ def file_style(table: tables.Table, locale: str | None) -> NumberStyle | None:
     commas, a `,`-separated one decimal points; otherwise (tabs, an XLSX's text cells) as
     the reader writes them. Typed XLSX cells arrive as plain digits and read the same in
     every style."""
-    delimiter = getattr(table, "delimiter", None)
+    delimiter = table.delimiter if isinstance(table, tables.CsvTable) else None
     if delimiter == ";":
         return DECIMAL_COMMA
     if delimiter == ",":
