@@ -29,6 +29,7 @@ from bot.db.models import (
 )
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict, Msg, NotFound, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.domain.permissions import Action, is_allowed
 from bot.domain.prices import PriceWarning, listing_warnings
 from bot.limits import MAX_CODE_LENGTH, MAX_NAME_LENGTH
@@ -909,6 +910,8 @@ async def correct_entry(
     try:
         price = parse_price(text, channel.currency, "list_price", style)
     except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
         problem = exc.problem.value
     else:
         problem = InputProblem.REQUIRED.value if price is None else ""
