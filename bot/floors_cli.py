@@ -32,12 +32,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.pricing import (
+    DECIMAL_COMMA,
     Channel,
     FloorRow,
     FxRate,
     FxTable,
     InputError,
     InputProblem,
+    NumberStyle,
     PricingContext,
     RunSettings,
     SkuRowParser,
@@ -231,9 +233,15 @@ class _Table:
     """The rows of an input file as lists of cell texts; `row_number` is the file row
     (header = 1) of the row last read, for error messages."""
 
-    def __init__(self, rows: Iterator[list[str]], row_number: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        rows: Iterator[list[str]],
+        row_number: Callable[[], int],
+        style: NumberStyle | None = None,
+    ) -> None:
         self._rows = rows
         self._row_number = row_number
+        self.style = style  # how its text numbers are written (None: plain '.')
 
     def __iter__(self) -> Iterator[list[str]]:
         return self._rows
@@ -250,7 +258,9 @@ def _csv_table(path: Path) -> Iterator[_Table]:
         delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in EU locales
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        yield _Table(reader, lambda: reader.line_num)  # iterating the reader directly: C speed
+        # a ';'-separated file writes decimal commas (SPEC §4.2), like the bot's imports read it
+        style = DECIMAL_COMMA if delimiter == ";" else None
+        yield _Table(reader, lambda: reader.line_num, style)  # the reader directly: C speed
 
 
 @contextmanager
@@ -483,7 +493,9 @@ def _evaluate_table(run: _Run, table: _Table, out: IO[str], tally: _Tally) -> in
     if not any(cell.strip() for cell in header):
         raise FloorsError("row 1: the file has no header row")
     try:
-        parser = SkuRowParser(_canonical_header(run, header), run.channel.currency)
+        parser = SkuRowParser(
+            _canonical_header(run, header), run.channel.currency, style=table.style
+        )
     except InputError as exc:
         raise _error_for_row(table.row_number, exc) from None
     context = run.context

@@ -4,8 +4,11 @@ zone, percentages, amounts and subsidies. Pure functions; every refusal is a
 
 Dates and times:
 
-* ``2026-11-27``, ``2026-11-27T12:00`` (or ``2026-11-27 12:00``), ``…T12:00:30``;
-  read in the campaign's zone (the channel market's zone unless ``tz=`` is given).
+* ``2026-11-27``, ``2026-11-27T12:00`` (or ``2026-11-27 12:00``), ``…T12:00:30``; and,
+  given the reader's locale, its own short and medium forms (``15.11.2027 12:00``,
+  ``2027年11月15日 12:00``: `bot.domain.dates`); read in the campaign's zone (the channel
+  market's zone unless ``tz=`` is given — the guided flow asks).
+* Numbers as the reader writes them (`bot.pricing.numbers`): ``12,5 %`` from a German.
 * A date alone means the start of that day for a **start**, and the end of that
   day — 23:59:59 — for an **end** or a **registration deadline** (stored as that
   instant in UTC; the end is inclusive).
@@ -21,9 +24,16 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_time, get_datetime_format
+
 from bot import limits
+from bot.domain.dates import read_local_moment
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_, NotFound, UserInputError
+from bot.domain.numbers import AmbiguousNumber, ambiguous_number, is_ambiguous
+from bot.pricing.money import parse_decimal
+from bot.pricing.numbers import NumberStyle
+from bot.pricing.reasons import InputError, InputProblem
 
 # the keys of `/newcampaign key=value …` and `/campaign <id> key=value …`, in the
 # order the guided flow asks for them
@@ -51,7 +61,6 @@ _MOMENT = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 _HUNDRED = Decimal(100)
 
 
@@ -148,11 +157,15 @@ def parse_timezone(text: str) -> str:
     return name
 
 
-def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
-    """A date or date-time in `zone`, as an aware UTC datetime."""
+def parse_moment(text: str, zone: str, bound: Bound, locale: str | None = None) -> datetime:
+    """A date or date-time in `zone`, as an aware UTC datetime: ISO always, and with the
+    reader's `locale` also its short and medium forms (`bot.domain.dates`)."""
     match = _MOMENT.fullmatch(text.strip())
     if match is None:
-        raise _bad_moment(text, bound)
+        local = read_local_moment(text, locale) if locale else None
+        if local is None:
+            raise _bad_moment(text, bound, locale)
+        return _in_zone(text, local.day, local.clock, zone, bound)
     if not limits.year_in_range(int(match["y"])):
         raise UserInputError(
             N_(
@@ -165,23 +178,68 @@ def parse_moment(text: str, zone: str, bound: Bound) -> datetime:
         )
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        if match["H"] is None:
-            clock = time(0, 0) if bound is Bound.START else END_OF_DAY
-        else:
-            clock = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+        clock = (
+            None
+            if match["H"] is None
+            else time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+        )
     except ValueError:
-        raise _bad_moment(text, bound) from None
+        raise _bad_moment(text, bound, locale) from None
+    return _in_zone(text, day, clock, zone, bound)
+
+
+def _in_zone(text: str, day: date, clock: time | None, zone: str, bound: Bound) -> datetime:
+    """The moment in `zone` as UTC; a date alone is the start or the end of that day."""
+    if not limits.year_in_range(day.year):
+        raise UserInputError(
+            N_(
+                "“{value}”: the year must be from {first} to {last}. Write the date like "
+                "<code>2026-11-27</code>."
+            ),
+            value=text.strip()[:40],
+            first=limits.MIN_YEAR,
+            last=limits.MAX_YEAR,
+        )
+    if clock is None:
+        clock = time(0, 0) if bound is Bound.START else END_OF_DAY
     local = datetime.combine(day, clock, tzinfo=zone_of(zone))
     return local.astimezone(UTC)
 
 
-def _bad_moment(text: str, bound: Bound) -> UserInputError:
-    if bound is Bound.START:
-        example = "2026-11-27"
-    elif bound is Bound.END:
-        example = "2026-11-30"
-    else:
-        example = "2026-11-20T12:00"
+# the moments a date question or refusal shows as examples (a date, and a time or None)
+EXAMPLE_MOMENTS: dict[Bound, tuple[date, time | None]] = {
+    Bound.START: (date(2026, 11, 27), None),
+    Bound.END: (date(2026, 11, 30), None),
+    Bound.DEADLINE: (date(2026, 11, 20), time(12, 0)),
+}
+
+
+def local_example(bound: Bound, locale: str) -> str:
+    """The example moment for `bound` as the reader's locale writes it (its medium date,
+    short time): a form `read_local_moment` reads back."""
+    day, clock = EXAMPLE_MOMENTS[bound]
+    text = format_date(day, "medium", locale=locale)
+    if clock is not None:
+        glue = str(get_datetime_format("medium", locale=locale))
+        text = glue.replace("{1}", text).replace("{0}", format_time(clock, "short", locale=locale))
+    return text.replace("\u202f", " ")
+
+
+def _bad_moment(text: str, bound: Bound, locale: str | None = None) -> UserInputError:
+    day, clock = EXAMPLE_MOMENTS[bound]
+    example = day.isoformat() + ("" if clock is None else "T" + clock.isoformat("minutes"))
+    if locale:
+        return UserInputError(
+            N_(
+                "“{value}” is not a date I can read. Write it like <code>{local}</code> or "
+                "<code>{example}</code> (year-month-day), optionally with a time: "
+                "<code>{local_time}</code>."
+            ),
+            value=text.strip()[:40],
+            local=local_example(bound, locale),
+            example=example,
+            local_time=local_example(Bound.DEADLINE, locale),
+        )
     return UserInputError(
         N_(
             "“{value}” is not a date I can read. Write it like <code>{example}</code> "
@@ -221,19 +279,31 @@ def deadline_passed(deadline: datetime | None, start: datetime, now: datetime) -
     return deadline is not None and deadline <= now < start
 
 
+def _read_number(text: str, style: NumberStyle | None, error: UserInputError) -> Decimal:
+    """A non-negative number through the one number reader (`bot.pricing.numbers`): as the
+    reader writes it with a `style` ('12,5'), plain digits and '.' without. An ambiguous
+    one ('1,234') is refused with both readings; anything else unreadable with `error`."""
+    try:
+        return parse_decimal(text, style=style)
+    except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
+        raise error from None
+
+
 def parse_percentage(
     text: str,
     *,
     example: str = "20%",
     allow_zero: bool = False,
     maximum: Decimal = _HUNDRED,
+    style: NumberStyle | None = None,
 ) -> Decimal:
-    """'20', '20%', '12.5 %' → Decimal('0.2') (a fraction); bounds are in percent."""
+    """'20', '20%', '12.5 %' (with a decimal-comma `style` also '12,5 %') → Decimal('0.2')
+    (a fraction); bounds are in percent."""
     stripped = text.strip()
-    number = stripped[:-1].rstrip() if stripped.endswith("%") else stripped
-    if len(number) > 12 or not _NUMBER.fullmatch(number):
-        raise _bad_percent(text, example)
-    value = Decimal(number)
+    number = stripped[:-1].rstrip() if stripped.endswith(("%", "％")) else stripped
+    value = _read_number(number, style, _bad_percent(text, example))
     if value > maximum or value < 0 or (value == 0 and not allow_zero):
         raise _bad_percent(text, example)
     try:
@@ -251,19 +321,19 @@ def _bad_percent(text: str, example: str) -> UserInputError:
     )
 
 
-def parse_min_discount(text: str) -> Decimal | None:
+def parse_min_discount(text: str, style: NumberStyle | None = None) -> Decimal | None:
     """A minimum discount from 1 % to 99 % (none/0 clears it)."""
     if text.strip().lower() in CLEAR_WORDS:
         return None
-    value = parse_percentage(text, example="20%", maximum=Decimal(99))
+    value = parse_percentage(text, example="20%", maximum=Decimal(99), style=style)
     return value
 
 
-def parse_margin(text: str) -> Decimal | None:
+def parse_margin(text: str, style: NumberStyle | None = None) -> Decimal | None:
     """A target margin override, 0 to 95 % (exclusive); team/none clears it."""
     if text.strip().lower() in CLEAR_WORDS - {"0"}:
         return None
-    value = parse_percentage(text, example="18%", allow_zero=True)
+    value = parse_percentage(text, example="18%", allow_zero=True, style=style)
     if value >= MAX_TARGET_MARGIN:
         raise _bad_percent(text, "18%")
     return value
@@ -291,13 +361,21 @@ def parse_reference_rule(text: str) -> ReferenceRule:
     return aliases[key]
 
 
-def parse_amount(text: str, digits: int, *, allow_zero: bool = False) -> Decimal:
-    """A plain amount with at most `digits` decimals ('.' as the decimal point), at most
-    10^9 and — unless `allow_zero` — at least one minor unit (SPEC §4.2)."""
+def parse_amount(
+    text: str, digits: int, *, allow_zero: bool = False, style: NumberStyle | None = None
+) -> Decimal:
+    """An amount with at most `digits` decimals, at most 10^9 and — unless `allow_zero` — at
+    least one minor unit (SPEC §4.2); written as the reader writes numbers (`style`), plain
+    digits and '.' without one."""
     stripped = text.strip()
-    if len(stripped) > 20 or not _NUMBER.fullmatch(stripped):
-        raise _bad_amount(text, digits)
-    value = Decimal(stripped)
+    try:
+        value = parse_decimal(stripped, style=style)
+    except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
+        if exc.problem is not InputProblem.TOO_LARGE:
+            raise _bad_amount(text, digits, style) from None
+        value = limits.MAX_AMOUNT + 1
     if value > limits.MAX_AMOUNT:
         raise UserInputError(
             N_("“{value}” is too large: amounts go up to 1,000,000,000."),
@@ -306,16 +384,17 @@ def parse_amount(text: str, digits: int, *, allow_zero: bool = False) -> Decimal
     try:
         limits.check_amount(value, positive=not allow_zero, unit=Decimal(1).scaleb(-digits))
     except limits.OutOfBounds:
-        raise _bad_amount(text, digits) from None
+        raise _bad_amount(text, digits, style) from None
     return value
 
 
-def _bad_amount(text: str, digits: int) -> UserInputError:
-    example = "19.99" if digits == 2 else ("1990" if digits == 0 else "19." + "9" * digits)
+def _bad_amount(text: str, digits: int, style: NumberStyle | None = None) -> UserInputError:
+    mark = "," if style is not None and style.decimal_comma else "."
+    example = "1990" if digits == 0 else "19" + mark + "9" * digits
     return UserInputError(
         N_(
-            "“{value}” is not an amount I can use. Write a positive number with a dot and at "
-            "most {digits} decimals, like <code>{example}</code>."
+            "“{value}” is not an amount I can use. Write a positive number with at most "
+            "{digits} decimals, like <code>{example}</code>."
         ),
         value=text.strip()[:24],
         digits=digits,
@@ -342,22 +421,24 @@ class SubsidySpec:
         return "none"
 
 
-def parse_subsidy(text: str, digits: int) -> SubsidySpec:
+def parse_subsidy(text: str, digits: int, style: NumberStyle | None = None) -> SubsidySpec:
     raw = text.strip().lower()
     parts = [p.strip() for p in raw.split(":")]
     try:
         if raw in ("none", "no", "0", "-"):
             return SubsidySpec(SubsidyKind.NONE)
         if parts[0] == "fixed" and len(parts) == 2:
-            return SubsidySpec(SubsidyKind.FIXED, parse_amount(parts[1], digits))
+            return SubsidySpec(SubsidyKind.FIXED, parse_amount(parts[1], digits, style=style))
         if parts[0] == "share" and len(parts) in (2, 4):
-            share = parse_percentage(parts[1], example="30%")
+            share = parse_percentage(parts[1], example="30%", style=style)
             cap = None
             if len(parts) == 4:
                 if parts[2] != "cap":
                     raise ValueError
-                cap = parse_amount(parts[3], digits)
+                cap = parse_amount(parts[3], digits, style=style)
             return SubsidySpec(SubsidyKind.SHARE, share, cap)
+    except AmbiguousNumber:
+        raise
     except (UserInputError, ValueError):
         pass
     raise UserInputError(

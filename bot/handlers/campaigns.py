@@ -8,6 +8,7 @@ Enrolment (/enroll, /unenroll, the picker) lives in bot/handlers/enrolment.py an
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,19 +21,25 @@ from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.domain.campaigns import (
     Bound,
+    SubsidySpec,
     check_deadline,
     check_order,
     command_tail,
+    parse_amount,
     parse_campaign_ref,
     parse_margin,
     parse_min_discount,
     parse_moment,
     parse_name,
+    parse_percentage,
     parse_reference_rule,
     parse_subsidy,
+    parse_timezone,
     split_args,
 )
+from bot.domain.enums import SubsidyKind
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show, with_plan_table
 from bot.handlers.flows import text_step
@@ -49,10 +56,13 @@ from bot.views.common import Rendered
 
 NEW_FLOW = "newcampaign"
 EDIT_FLOW = "editcampaign"
+# the subsidy's follow-up questions, after its buttons (not in STEPS: reached by a button)
+SUBSIDY_STEPS = ("subsidy_fixed", "subsidy_share", "subsidy_cap")
 STEPS = (
     "template",
     "channel",
     "name",
+    "zone",  # asked only when the market's zone and the team's differ
     "deadline",
     "start",
     "end",
@@ -169,7 +179,7 @@ async def _edit(
         )
         try:
             result = await campaigns.edit_campaign(
-                uow, access, campaign, options, now, confirmed=confirmed
+                uow, access, campaign, options, now, confirmed=confirmed, locale=context.t.locale
             )
         except campaigns.PastDeadline as past:  # nothing was written
             data = {"campaign_id": campaign_id, "options": options, "stamp": mark}
@@ -362,11 +372,13 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
         async with context.uow() as uow:
             access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
             values, warnings = await campaigns.campaign_values(
-                uow, access.team_id, args.options, now
+                uow, access.team_id, args.options, now, locale=context.t.locale
             )
             if campaigns.needs_confirmation(values, now):
                 # registration has closed: ask before creating (the guided flow's last step)
-                flow = Flow(NEW_FLOW, "confirm", {"answers": args.options, "defaults": {}})
+                # the answers as typed: re-read in the writer's locale
+                answers = {"answers": args.options, "defaults": {}, "locale": context.t.locale}
+                flow = Flow(NEW_FLOW, "confirm", answers)
                 await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
                 await uow.commit()
                 rendered = views.flow_confirm(
@@ -429,13 +441,26 @@ async def _question(
         market = flow.data.get("market")
         channels.sort(key=lambda c: (c.market.upper() != (market or c.market.upper()), c.name))
         return views.flow_question(_, step, defaults=defaults, channels=channels)
+    if step == "zone":
+        channel = await _flow_channel(uow, access, flow)
+        return views.zone_question(_, channel, access.team.timezone, now)
     if step == "confirm":
         values, warnings = await campaigns.campaign_values(
-            uow, access.team_id, flow.data["answers"], now, festival=flow.data.get("festival")
+            uow,
+            access.team_id,
+            flow.data["answers"],
+            now,
+            festival=flow.data.get("festival"),
+            locale=flow.data.get("locale"),
         )
         past = campaigns.needs_confirmation(values, now)
         return views.flow_confirm(
-            _, values, access.team.target_margin, warnings, past_deadline=past
+            _,
+            values,
+            access.team.target_margin,
+            warnings,
+            past_deadline=past,
+            other_zone=_other_zone(values.timezone, values.channel.timezone, access.team.timezone),
         )
     return views.flow_question(
         _,
@@ -443,7 +468,54 @@ async def _question(
         defaults=defaults,
         zone=flow.data.get("zone", "UTC"),
         team_margin=access.team.target_margin,
+        market_zone=flow.data.get("market_zone"),
+        currency=str(flow.data.get("currency", "USD")),
     )
+
+
+async def _flow_channel(uow: UnitOfWork, access: TeamAccess, flow: Flow) -> models.Channel:
+    """The channel the flow's answers name, looked up in the team again."""
+    return await campaigns.find_channel(uow, access.team_id, flow.data["answers"].get("channel"))
+
+
+def _other_zone(chosen: str, market_zone: str, team_zone: str) -> str | None:
+    """The zone of the two (market, team) that the dates were not given in, if any."""
+    for zone in (market_zone, team_zone):
+        if zone != chosen:
+            return zone
+    return None
+
+
+def _next_step(step: str, flow: Flow, team_zone: str) -> str:
+    """The step after `step`; the zone question only when the two zones differ."""
+    following = STEPS[STEPS.index(step) + 1]
+    if following == "zone" and flow.data.get("market_zone", team_zone) == team_zone:
+        flow.data["answers"]["tz"] = team_zone
+        return STEPS[STEPS.index(following) + 1]
+    return following
+
+
+def _subsidy_answer(
+    step: str, answer: str | None, answers: dict[str, str], flow: Flow, locale: str
+) -> str:
+    """A plain answer to one of the subsidy's follow-up questions ("2", "30 %", "2,50"),
+    read as the reader writes numbers; returns the step that comes next. The subsidy is
+    kept in the one-line syntax (`fixed:2.5`, `share:30%:cap:2.5`)."""
+    style = reader_style(locale)
+    digits = int(flow.data.get("digits", 2))
+    if step == "subsidy_fixed":
+        amount = parse_amount(answer or "", digits, style=style)
+        answers["subsidy"] = SubsidySpec(SubsidyKind.FIXED, amount).text()
+        return "margin"
+    if step == "subsidy_share":
+        share = parse_percentage(answer or "", example="30%", style=style)
+        flow.data["subsidy_share"] = format(share, "f")
+        return "subsidy_cap"
+    # subsidy_cap: an amount, or None (the "No cap" button)
+    cap = None if answer is None else parse_amount(answer, digits, style=style)
+    share = Decimal(str(flow.data["subsidy_share"]))
+    answers["subsidy"] = SubsidySpec(SubsidyKind.SHARE, share, cap).text()
+    return "margin"
 
 
 class _PastDeadlineAnswer(Exception):
@@ -470,17 +542,26 @@ async def _advance(
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
         zone = str(flow.data.get("zone", "UTC"))
         flow.data.pop("past_deadline", None)
+        following: str | None = None  # set by a step that picks what comes next
         try:
             if step == "channel":
                 channel = await campaigns.find_channel(uow, access.team_id, answer or "")
                 answers["channel"] = channel.name
                 flow.data["zone"] = channel.timezone
+                flow.data["market_zone"] = channel.timezone
                 flow.data["digits"] = currency_digits(channel.currency)
+                flow.data["currency"] = channel.currency
+            elif step == "zone":  # a button's zone, or one typed: dates are read in it
+                chosen = parse_timezone(answer or "")
+                flow.data["zone"] = chosen
+                answers["tz"] = chosen
+            elif step in SUBSIDY_STEPS:
+                following = _subsidy_answer(step, answer, answers, flow, _.locale)
             elif answer is None:
                 answers.pop(step, None)
             else:
                 answers[step] = _check_answer(
-                    step, answer, answers, zone, flow, now, confirmed=confirmed
+                    step, answer, answers, zone, flow, now, confirmed=confirmed, locale=_.locale
                 )
         except _PastDeadlineAnswer as past:
             assert answer is not None
@@ -488,7 +569,7 @@ async def _advance(
             rendered = views.past_deadline_question(_, past.moment, zone)
         else:
             flow.data["answers"] = answers
-            flow.step = STEPS[STEPS.index(step) + 1]
+            flow.step = following or _next_step(step, flow, access.team.timezone)
             rendered = await _question(uow, access, flow, _, now)
         await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
         await uow.commit()
@@ -508,23 +589,29 @@ def _check_answer(
     now: datetime,
     *,
     confirmed: bool = False,
+    locale: str | None = None,
 ) -> str:
-    """Validate one answer (the same parsers as the one-line form); return its text."""
+    """Validate one answer (the same parsers as the one-line form, reading numbers and
+    dates as the reader writes them); return it in the plain form the flow keeps ('12,5 %'
+    from a German reader is kept as '12.5%'), which reads back the same in any locale."""
     value = text.strip()
+    style = reader_style(locale)
     if step == "name":
         return parse_name(value)
     if step == "deadline":
-        moment = parse_moment(value, zone, Bound.DEADLINE)
+        moment = parse_moment(value, zone, Bound.DEADLINE, locale)
         if moment <= now and not confirmed:
             raise _PastDeadlineAnswer(moment)
+        return _moment_answer(moment, zone)
     elif step == "start":
-        start = parse_moment(value, zone, Bound.START)
+        start = parse_moment(value, zone, Bound.START, locale)
         deadline = answers.get("deadline")
         if deadline:
             check_deadline(parse_moment(deadline, zone, Bound.DEADLINE), start)
+        return _moment_answer(start, zone)
     elif step == "end":
         start = parse_moment(answers["start"], zone, Bound.START)
-        end = parse_moment(value, zone, Bound.END)
+        end = parse_moment(value, zone, Bound.END, locale)
         check_order(None, start, end)
         if end <= now:
             raise UserInputError(
@@ -533,15 +620,30 @@ def _check_answer(
                     "date — and the year."
                 )
             )
+        return _moment_answer(end, zone)
     elif step == "min_discount":
-        parse_min_discount(value)
+        return _percent_answer(parse_min_discount(value, style), "none")
     elif step == "ref":
         return parse_reference_rule(value).value
     elif step == "subsidy":
-        return parse_subsidy(value, int(flow.data.get("digits", 2))).text()
+        return parse_subsidy(value, int(flow.data.get("digits", 2)), style).text()
     elif step == "margin":
-        parse_margin(value)
+        return _percent_answer(parse_margin(value, style), "team")
     return value
+
+
+def _moment_answer(moment: datetime, zone: str) -> str:
+    """A date as the flow keeps it: ISO in the zone it was read in (seconds when it has
+    them: an end of day is 23:59:59), read back the same in any locale."""
+    local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return local.isoformat(timespec="seconds" if local.second else "minutes")
+
+
+def _percent_answer(fraction: Decimal | None, cleared: str) -> str:
+    """A percentage as the flow keeps it: plain digits and '.', or the word that clears it."""
+    if fraction is None:
+        return cleared
+    return format(fraction.scaleb(2).normalize(), "f") + "%"
 
 
 @text_step(NEW_FLOW)
@@ -583,13 +685,19 @@ async def new_button(update: Update, context: BotContext) -> None:
     if step == "confirm":
         await _confirm(update, context, flow, choice)
         return
+    if step == "zone":
+        await _advance(update, context, flow, await _zone_choice(update, context, flow, callback))
+        return
+    if step == "subsidy" and choice in ("fixed", "share"):
+        await _ask(update, context, flow, "subsidy_fixed" if choice == "fixed" else "subsidy_share")
+        return
     if choice == "use":
         default = flow.data.get("defaults", {}).get(step)
         if not default:
             raise BadCallbackData(f"no default for {step!r}")
         await _advance(update, context, flow, str(default))
     elif choice == "skip":
-        if step != "deadline":
+        if step not in ("deadline", "subsidy_cap"):
             raise BadCallbackData(f"{step!r} cannot be skipped")
         await _advance(update, context, flow, None)
     elif choice == "keep":
@@ -607,6 +715,35 @@ async def new_button(update: Update, context: BotContext) -> None:
         await _advance(update, context, flow, channel.name)
     else:
         await _advance(update, context, flow, choice)  # validated like a typed answer
+
+
+async def _ask(update: Update, context: BotContext, flow: Flow, step: str) -> None:
+    """Move the flow to `step` and ask its question (a button's follow-up question)."""
+    actor, now = actor_from(update), clock_now(context)
+    flow.step = step
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
+        rendered = await _question(uow, access, flow, context.t, now)
+        await uow.commit()
+    await answer_query(update)
+    await show(update, *rendered)
+
+
+async def _zone_choice(update: Update, context: BotContext, flow: Flow, callback: Callback) -> str:
+    """The zone a zone button stands for, read from the database again: the channel the
+    button was made for must still be the flow's (same id, same stamp)."""
+    choice, channel_id, mark = callback.arg(1), callback.id_arg(2), callback.stamp_arg(3)
+    if choice not in ("m", "t"):
+        raise BadCallbackData(f"unknown zone choice {choice!r}")
+    actor, now = actor_from(update), clock_now(context)
+    async with context.uow() as uow:
+        access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
+        channel = await _flow_channel(uow, access, flow)
+        if channel.id != channel_id:
+            raise BadCallbackData(f"the flow's channel is not {channel_id}")
+        check_stamp(mark, channel.created_at)
+        return channel.timezone if choice == "m" else access.team.timezone
 
 
 async def _show_festivals(update: Update, context: BotContext) -> None:
@@ -631,7 +768,12 @@ async def _confirm(update: Update, context: BotContext, flow: Flow, choice: str)
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
         values, warnings = await campaigns.campaign_values(
-            uow, access.team_id, flow.data["answers"], now, festival=flow.data.get("festival")
+            uow,
+            access.team_id,
+            flow.data["answers"],
+            now,
+            festival=flow.data.get("festival"),
+            locale=flow.data.get("locale"),
         )
         campaign = await campaigns.create_campaign(uow, access, values, now)
         await flows.clear_flow(uow, actor.user_id, actor.chat_id)

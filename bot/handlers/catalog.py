@@ -9,6 +9,7 @@ from bot import limits
 from bot.context import BotContext
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, NotFound, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
 from bot.handlers.charts import send_chart, start_chart
@@ -52,13 +53,14 @@ def _tail(update: Update) -> str:
     return command_text(message.text if message else None)
 
 
-def _arguments(update: Update) -> Arguments:
-    return parse_arguments(_tail(update))
+def _arguments(update: Update, context: BotContext) -> Arguments:
+    """The command's arguments, numbers read as the sender writes them."""
+    return parse_arguments(_tail(update), context.t.locale)
 
 
 # --- /skus --------------------------------------------------------------------------------------
 async def skus_command(update: Update, context: BotContext) -> None:
-    args = _arguments(update)
+    args = _arguments(update, context)
     page = 0
     if args.words and args.words[0].isascii() and args.words[0].isdigit():  # `/skus 3`
         page = min(int(args.words[0][:7]), limits.MAX_PAGE) - 1  # past the end: the last
@@ -87,14 +89,14 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
 # --- /sku -------------------------------------------------------------------------------------
 async def sku_command(update: Update, context: BotContext) -> None:
     """`/sku add CODE key=value …`, `/sku CODE [key=value …]`, `/sku del CODE`."""
-    args = _arguments(update)
+    args = _arguments(update, context)
     if not args.words:
         if args.pairs:  # `/sku unit_cost=5`: the code is missing
             service.check_code("")
         await reply(update, *views.sku_usage(context.t))
         return
     first = args.words[0].lower()
-    rest = Arguments(args.words[1:], args.pairs)
+    rest = args.rest()
     now = context.runtime.clock.now()
     actor = actor_from(update)
     with suggesting_subcommand("sku", _tail(update), SKU_WORDS, after_name=(service.HISTORY_WORD,)):
@@ -219,7 +221,9 @@ async def correction_text(update: Update, context: BotContext, flow: Flow) -> No
             await flows.clear_flow(uow, actor.user_id, actor.chat_id)
             await uow.commit()
             raise NotFound(N_("That price history entry no longer exists."))
-        fix = await service.correct_entry(uow, access, ref, text, now)
+        fix = await service.correct_entry(
+            uow, access, ref, text, now, reader_style(context.t.locale)
+        )
         await flows.clear_flow(uow, actor.user_id, actor.chat_id)
         history = await service.price_history(uow, access, ref.sku, ref.channel, 0, now)
         await uow.commit()
@@ -285,7 +289,7 @@ async def sku_keep_button(update: Update, context: BotContext) -> None:
 
 # --- /floor -----------------------------------------------------------------------------------
 async def floor_command(update: Update, context: BotContext) -> None:
-    args = _arguments(update)
+    args = _arguments(update, context)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.READ)

@@ -33,8 +33,9 @@ def _tail(update: Update) -> str:
     return command_text(message.text if message else None)
 
 
-def _arguments(update: Update) -> Arguments:
-    return parse_arguments(_tail(update))
+def _arguments(update: Update, context: BotContext) -> Arguments:
+    """The command's arguments, numbers read as the sender writes them."""
+    return parse_arguments(_tail(update), context.t.locale)
 
 
 async def channels_command(update: Update, context: BotContext) -> None:
@@ -47,7 +48,7 @@ async def channels_command(update: Update, context: BotContext) -> None:
 
 async def channel_command(update: Update, context: BotContext) -> None:
     """`/channel add PRESET [name=…]`, `/channel NAME [key=value …]`, `/channel del NAME`."""
-    args = _arguments(update)
+    args = _arguments(update, context)
     if not args.words:
         if args.pairs:
             await reply(update, *views.channel_usage(context.t))
@@ -55,7 +56,7 @@ async def channel_command(update: Update, context: BotContext) -> None:
         await channels_command(update, context)
         return
     first = args.words[0].lower()
-    rest = Arguments(args.words[1:], args.pairs)
+    rest = args.rest()
     with suggesting_subcommand("channel", _tail(update), CHANNEL_WORDS):
         if first == "add":
             await _add(update, context, rest)

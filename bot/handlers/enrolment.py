@@ -20,10 +20,12 @@ from bot.domain.campaigns import (
     split_args,
 )
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.campaigns import answer_query, clock_now, load_campaign, message_text, query_data
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
+from bot.pricing.numbers import NumberStyle
 from bot.services import campaigns
 from bot.services.access import team_for
 from bot.services.plan import PriceChoice, PriceMode
@@ -34,19 +36,24 @@ from bot.views.callbacks import BadCallbackData, pattern
 ENROL_KEYS = ("price", "discount")
 
 
-def parse_choice(options: dict[str, str], digits: int) -> PriceChoice | None:
+def parse_choice(
+    options: dict[str, str], digits: int, style: NumberStyle | None = None
+) -> PriceChoice | None:
+    """`price=…` or `discount=…|max`, numbers as the reader writes them (`style`)."""
     check_keys(options, ENROL_KEYS)
     if "price" in options and "discount" in options:
         raise UserInputError(N_("Give either a price or a discount, not both."))
     if "price" in options:
-        return PriceChoice(PriceMode.PRICE, price=parse_amount(options["price"], digits))
+        return PriceChoice(
+            PriceMode.PRICE, price=parse_amount(options["price"], digits, style=style)
+        )
     if "discount" in options:
         raw = options["discount"].strip().lower()
         if raw in ("max", "deepest"):
             return PriceChoice(PriceMode.MAX)
         return PriceChoice(
             PriceMode.DISCOUNT,
-            discount=parse_percentage(raw, example="15%", maximum=Decimal(99)),
+            discount=parse_percentage(raw, example="15%", maximum=Decimal(99), style=style),
         )
     return None
 
@@ -70,7 +77,9 @@ async def enroll_command(update: Update, context: BotContext) -> None:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
-        choice = parse_choice(args.options, currency_digits(channel.currency))
+        choice = parse_choice(
+            args.options, currency_digits(channel.currency), reader_style(context.t.locale)
+        )
         result = await campaigns.enrol(uow, access, campaign, codes, choice, now)
         await uow.commit()
     await reply(update, *views.enrol_result(context.t, campaign, result, channel.currency))

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.common import actor_from, reply, show
 from bot.jobs.dispatcher import wake_dispatcher
@@ -54,7 +55,7 @@ async def _overview(update: Update, context: BotContext, note: str | None = None
 
 
 async def _set(update: Update, context: BotContext, args: list[str]) -> None:
-    base, quote, rate = fx.parse_override(args)
+    base, quote, rate = fx.parse_override(args, reader_style(context.t.locale))
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         await team_for(uow, actor_from(update), now, Action.MANAGE_SETTINGS)

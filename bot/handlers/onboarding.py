@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import UserInputError
+from bot.domain.numbers import reader_style
 from bot.handlers.common import actor_from, reply, show
 from bot.handlers.flows import text_step
 from bot.services import flows, users
@@ -263,7 +264,9 @@ async def onboarding_text(update: Update, context: BotContext, flow: Flow) -> No
     elif flow.step == "currency":
         await _save_currency(update, context, flow, users.parse_currency(text))
     elif flow.step == "margin":
-        await _finish(update, context, flow, users.parse_target_margin(text))
+        await _finish(
+            update, context, flow, users.parse_target_margin(text, reader_style(context.t.locale))
+        )
 
 
 @text_step(JOINED_FLOW)

@@ -38,7 +38,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
             await uow.commit()
         await reply(update, *views.settings_card(context.t, view))
         return
-    values = service.parse_changes(text)
+    values = service.parse_changes(text, context.t.locale)
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.MANAGE_SETTINGS)
         rendered = await _change(uow, context, access, values)
@@ -146,7 +146,7 @@ async def settings_text(update: Update, context: BotContext, flow: Flow) -> None
         setting = Setting(flow.step)
     except ValueError:
         raise BadCallbackData(f"unknown settings step {flow.step!r}") from None
-    value = service.parse_value(setting, message.text)
+    value = service.parse_value(setting, message.text, context.t.locale)
     actor = actor_from(update)
     async with context.uow() as uow:
         access = await access_to_team(uow, actor.user_id, int(flow.data["team_id"]))

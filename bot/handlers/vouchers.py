@@ -23,10 +23,12 @@ from bot.domain.campaigns import (
     split_args,
 )
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.campaigns import answer_query, clock_now, load_campaign, message_text, query_data
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
+from bot.pricing.numbers import NumberStyle
 from bot.services import campaigns
 from bot.services.arguments import near_subcommand
 from bot.services.plan import VoucherAnswer, VoucherQuestion, answer_voucher, save_voucher
@@ -37,7 +39,10 @@ from bot.views.callbacks import BadCallbackData, Callback, pattern
 VOUCHER_KEYS = ("value", "threshold", "share", "cap")
 
 
-def parse_voucher_question(args: Args, digits: int) -> VoucherQuestion:
+def parse_voucher_question(
+    args: Args, digits: int, style: NumberStyle | None = None
+) -> VoucherQuestion:
+    """`value=…`, `threshold=…`, `share=…`, `cap=…`; numbers as the reader writes them."""
     check_keys(args.options, VOUCHER_KEYS)
     options = args.options
     if "value" not in options and "threshold" not in options:
@@ -48,16 +53,20 @@ def parse_voucher_question(args: Args, digits: int) -> VoucherQuestion:
             )
         )
     return VoucherQuestion(
-        value=parse_amount(options["value"], digits) if "value" in options else None,
-        threshold=parse_amount(options["threshold"], digits) if "threshold" in options else None,
-        share=parse_share(options["share"]) if "share" in options else Decimal(0),
-        cap=parse_amount(options["cap"], digits, allow_zero=True) if "cap" in options else None,
+        value=parse_amount(options["value"], digits, style=style) if "value" in options else None,
+        threshold=parse_amount(options["threshold"], digits, style=style)
+        if "threshold" in options
+        else None,
+        share=parse_share(options["share"], style) if "share" in options else Decimal(0),
+        cap=parse_amount(options["cap"], digits, allow_zero=True, style=style)
+        if "cap" in options
+        else None,
     )
 
 
-def parse_share(text: str) -> Decimal:
+def parse_share(text: str, style: NumberStyle | None = None) -> Decimal:
     """The platform's share of a voucher, as typed: a percentage from 0 to 100."""
-    return parse_percentage(text, example="50%", allow_zero=True)
+    return parse_percentage(text, example="50%", allow_zero=True, style=style)
 
 
 def _share_from_button(text: str) -> Decimal:
@@ -130,7 +139,9 @@ async def voucher_command(update: Update, context: BotContext) -> None:
         )
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
-        question = parse_voucher_question(args, currency_digits(channel.currency))
+        question = parse_voucher_question(
+            args, currency_digits(channel.currency), reader_style(context.t.locale)
+        )
         if saving:
             answer = await save_if_safe(uow, access.team, campaign, question, now)
         else:

@@ -61,6 +61,14 @@ from bot.pricing.money import (
     round_down,
     round_up,
 )
+from bot.pricing.numbers import (
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
+    Ambiguity,
+    NumberStyle,
+    canonical_number,
+    style_for,
+)
 from bot.pricing.presets import Preset, UnknownPresetError, get_preset, load_presets, preset_names
 from bot.pricing.reasons import FeeKind, InputError, InputProblem, Status, VoucherStatus
 from bot.pricing.vouchers import (
@@ -74,11 +82,14 @@ from bot.pricing.vouchers import (
 
 __all__ = [
     "CHANNEL_FIELDS",
+    "DECIMAL_COMMA",
+    "DECIMAL_POINT",
     "DEFAULT_COST_CURRENCY",
     "ECB_SOURCE",
     "MANUAL_SOURCE",
     "MAX_DUTY_PERCENT",
     "SKU_FIELDS",
+    "Ambiguity",
     "CampaignRules",
     "Channel",
     "CostKind",
@@ -107,6 +118,7 @@ __all__ = [
     "Mode",
     "Money",
     "NoPriceReason",
+    "NumberStyle",
     "ParsedSku",
     "Preset",
     "PricingContext",
@@ -125,6 +137,7 @@ __all__ = [
     "VoucherResult",
     "VoucherStatus",
     "apply_channel_overrides",
+    "canonical_number",
     "check_eligibility",
     "currency_digits",
     "deepest_discount",
@@ -146,6 +159,7 @@ __all__ = [
     "preset_names",
     "round_down",
     "round_up",
+    "style_for",
     "unit_economics",
     "voucher_line",
 ]

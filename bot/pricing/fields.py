@@ -32,6 +32,7 @@ from bot.pricing.money import (
     parse_amount,
     parse_percent,
 )
+from bot.pricing.numbers import NumberStyle
 from bot.pricing.reasons import InputError, InputProblem
 
 __all__ = [
@@ -80,8 +81,8 @@ def _text(text: str) -> str:
     return text.strip()
 
 
-def _step(text: str) -> Decimal:
-    step = parse_percent(text)
+def _step(text: str, style: NumberStyle | None = None) -> Decimal:
+    step = parse_percent(text, style=style)
     if step <= 0:
         raise InputError(InputProblem.NOT_POSITIVE, text)
     return step
@@ -90,37 +91,42 @@ def _step(text: str) -> Decimal:
 # `price_step=none`, `price_endings=none` (or an empty value) go back to the default grid.
 _GRID_DEFAULT = frozenset({"", "none", "-", "off", "default"})
 _ENDINGS_SEPARATOR = re.compile(r"[,;\s]+")
+_COMMA_ENDINGS_SEPARATOR = re.compile(r"[;\s]+")  # the comma is a decimal mark then
 _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 
-def parse_price_step(text: str) -> Decimal | None:
+def parse_price_step(text: str, style: NumberStyle | None = None) -> Decimal | None:
     """`price_step` (SPEC §3.8): a positive amount, or None for one minor unit. Whether it
     is a whole number of the currency's minor units is checked with the currency
     (`bot.pricing.grid.PriceGrid`)."""
     stripped = text.strip()
     if stripped.lower() in _GRID_DEFAULT:
         return None
-    step = parse_amount(stripped)
+    step = parse_amount(stripped, style=style)
     if step <= 0:
         raise InputError(InputProblem.NOT_POSITIVE, text)
     return step
 
 
-def parse_price_endings(text: str) -> tuple[Decimal, ...]:
+def parse_price_endings(text: str, style: NumberStyle | None = None) -> tuple[Decimal, ...]:
     """`price_endings` (SPEC §3.8): '0.99', '0.49,0.99' (',' or ';' between endings), or
-    'none'. A lone decimal comma ('0,99') is read as 0.99. Ranges are checked with the
-    currency and step (`bot.pricing.grid.PriceGrid`)."""
+    'none'. A lone decimal comma ('0,99') is read as 0.99; a reader who writes decimal
+    commas (`style`) separates endings with ';' or spaces ('0,49;0,99'). Ranges are checked
+    with the currency and step (`bot.pricing.grid.PriceGrid`)."""
     stripped = text.strip()
     if stripped.lower() in _GRID_DEFAULT:
         return ()
     if _DECIMAL_COMMA.fullmatch(stripped):
         stripped = stripped.replace(",", ".")
-    parts = [part for part in _ENDINGS_SEPARATOR.split(stripped) if part]
+    # with decimal commas (and no '.': '0.49,0.99' is the plain form) ',' is not a separator
+    commas = style is not None and style.decimal_comma and "." not in stripped
+    separator = _COMMA_ENDINGS_SEPARATOR if commas else _ENDINGS_SEPARATOR
+    parts = [part for part in separator.split(stripped) if part]
     if len(parts) > MAX_PRICE_ENDINGS:
         raise InputError(InputProblem.OVER_MAXIMUM, text, limit=MAX_PRICE_ENDINGS)
     endings: list[Decimal] = []
     for part in parts:
-        ending = parse_amount(part)
+        ending = parse_amount(part, style=style)
         if ending in endings:
             raise InputError(InputProblem.DUPLICATE, part)
         endings.append(ending)
@@ -150,14 +156,34 @@ CHANNEL_FIELDS: Mapping[str, Callable[[str], object]] = {
 }
 
 
-def parse_channel_value(field: str, text: str) -> object:
-    """Parse the text of one channel field; raises `InputError` naming the field."""
+_PERCENT_FIELDS = frozenset({"vat_rate", "commission", "payment_rate", "returns_rate", "ads_rate"})
+_AMOUNT_FIELDS = frozenset({"payment_fixed", "fulfilment_fee", "other_channel_fee"})
+
+
+def _styled(name: str, text: str, style: NumberStyle) -> object:
+    """A number field read in the reader's style (`bot.pricing.numbers`)."""
+    if name in _PERCENT_FIELDS:
+        return parse_percent(text, style=style)
+    if name in _AMOUNT_FIELDS:
+        return parse_amount(text, style=style)
+    if name == "discount_step":
+        return _step(text, style)
+    if name == "price_step":
+        return parse_price_step(text, style)
+    if name == "price_endings":
+        return parse_price_endings(text, style)
+    return CHANNEL_FIELDS[name](text)
+
+
+def parse_channel_value(field: str, text: str, *, style: NumberStyle | None = None) -> object:
+    """Parse the text of one channel field (numbers in the reader's `style` when given);
+    raises `InputError` naming the field."""
     name = field.strip().lower()
     parser = CHANNEL_FIELDS.get(name)
     if parser is None:
         raise InputError(InputProblem.UNKNOWN_FIELD, field, field)
     try:
-        return parser(text)
+        return parser(text) if style is None else _styled(name, text, style)
     except InputError as exc:
         raise exc.with_field(name) from None
 
@@ -202,16 +228,16 @@ def _quick_amount(text: str) -> Decimal | None:
     return Decimal(text)
 
 
-def _fast_decimal(text: str) -> Decimal:
+def _fast_decimal(text: str, style: NumberStyle | None = None) -> Decimal:
     """An amount (`parse_amount`, SPEC §4.2 bounds) with a shortcut for the common plain
-    '123.45'; "" is 0."""
+    '123.45' (plain in every style: a lone '.' is a decimal point); "" is 0."""
     stripped = text.strip()
     value = _quick_amount(stripped)
     if value is not None:
         return value
     if not stripped:
         return _ZERO
-    return parse_amount(stripped)
+    return parse_amount(stripped, style=style)
 
 
 def _name(text: str) -> str | None:
@@ -275,6 +301,7 @@ class SkuRowParser:
         "_percents",
         "_prices",
         "_sku_index",
+        "_style",
         "_unit_costs",
         "_width",
         "sale_currency",
@@ -285,7 +312,11 @@ class SkuRowParser:
         header: Sequence[str],
         sale_currency: str,
         default_cost_currency: str = DEFAULT_COST_CURRENCY,
+        style: NumberStyle | None = None,
     ) -> None:
+        """`style`: how the numbers are written (the reader's locale, or a `;`-separated
+        CSV's decimal comma); None reads plain digits with '.' only."""
+        self._style = style
         columns: dict[str, int] = {}
         for index, raw in enumerate(header):
             name = (raw or "").strip().lower().lstrip("\ufeff")
@@ -327,7 +358,7 @@ class SkuRowParser:
         else:
             memo = self._amounts
         try:
-            value = _fast_decimal(stripped)
+            value = _fast_decimal(stripped, self._style)
         except InputError as exc:
             raise exc.with_field(field) from None
         if len(memo) < _MEMO_LIMIT:
@@ -341,7 +372,9 @@ class SkuRowParser:
         if not text.strip():
             return None
         try:  # > 0, at most 10^9, a whole number of minor units; '19.9' → 19.90
-            price = parse_amount(text, positive=True, currency=self.sale_currency)
+            price = parse_amount(
+                text, positive=True, currency=self.sale_currency, style=self._style
+            )
         except InputError as exc:
             raise exc.with_field(field) from None
         if len(self._prices) < _MEMO_LIMIT:
@@ -352,7 +385,11 @@ class SkuRowParser:
         value = self._percents.get(text)
         if value is None:
             try:  # a blank cell is 0 %, like the other optional numbers
-                value = parse_percent(text, maximum=MAX_DUTY_PERCENT) if text.strip() else _ZERO
+                value = (
+                    parse_percent(text, maximum=MAX_DUTY_PERCENT, style=self._style)
+                    if text.strip()
+                    else _ZERO
+                )
             except InputError as exc:
                 raise exc.with_field("duty_rate") from None
             if len(self._percents) < _MEMO_LIMIT:

@@ -16,6 +16,7 @@ from typing import Any
 import babel.numbers
 
 from bot import limits
+from bot.pricing.numbers import NumberStyle, canonical_number
 from bot.pricing.reasons import InputError, InputProblem
 
 __all__ = [
@@ -204,17 +205,20 @@ class Money:
         return f"{format(self.amount, 'f')} {self.currency}"
 
 
-def parse_decimal(text: Any, *, allow_negative: bool = False) -> Decimal:
-    """Parse '12', '12.5', '.5' into a Decimal.
+def parse_decimal(
+    text: Any, *, allow_negative: bool = False, style: NumberStyle | None = None
+) -> Decimal:
+    """Parse '12', '12.5', '.5' into a Decimal; with the reader's `style` also as the reader
+    writes it ('19,99', '1.234,56' for a decimal-comma reader; `bot.pricing.numbers`).
 
-    Refuses NaN, Infinity, exponents ('1e3'), grouping ('1,000'), and overly long input,
+    Refuses NaN, Infinity, exponents ('1e3'), grouping without a style, and overly long input,
     so spreadsheet oddities cannot sneak into the arithmetic; and, whatever the number
     means, anything over 10^9 or with more than 12 decimals (SPEC §4.2: no amount, rate or
     percentage the bot takes is larger or finer). Raises `InputError`.
     """
     if not isinstance(text, str):
         raise InputError(InputProblem.NOT_A_NUMBER, text)
-    stripped = text.strip()
+    stripped = canonical_number(text, style) if style is not None else text.strip()
     if len(stripped) > MAX_NUMBER_LENGTH or not _DECIMAL_RE.fullmatch(stripped):
         raise InputError(InputProblem.NOT_A_NUMBER, text)
     value = Decimal(stripped)
@@ -227,11 +231,17 @@ def parse_decimal(text: Any, *, allow_negative: bool = False) -> Decimal:
     return value if value else value.copy_abs()  # "-0" is 0, not a signed zero
 
 
-def parse_amount(text: Any, *, positive: bool = False, currency: str | None = None) -> Decimal:
+def parse_amount(
+    text: Any,
+    *,
+    positive: bool = False,
+    currency: str | None = None,
+    style: NumberStyle | None = None,
+) -> Decimal:
     """An amount of money (SPEC §4.2): 0 ≤ amount ≤ 10^9 with at most six decimals; with
     `positive`, at least one minor unit. With `currency`, a whole number of its minor units
     (a shelf price, a voucher), returned with the currency's digits ('19.9' → 19.90)."""
-    value = parse_decimal(text)
+    value = parse_decimal(text, style=style)
     unit = minor_unit(currency) if currency is not None else None
     try:
         limits.check_amount(value, positive=positive, unit=unit)
@@ -243,27 +253,30 @@ def parse_amount(text: Any, *, positive: bool = False, currency: str | None = No
     return value.quantize(unit) if unit is not None else value
 
 
-def parse_rate(text: Any) -> Decimal:
+def parse_rate(text: Any, *, style: NumberStyle | None = None) -> Decimal:
     """An FX rate: from 0.000001 to 1 000 000 (SPEC §4.2)."""
-    value = parse_decimal(text)
+    value = parse_decimal(text, style=style)
     try:
         return limits.check_rate(value)
     except limits.OutOfBounds as exc:
         raise InputError.out_of_bounds(exc, text) from None
 
 
-def parse_percent(text: Any, *, maximum: Decimal = _HUNDRED) -> Decimal:
-    """Parse '15', '15%' or '15.5 %' into the fraction Decimal('0.15'); 0 ≤ percent ≤ maximum.
+def parse_percent(
+    text: Any, *, maximum: Decimal = _HUNDRED, style: NumberStyle | None = None
+) -> Decimal:
+    """Parse '15', '15%' or '15.5 %' (with a style also '15,5 %') into the fraction
+    Decimal('0.155'); 0 ≤ percent ≤ maximum.
 
     Raises `InputError` (not a number, negative, over the maximum).
     """
     if not isinstance(text, str):
         raise InputError(InputProblem.NOT_A_NUMBER, text)
     stripped = text.strip()
-    if stripped.endswith("%"):
+    if stripped.endswith(("%", "％")):
         stripped = stripped[:-1].rstrip()
     try:
-        value = parse_decimal(stripped)
+        value = parse_decimal(stripped, style=style)
     except InputError as exc:
         raise InputError(exc.problem, text, limit=exc.limit) from None
     if value > maximum:

@@ -73,6 +73,8 @@ class InputProblem(StrEnum):
     YEAR_OUT_OF_RANGE = "year_out_of_range"
     TOO_LONG = "too_long"  # a name over 200 characters, a code over 64
     NOT_BELOW = "not_below"  # e.g. a price ending not below the grid's period (`limit`)
+    # `1,234` for a decimal-comma reader: `limit` is a `bot.pricing.numbers.Ambiguity`
+    AMBIGUOUS = "ambiguous"
 
 
 class InputError(ValueError):
@@ -131,6 +133,8 @@ class InputError(ValueError):
                 return f"{shown} is not one of {self.limit}"
             case InputProblem.NOT_A_BOOLEAN:
                 return f"{shown} is not true/false"
+            case InputProblem.AMBIGUOUS:
+                return f"{shown} is ambiguous: write {self.limit}"
             case InputProblem.NOT_BELOW:
                 return f"{shown} must be below {self.limit}"
             case InputProblem.DUPLICATE:

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.domain.errors import N_, Msg, NotFound, UserInputError
-from bot.pricing import InputError, InputProblem
+from bot.domain.numbers import ambiguous_number, is_ambiguous, reader_style
+from bot.pricing import InputError, InputProblem, NumberStyle
 from bot.services.guess import command_budget, nearest
 
 MAX_SHOWN_VALUE = 40
@@ -42,6 +43,10 @@ PROBLEM_HINTS: dict[str, str] = {
         "is not a rate I accept: rates go from 0.000001 to 1,000,000."
     ),
     InputProblem.YEAR_OUT_OF_RANGE: N_("is not a year I accept: use 2000 to 2100."),
+    InputProblem.AMBIGUOUS: N_(
+        "can be read two ways: with a thousands separator or with decimals. Write whole "
+        "numbers without a thousands separator."
+    ),
     TOO_LONG: N_("is too long."),
     UNKNOWN_CHANNEL: N_("names a channel this team does not have."),
 }
@@ -60,6 +65,8 @@ def shown(value: object) -> str:
 def field_error(exc: InputError, example: str, *, field_name: str | None = None) -> UserInputError:
     """The engine's refusal of one field, in words, with an example of the right form."""
     name = field_name or exc.field or "?"
+    if is_ambiguous(exc):
+        return ambiguous_number(exc, name)
     if exc.problem is InputProblem.REQUIRED:
         return UserInputError(
             N_("<b>{field}</b> is required.\nWrite it like <code>{example}</code>"),
@@ -148,16 +155,26 @@ def command_text(message_text: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Arguments:
-    """Positional words first, then `key=value` pairs (keys lower-cased, in order)."""
+    """Positional words first, then `key=value` pairs (keys lower-cased, in order), and the
+    locale of the reader who wrote them: numbers are read as that reader writes them."""
 
     words: list[str] = field(default_factory=list)
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    locale: str | None = None
 
     def keys(self) -> list[str]:
         return [key for key, _ in self.pairs]
 
+    @property
+    def style(self) -> NumberStyle | None:
+        return reader_style(self.locale)
 
-def parse_arguments(text: str) -> Arguments:
+    def rest(self) -> Arguments:
+        """The arguments after the first word."""
+        return Arguments(self.words[1:], self.pairs, self.locale)
+
+
+def parse_arguments(text: str, locale: str | None = None) -> Arguments:
     words: list[str] = []
     pairs: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -179,7 +196,7 @@ def parse_arguments(text: str) -> Arguments:
             )
         seen.add(key)
         pairs.append((key, value.strip()))
-    return Arguments(words, pairs)
+    return Arguments(words, pairs, locale)
 
 
 # --- near-misses of subcommands -------------------------------------------------------------

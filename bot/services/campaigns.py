@@ -35,6 +35,7 @@ from bot.domain.campaigns import (
 )
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_, Conflict, NotFound, UserInputError
+from bot.domain.numbers import reader_style
 from bot.pricing import currency_digits
 from bot.services import margins, pending, reminders
 from bot.services.access import TeamAccess
@@ -258,12 +259,15 @@ async def campaign_values(
     now: datetime,
     *,
     festival: str | None = None,
+    locale: str | None = None,
 ) -> tuple[CampaignValues, list[str]]:
     """Parse and check the one-line form (or the guided flow's answers) for a new campaign.
 
     Dates are read in the channel market's zone unless `tz` is given. An end that has
     already passed is refused; a past start is accepted with a warning, and a past deadline
-    with a warning once confirmed (`needs_confirmation`: the caller asks first)."""
+    with a warning once confirmed (`needs_confirmation`: the caller asks first). Numbers
+    and dates are read as the reader (`locale`) writes them."""
+    style = reader_style(locale)
     check_keys(options, CAMPAIGN_KEYS)
     missing = [key for key in REQUIRED_KEYS if not options.get(key)]
     if missing:
@@ -280,11 +284,11 @@ async def campaign_values(
     digits = currency_digits(channel.currency)
     zone = parse_timezone(options["tz"]) if options.get("tz") else channel.timezone
     name = parse_name(options["name"])
-    start = parse_moment(options["start"], zone, Bound.START)
-    end = parse_moment(options["end"], zone, Bound.END)
+    start = parse_moment(options["start"], zone, Bound.START, locale)
+    end = parse_moment(options["end"], zone, Bound.END, locale)
     deadline = None
     if options.get("deadline") and options["deadline"].strip().lower() not in ("none", "-"):
-        deadline = parse_moment(options["deadline"], zone, Bound.DEADLINE)
+        deadline = parse_moment(options["deadline"], zone, Bound.DEADLINE, locale)
     check_order(deadline, start, end)
     if end <= now:
         raise UserInputError(
@@ -300,16 +304,16 @@ async def campaign_values(
         deadline=deadline,
         starts_at=start,
         ends_at=end,
-        min_discount=parse_min_discount(options["min_discount"])
+        min_discount=parse_min_discount(options["min_discount"], style)
         if options.get("min_discount")
         else None,
         reference_rule=parse_reference_rule(options["ref"])
         if options.get("ref")
         else ReferenceRule.LIST,
-        subsidy=parse_subsidy(options["subsidy"], digits)
+        subsidy=parse_subsidy(options["subsidy"], digits, style)
         if options.get("subsidy")
         else SubsidySpec(SubsidyKind.NONE),
-        target_margin=parse_margin(options["margin"]) if options.get("margin") else None,
+        target_margin=parse_margin(options["margin"], style) if options.get("margin") else None,
         festival=festival,
     )
     return values, date_warnings(deadline, start, end, now)
@@ -425,13 +429,16 @@ async def edit_campaign(
     now: datetime,
     *,
     confirmed: bool = False,
+    locale: str | None = None,
 ) -> EditResult:
     """Change some fields (the same keys as the one-line create). Dates are read in `tz`
     when given, else in the campaign's zone; `tz` alone changes only the zone the dates
     are shown and read in (the moments stay). Nothing is written unless all is valid.
 
     A new registration deadline that has already passed (the campaign not yet started)
-    raises `PastDeadline` unless `confirmed`: the caller asks the seller first."""
+    raises `PastDeadline` unless `confirmed`: the caller asks the seller first. Numbers and
+    dates are read as the reader (`locale`) writes them."""
+    style = reader_style(locale)
     check_keys(options, CAMPAIGN_KEYS)
     if not options:
         raise UserInputError(
@@ -467,14 +474,18 @@ async def edit_campaign(
         deadline = (
             None
             if raw in ("", "none", "-")
-            else parse_moment(options["deadline"], zone, Bound.DEADLINE)
+            else parse_moment(options["deadline"], zone, Bound.DEADLINE, locale)
         )
     start = (
-        parse_moment(options["start"], zone, Bound.START)
+        parse_moment(options["start"], zone, Bound.START, locale)
         if options.get("start")
         else campaign.starts_at
     )
-    end = parse_moment(options["end"], zone, Bound.END) if options.get("end") else campaign.ends_at
+    end = (
+        parse_moment(options["end"], zone, Bound.END, locale)
+        if options.get("end")
+        else campaign.ends_at
+    )
     check_order(deadline, start, end)
     subsidy = SubsidySpec(
         SubsidyKind(campaign.subsidy_kind), campaign.subsidy_value, campaign.subsidy_cap
@@ -486,14 +497,16 @@ async def edit_campaign(
         deadline=deadline,
         starts_at=start,
         ends_at=end,
-        min_discount=parse_min_discount(options["min_discount"])
+        min_discount=parse_min_discount(options["min_discount"], style)
         if "min_discount" in options
         else campaign.min_discount,
         reference_rule=parse_reference_rule(options["ref"])
         if "ref" in options
         else ReferenceRule(campaign.reference_rule),
-        subsidy=parse_subsidy(options["subsidy"], digits) if "subsidy" in options else subsidy,
-        target_margin=parse_margin(options["margin"])
+        subsidy=parse_subsidy(options["subsidy"], digits, style)
+        if "subsidy" in options
+        else subsidy,
+        target_margin=parse_margin(options["margin"], style)
         if "margin" in options
         else campaign.target_margin,
     )

@@ -29,6 +29,7 @@ from bot.db.models import (
 )
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict, Msg, NotFound, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.domain.permissions import Action, is_allowed
 from bot.domain.prices import PriceWarning, listing_warnings
 from bot.limits import MAX_CODE_LENGTH, MAX_NAME_LENGTH
@@ -37,6 +38,7 @@ from bot.pricing import (
     FxQuote,
     InputError,
     InputProblem,
+    NumberStyle,
     SkuRowParser,
     parse_percent,
 )
@@ -79,6 +81,7 @@ class SkuRequest:
     code: str
     values: dict[str, str]  # SKU field → text
     listings: list[ListingEdit]
+    style: NumberStyle | None = None  # how the writer writes numbers
 
 
 def check_code(code: str, example: str = ADD_EXAMPLE) -> str:
@@ -121,7 +124,7 @@ def sku_request(code: str, args: Arguments, *, adding: bool) -> SkuRequest:
             values[base] = text
         else:
             raise unknown_key(key, list(SKU_KEYS), example_for("unit_cost", code, adding=adding))
-    return SkuRequest(code, values, listings)
+    return SkuRequest(code, values, listings, args.style)
 
 
 def _percent_text(fraction: Decimal) -> str:
@@ -142,7 +145,11 @@ def current_texts(sku: Sku) -> dict[str, str]:
 
 
 def parse_sku_values(
-    code: str, given: dict[str, str], current: dict[str, str] | None, default_currency: str
+    code: str,
+    given: dict[str, str],
+    current: dict[str, str] | None,
+    default_currency: str,
+    style: NumberStyle | None = None,
 ) -> dict[str, Any]:
     """Validate a SKU's fields with the engine's row parser: the given texts over the
     current ones (or over the defaults for a new SKU). Returns every field's value."""
@@ -152,7 +159,7 @@ def parse_sku_values(
     row = [code, *(texts.get(f, "") for f in VALUE_FIELDS)]
     adding = current is None
     try:
-        parsed = SkuRowParser(header, "USD", default_currency).parse(row)
+        parsed = SkuRowParser(header, "USD", default_currency, style).parse(row)
     except InputError as exc:
         field = exc.field or "unit_cost"
         raise field_error(exc, example_for(field, code, adding=adding), field_name=field) from None
@@ -351,8 +358,10 @@ async def add_sku(
             N_("A new SKU needs its <b>unit_cost</b>.\nWrite it like <code>{example}</code>"),
             example=f"/sku add {code} unit_cost=12.5",
         )
-    values = parse_sku_values(code, request.values, None, access.team.cost_currency)
-    listings = await _parse_listings(uow, access.team_id, code, request.listings, adding=True)
+    values = parse_sku_values(code, request.values, None, access.team.cost_currency, request.style)
+    listings = await _parse_listings(
+        uow, access.team_id, code, request.listings, adding=True, style=request.style
+    )
     existing = await uow.session.scalar(
         select(Sku.id).where(Sku.team_id == access.team_id, Sku.code == code)
     )
@@ -411,9 +420,11 @@ async def edit_sku(
     _no_extra_words(args, sku.code, adding=False)
     request = sku_request(sku.code, args, adding=False)
     values = parse_sku_values(
-        sku.code, request.values, current_texts(sku), access.team.cost_currency
+        sku.code, request.values, current_texts(sku), access.team.cost_currency, request.style
     )
-    listings = await _parse_listings(uow, access.team_id, sku.code, request.listings, adding=False)
+    listings = await _parse_listings(
+        uow, access.team_id, sku.code, request.listings, adding=False, style=request.style
+    )
     warnings = await _price_warnings(uow, sku.id, listings)
     if not {w.key for w in warnings} <= accepted:
         return await _hold(uow, access, sku.code, args, warnings, now, adding=False)
@@ -501,6 +512,7 @@ async def _hold(
         "code": code,
         "words": list(args.words),
         "pairs": [list(pair) for pair in args.pairs],
+        "locale": args.locale,
         "accepted": sorted(w.key for w in warnings),
     }
     pending_id = await pending.hold(uow, access, pending.SKU_CHANGE, payload, now)
@@ -520,6 +532,7 @@ async def confirm_sku_change(
     args = Arguments(
         [str(word) for word in payload["words"]],
         [(str(key), str(value)) for key, value in payload["pairs"]],
+        None if payload.get("locale") is None else str(payload["locale"]),
     )
     accepted = frozenset(str(key) for key in payload["accepted"])
     if payload["adding"]:
@@ -573,7 +586,13 @@ class _ParsedListing:
 
 
 async def _parse_listings(
-    uow: UnitOfWork, team_id: int, code: str, edits: list[ListingEdit], *, adding: bool
+    uow: UnitOfWork,
+    team_id: int,
+    code: str,
+    edits: list[ListingEdit],
+    *,
+    adding: bool,
+    style: NumberStyle | None = None,
 ) -> list[_ParsedListing]:
     if not edits:
         return []
@@ -604,7 +623,7 @@ async def _parse_listings(
                 names=", ".join(by_name),
             )
         try:
-            value = parse_price(edit.text, channel.currency, edit.field)
+            value = parse_price(edit.text, channel.currency, edit.field, style)
         except InputError as exc:
             raise field_error(
                 exc,
@@ -878,15 +897,22 @@ async def _after_fix(uow: UnitOfWork, access: TeamAccess, ref: EntryRef, now: da
 
 
 async def correct_entry(
-    uow: UnitOfWork, access: TeamAccess, ref: EntryRef, text: str, now: datetime
+    uow: UnitOfWork,
+    access: TeamAccess,
+    ref: EntryRef,
+    text: str,
+    now: datetime,
+    style: NumberStyle | None = None,
 ) -> HistoryFix:
     """Correct a mistyped history entry. Its date stays; when it is the listing's current
     price, the list price follows. Audited; the margin re-check runs."""
     access.require(Action.EDIT_CATALOG)
     entry, listing, channel = ref.entry, ref.listing, ref.channel
     try:
-        price = parse_price(text, channel.currency, "list_price")
+        price = parse_price(text, channel.currency, "list_price", style)
     except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
         problem = exc.problem.value
     else:
         problem = InputProblem.REQUIRED.value if price is None else ""
@@ -1026,7 +1052,7 @@ def parse_floor_margin(args: Arguments) -> Decimal | None:
         if key != "margin":
             raise unknown_key(key, ["margin"], "/floor A1 temu-us-semi margin=20")
         try:
-            margin = parse_percent(text)
+            margin = parse_percent(text, style=args.style)
         except InputError as exc:
             raise field_error(exc, "/floor A1 margin=20", field_name="margin") from None
     return margin

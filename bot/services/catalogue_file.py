@@ -33,11 +33,15 @@ from typing import Any
 
 from bot.domain.errors import N_, Count
 from bot.pricing import (
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
     InputError,
     InputProblem,
+    NumberStyle,
     SkuRowParser,
     minor_unit,
     parse_decimal,
+    style_for,
 )
 from bot.pricing.fields import LISTING_FIELDS, SKU_COST_FIELDS
 from bot.services import guess, tables
@@ -281,9 +285,22 @@ def read_catalogue(
             )
             for number, cells in table.rows(keep)
         )
-        return _parse_rows(header, rows, default_cost_currency)
+        return _parse_rows(header, rows, default_cost_currency, file_style(table, locale))
     finally:
         table.close()
+
+
+def file_style(table: tables.Table, locale: str | None) -> NumberStyle | None:
+    """How a file's text numbers are written (SPEC §4.2): a `;`-separated CSV uses decimal
+    commas, a `,`-separated one decimal points; otherwise (tabs, an XLSX's text cells) as
+    the reader writes them. Typed XLSX cells arrive as plain digits and read the same in
+    every style."""
+    delimiter = table.delimiter if isinstance(table, tables.CsvTable) else None
+    if delimiter == ";":
+        return DECIMAL_COMMA
+    if delimiter == ",":
+        return DECIMAL_POINT
+    return style_for(locale)
 
 
 # --- header --------------------------------------------------------------------------------
@@ -389,11 +406,12 @@ def _unescape(text: str) -> str:
 class _PriceParser:
     """List prices for one currency: > 0, on the currency's minor unit; memoised."""
 
-    __slots__ = ("_memo", "_unit", "currency")
+    __slots__ = ("_memo", "_style", "_unit", "currency")
 
-    def __init__(self, currency: str) -> None:
+    def __init__(self, currency: str, style: NumberStyle | None = None) -> None:
         self.currency = currency
         self._unit = minor_unit(currency)
+        self._style = style
         self._memo: dict[str, Decimal] = {}
 
     def __call__(self, text: str, field_name: str) -> Decimal | None:
@@ -404,7 +422,7 @@ class _PriceParser:
         if not stripped:
             return None
         try:
-            price = parse_decimal(stripped)
+            price = parse_decimal(stripped, style=self._style)
         except InputError as exc:
             raise exc.with_field(field_name) from None
         if price <= 0:
@@ -417,9 +435,12 @@ class _PriceParser:
         return price
 
 
-def parse_price(text: str, currency: str, field_name: str = "list_price") -> Decimal | None:
-    """A shelf price in `currency` (None for an empty text); raises `InputError`."""
-    return _PriceParser(currency)(text, field_name)
+def parse_price(
+    text: str, currency: str, field_name: str = "list_price", style: NumberStyle | None = None
+) -> Decimal | None:
+    """A shelf price in `currency` (None for an empty text), written in `style`; raises
+    `InputError`."""
+    return _PriceParser(currency, style)(text, field_name)
 
 
 _PROBE_DEFAULTS = {"sku": "X", "unit_cost": "0"}
@@ -428,7 +449,9 @@ _PROBE_DEFAULTS = {"sku": "X", "unit_cost": "0"}
 class RowParser:
     """Parses data rows against a resolved header, collecting every error."""
 
-    def __init__(self, header: Header, default_cost_currency: str) -> None:
+    def __init__(
+        self, header: Header, default_cost_currency: str, style: NumberStyle | None = None
+    ) -> None:
         self.header = header
         columns = header.columns
         self.fields = tuple(f for f in VALUE_FIELDS if f in columns)
@@ -440,10 +463,10 @@ class RowParser:
         if self._synthetic_unit_cost:  # an update-only file: costs stay as they are
             names[width] = "unit_cost"
         self._width = width
-        self._parser = SkuRowParser(names, "USD", default_cost_currency)
+        self._parser = SkuRowParser(names, "USD", default_cost_currency, style)
         self._probe_names = names
         self._default_currency = default_cost_currency
-        self._prices = {c.currency: _PriceParser(c.currency) for c in header.listings}
+        self._prices = {c.currency: _PriceParser(c.currency, style) for c in header.listings}
         self._field_getters = [_PARSED_INDEX[f] for f in self.fields]
 
     def parse(self, number: int, cells: list[str]) -> tuple[ImportRow | None, list[RowError]]:
@@ -526,9 +549,12 @@ def parse_table(
 
 
 def _parse_rows(
-    header: Header, table: Iterable[tuple[int, list[str]]], default_cost_currency: str
+    header: Header,
+    table: Iterable[tuple[int, list[str]]],
+    default_cost_currency: str,
+    style: NumberStyle | None = None,
 ) -> ParsedFile:
-    parser = RowParser(header, default_cost_currency)
+    parser = RowParser(header, default_cost_currency, style)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     first_row: dict[str, int] = {}

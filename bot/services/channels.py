@@ -19,11 +19,13 @@ from bot.config import is_valid_timezone
 from bot.db.models import Campaign, Channel, Listing
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict, NotFound, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.domain.permissions import Action
 from bot.pricing import (
     CHANNEL_FIELDS,
     InputError,
     InputProblem,
+    NumberStyle,
     Preset,
     UnknownPresetError,
     currency_digits,
@@ -99,6 +101,8 @@ def grid_example(channel: str, field: str, currency: str) -> str:
 def grid_error(exc: InputError, channel: str, currency: str) -> UserInputError:
     """A refused `price_step` / `price_endings`, in words, with an example for the currency."""
     field = exc.field or "price_step"
+    if is_ambiguous(exc):
+        return ambiguous_number(exc, field)
     example = grid_example(channel, field, currency)
     if exc.problem is InputProblem.TOO_MANY_DECIMALS:
         return UserInputError(
@@ -285,10 +289,12 @@ async def _require_free_name(uow: UnitOfWork, team_id: int, name: str) -> None:
         raise _name_taken(name)
 
 
-def _parse_edit_value(channel: str, field: str, text: str, currency: str) -> object:
+def _parse_edit_value(
+    channel: str, field: str, text: str, currency: str, style: NumberStyle | None = None
+) -> object:
     if field in GRID_FIELDS:
         try:
-            value = parse_channel_value(field, text)
+            value = parse_channel_value(field, text, style=style)
         except InputError as exc:
             raise grid_error(exc.with_field(field), channel, currency) from None
         if isinstance(value, tuple):  # endings are stored as text: '0.49,0.99'
@@ -309,7 +315,7 @@ def _parse_edit_value(channel: str, field: str, text: str, currency: str) -> obj
             )
         return zone
     try:
-        value = parse_channel_value(field, text)
+        value = parse_channel_value(field, text, style=style)
     except InputError as exc:
         raise field_error(exc, edit_example(channel, field), field_name=field) from None
     if field in MAX_LENGTHS and len(str(value)) > MAX_LENGTHS[field]:
@@ -342,7 +348,9 @@ async def edit_channel(
     for key, text in args.pairs:
         if key not in EDITABLE_FIELDS:
             raise unknown_key(key, list(EDITABLE_FIELDS), f"/channel {channel.name} commission=12")
-        values[key] = _stored(_parse_edit_value(channel.name, key, text, channel.currency))
+        values[key] = _stored(
+            _parse_edit_value(channel.name, key, text, channel.currency, args.style)
+        )
     changes = [
         ChannelChange(key, getattr(channel, key), value)
         for key, value in values.items()

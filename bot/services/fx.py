@@ -31,11 +31,13 @@ from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
 from bot.db.upsert import dialect_insert
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.pricing import (
     FxQuote,
     FxTable,
     InputError,
     InputProblem,
+    NumberStyle,
     is_known_currency,
     parse_decimal,
 )
@@ -403,22 +405,28 @@ def parse_pair(args: Sequence[str]) -> tuple[str, str, list[str]]:
     return base, quote, list(args[2:])
 
 
-def parse_override(args: Sequence[str]) -> tuple[str, str, Decimal]:
+def parse_override(
+    args: Sequence[str], style: NumberStyle | None = None
+) -> tuple[str, str, Decimal]:
+    """`USD CNY 7.10`; the rate as the reader writes numbers (`style`: '7,10' for a
+    decimal-comma reader), through the one number reader every command uses."""
     base, quote, rest = parse_pair(args)
     if len(rest) != 1:
         raise UserInputError(
             N_("Name two currencies and the rate, like <code>{example}</code> (1 USD = 7.10 CNY)."),
             example=EXAMPLE_SET,
         )
-    text = rest[0].replace(",", ".")
+    text = rest[0]
     try:
-        rate = parse_decimal(text)
+        rate = parse_decimal(text, style=style)
         if rate <= 0:
             raise InputError(InputProblem.NOT_POSITIVE, text)
         limits.check_rate(rate)
     except limits.OutOfBounds:
         raise _rate_out_of_range(rest[0]) from None
     except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
         if exc.problem in (InputProblem.TOO_LARGE, InputProblem.TOO_PRECISE):
             raise _rate_out_of_range(rest[0]) from None
         raise UserInputError(

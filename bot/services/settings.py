@@ -22,7 +22,9 @@ from bot.db.models import ChatBinding, Team
 from bot.db.uow import UnitOfWork
 from bot.domain.enums import BindingStatus, Role
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous, reader_style
 from bot.domain.permissions import Action, is_allowed
+from bot.pricing import InputError, NumberStyle
 from bot.pricing.money import parse_percent
 from bot.services import margins
 from bot.services.access import TeamAccess
@@ -74,10 +76,12 @@ MOVES_FLOORS = frozenset({Setting.MARGIN, Setting.FX_BUFFER})
 SettingValue = str | Decimal
 
 
-def parse_fx_buffer(text: str) -> Decimal:
+def parse_fx_buffer(text: str, style: NumberStyle | None = None) -> Decimal:
     try:
-        buffer = parse_percent(text, maximum=MAX_FX_BUFFER.scaleb(2))
-    except ValueError:
+        buffer = parse_percent(text, maximum=MAX_FX_BUFFER.scaleb(2), style=style)
+    except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
         raise UserInputError(
             N_(
                 "“{value}” is not a usable FX buffer. Write a percentage from 0 to 50, like "
@@ -107,13 +111,23 @@ def setting_named(key: str) -> Setting:
         raise unknown_key(key, [s.value for s in Setting], EXAMPLE) from None
 
 
-def parse_value(setting: Setting, text: str) -> SettingValue:
+# the settings that are numbers, read as the reader writes them ('2,5 %')
+NUMBER_PARSERS: dict[Setting, Callable[[str, NumberStyle | None], Decimal]] = {
+    Setting.MARGIN: parse_target_margin,
+    Setting.FX_BUFFER: parse_fx_buffer,
+}
+
+
+def parse_value(setting: Setting, text: str, locale: str | None = None) -> SettingValue:
+    if setting in NUMBER_PARSERS:
+        return NUMBER_PARSERS[setting](text, reader_style(locale))
     return PARSERS[setting](text)
 
 
-def parse_changes(text: str) -> dict[Setting, SettingValue]:
-    """`margin=20% cost_currency=KRW …` → validated values; any bad one refuses them all."""
-    arguments = parse_arguments(text)
+def parse_changes(text: str, locale: str | None = None) -> dict[Setting, SettingValue]:
+    """`margin=20% cost_currency=KRW …` → validated values; any bad one refuses them all.
+    Numbers are read as the reader (`locale`) writes them."""
+    arguments = parse_arguments(text, locale)
     if arguments.words:
         raise UserInputError(
             N_(
@@ -130,7 +144,7 @@ def parse_changes(text: str) -> dict[Setting, SettingValue]:
             raise UserInputError(
                 N_("<b>{field}</b> is given twice. Give each field once."), field=setting.value
             )
-        values[setting] = parse_value(setting, raw)
+        values[setting] = parse_value(setting, raw, locale)
     return values
 
 

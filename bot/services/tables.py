@@ -44,6 +44,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from bot.domain.errors import N_, Count, UserInputError
+from bot.pricing.numbers import unambiguous
 
 # --- limits -------------------------------------------------------------------------------
 MAX_PARTS = 1_000  # Excel writes 10-30; a few hundred with many sheets and pictures
@@ -109,9 +110,10 @@ def cell_text(cell: Cell, *, percent_field: bool = False) -> str:
     percent (duty_rate) is ×100: 0.25 → '25'; anywhere else it is its plain value."""
     if isinstance(cell, str):
         return cell
+    # a typed number is a value, not writing: never read as a thousands group ('1.2340')
     if cell.percent and percent_field:
-        return plain(cell.value.scaleb(2))
-    return plain(cell.value)
+        return unambiguous(plain(cell.value.scaleb(2)))
+    return unambiguous(plain(cell.value))
 
 
 def denoise(value: Decimal) -> Decimal:
@@ -167,6 +169,7 @@ class CsvTable(Table):
         delimiter = max((",", ";", "\t"), key=first.count)
         if not first.count(delimiter):
             delimiter = ","
+        self.delimiter = delimiter  # a `;` file writes decimal commas (SPEC §4.2)
         self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         self._records = self._read()
         self.header = next(self._records, [])

@@ -15,6 +15,8 @@ from bot.db.uow import UnitOfWork
 from bot.db.upsert import dialect_insert
 from bot.domain.enums import Role
 from bot.domain.errors import N_, UserInputError
+from bot.domain.numbers import ambiguous_number, is_ambiguous
+from bot.pricing import InputError, NumberStyle
 from bot.pricing.money import is_known_currency, parse_percent
 from bot.services.actor import Actor
 
@@ -186,10 +188,13 @@ def parse_currency(text: str) -> str:
     return code
 
 
-def parse_target_margin(text: str) -> Decimal:
+def parse_target_margin(text: str, style: NumberStyle | None = None) -> Decimal:
+    """A target margin from 0 to 95 % (exclusive), written as the reader writes numbers."""
     try:
-        margin = parse_percent(text)
-    except ValueError:
+        margin = parse_percent(text, style=style)
+    except InputError as exc:
+        if is_ambiguous(exc):
+            raise ambiguous_number(exc) from None
         margin = None
     if margin is None or margin >= MAX_TARGET_MARGIN:
         raise UserInputError(

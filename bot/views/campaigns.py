@@ -11,14 +11,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from telegram import InlineKeyboardMarkup
 
 from bot.db import models
-from bot.domain.campaigns import SubsidySpec
+from bot.domain.campaigns import Bound, SubsidySpec, local_example
 from bot.domain.enums import ReferenceRule, SubsidyKind
 from bot.domain.errors import N_
 from bot.i18n import Translator
 from bot.limits import shorten
+from bot.pricing import currency_digits
 from bot.services.campaigns import (
     DEADLINE_PASSED,
     CampaignCard,
@@ -50,6 +52,8 @@ EDIT_CONFIRM = "cpq"  # id, y|n, stamp: save an edit that sets a past deadline
 DELETE = "cpd"  # id, stamp
 DELETE_YES = "cpy"  # id, stamp
 NEW = "ncf"  # step, choice
+SHARE_CHOICES = ("20", "30", "50", "100")  # the subsidy share buttons, in percent
+_EXAMPLE_AMOUNT = Decimal("2.5")
 NO_MODE = "-"  # the picker has not been told how to price yet
 
 STATUS_LABELS: dict[PlanStatus, str] = {
@@ -344,14 +348,23 @@ def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendere
     prompts = {
         "name": _("Send the new name."),
         "deadline": _(
-            "Send the new registration deadline, like <code>2026-11-20T12:00</code> ({zone}), "
-            "or <code>none</code>.",
+            "Send the new registration deadline, like <code>{local}</code> or "
+            "<code>{iso}</code> ({zone}), or <code>none</code>.",
+            local=h(local_example(Bound.DEADLINE, _.locale)),
+            iso="2026-11-20T12:00",
             zone=zone,
         ),
-        "start": _("Send the new start, like <code>2026-11-27</code> ({zone}).", zone=zone),
+        "start": _(
+            "Send the new start, like <code>{local}</code> or <code>{iso}</code> ({zone}).",
+            local=h(local_example(Bound.START, _.locale)),
+            iso="2026-11-27",
+            zone=zone,
+        ),
         "end": _(
-            "Send the new end, like <code>2026-11-30</code> ({zone}); a date alone means the "
-            "end of that day.",
+            "Send the new end, like <code>{local}</code> or <code>{iso}</code> ({zone}); a date "
+            "alone means the end of that day.",
+            local=h(local_example(Bound.END, _.locale)),
+            iso="2026-11-30",
             zone=zone,
         ),
         "min_discount": _(
@@ -495,13 +508,20 @@ def flow_question(
     channels: Sequence[models.Channel] = (),
     zone: str = "UTC",
     team_margin: Decimal | None = None,
+    market_zone: str | None = None,
+    currency: str = "USD",
 ) -> Rendered:
-    """One question of /newcampaign, with its buttons (a prefilled answer is offered)."""
+    """One question of /newcampaign, with its buttons (a prefilled answer is offered).
+    Dates are read in `zone`: the market's (`market_zone`), or another the seller chose."""
     rows: list[list[Button]] = []
+    digits = currency_digits(currency)
     default = defaults.get(step)
     if default:
         rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
-    zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    if market_zone is None or zone == market_zone:
+        zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    else:
+        zone_note = _("Times are in {zone}, as you chose.", zone=h(zone))
     if step == "template":
         text = _("New campaign. Start from a shopping festival, or from scratch?")
         rows.append(
@@ -518,8 +538,10 @@ def flow_question(
     elif step == "deadline":
         text = (
             _(
-                "When does registration close? Write the date and time, like "
-                "<code>2026-11-20T12:00</code>.",
+                "When does registration close? Write the date and time as you usually do, "
+                "like <code>{local}</code>, or as <code>{iso}</code>.",
+                local=h(local_example(Bound.DEADLINE, _.locale)),
+                iso="2026-11-20T12:00",
             )
             + "\n"
             + zone_note
@@ -528,8 +550,10 @@ def flow_question(
     elif step == "start":
         text = (
             _(
-                "When does the campaign start? Like <code>2026-11-27</code> or "
-                "<code>2026-11-27T08:00</code>."
+                "When does the campaign start? Like <code>{local}</code> or <code>{iso}</code>; "
+                "add a time if it does not start at midnight.",
+                local=h(local_example(Bound.START, _.locale)),
+                iso="2026-11-27",
             )
             + "\n"
             + zone_note
@@ -537,8 +561,10 @@ def flow_question(
     elif step == "end":
         text = (
             _(
-                "When does it end? Like <code>2026-11-30</code>; a date alone means the end "
-                "of that day."
+                "When does it end? Like <code>{local}</code> or <code>{iso}</code>; a date "
+                "alone means the end of that day.",
+                local=h(local_example(Bound.END, _.locale)),
+                iso="2026-11-30",
             )
             + "\n"
             + zone_note
@@ -556,11 +582,38 @@ def flow_question(
         rows.append([(_("Lowest price of the last 30 days"), encode(NEW, step, "lowest_30d"))])
     elif step == "subsidy":
         text = _(
-            "Does the platform fund part of the discount? Write <code>fixed:2</code> (2 per "
-            "unit) or <code>share:30%:cap:5</code> (the platform funds 30 % — at most 5 per unit — "
-            "of each discount)."
+            "Does the platform fund part of the discount? Pick one; you can also write it in "
+            "one go, like <code>{fixed}</code> or <code>{share}</code>.",
+            fixed="fixed:2",
+            share="share:30%:cap:5",
         )
         rows.append([(_("No subsidy"), encode(NEW, step, "none"))])
+        rows.append([(_("A fixed amount per unit"), encode(NEW, step, "fixed"))])
+        rows.append([(_("A share of the discount (with a cap)"), encode(NEW, step, "share"))])
+    elif step == "subsidy_fixed":
+        text = _(
+            "How much does the platform pay per unit sold, in {currency}? Write the amount, "
+            "like <code>{example}</code>.",
+            currency=currency,
+            example=_.number(_EXAMPLE_AMOUNT if digits else Decimal(500), digits),
+        )
+    elif step == "subsidy_share":
+        text = _(
+            "Which share of each discount does the platform fund? Pick one or write it, like "
+            "<code>{example}</code>.",
+            example=_.percent(Decimal("0.3")),
+        )
+        rows += chunk(
+            [(_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p)) for p in SHARE_CHOICES], 4
+        )
+    elif step == "subsidy_cap":
+        text = _(
+            "At most how much per unit does the platform pay, in {currency}? Write the cap, "
+            "like <code>{example}</code>, or choose no cap.",
+            currency=currency,
+            example=_.number(_EXAMPLE_AMOUNT if digits else Decimal(500), digits),
+        )
+        rows.append([(_("No cap"), encode(NEW, step, "skip"))])
     elif step == "margin":
         team = "" if team_margin is None else _.percent(team_margin)
         text = _(
@@ -572,6 +625,36 @@ def flow_question(
     else:
         raise ValueError(f"unknown step {step!r}")
     return text, keyboard(rows) if rows else None
+
+
+def _clock(moment: datetime, zone: str, locale: str) -> str:
+    """The time of day in `zone`, as the locale writes it ("14:05", "2:05 PM")."""
+    return format_time(moment.astimezone(ZoneInfo(zone)), "short", locale=locale)
+
+
+def zone_question(
+    _: Translator, channel: models.Channel, team_zone: str, now: datetime
+) -> Rendered:
+    """The guided flow asks which zone the platform's dates are in: the market's (where the
+    channel sells) or the team's (a seller centre often states deadlines in the seller's
+    own time). The buttons carry no zone: the press reads both from the database again."""
+    market_zone = channel.timezone
+    text = _(
+        "In which time zone will you give the dates? The market of {channel} is on {market} "
+        "time (now {market_now} there); your team is on {team} time (now {team_now}). Pick "
+        "one, or write another zone like <code>Asia/Shanghai</code>.",
+        channel=h(channel.name),
+        market=h(market_zone),
+        market_now=_clock(now, market_zone, _.locale),
+        team=h(team_zone),
+        team_now=_clock(now, team_zone, _.locale),
+    )
+    mark = stamp(channel.created_at)
+    rows = [
+        [(_("Market: {zone}", zone=market_zone)[:60], encode(NEW, "zone", "m", channel.id, mark))],
+        [(_("Team: {zone}", zone=team_zone)[:60], encode(NEW, "zone", "t", channel.id, mark))],
+    ]
+    return text, keyboard(rows)
 
 
 def past_deadline_question(_: Translator, deadline: datetime, zone: str) -> Rendered:
@@ -598,9 +681,12 @@ def flow_confirm(
     warnings: Sequence[str],
     *,
     past_deadline: bool = False,
+    other_zone: str | None = None,
 ) -> Rendered:
     """The summary before creating; with `past_deadline`, it leads with the warning that
-    registration has closed and asks to create the campaign anyway."""
+    registration has closed and asks to create the campaign anyway. The deadline is shown
+    in the zone it was given in and in `other_zone` (the market's or the team's, whichever
+    was not chosen)."""
     channel = values.channel
     zone = values.timezone
     if past_deadline:
@@ -621,7 +707,14 @@ def flow_confirm(
         _("Channel: {channel} ({currency})", channel=h(channel.name), currency=channel.currency)
     )
     if values.deadline is not None:
-        lines.append(_("Registration deadline: {when}", when=when(_, values.deadline, zone)))
+        deadline = when(_, values.deadline, zone)
+        if other_zone and other_zone != zone:
+            deadline = _(
+                "{reader} ({market})",
+                reader=_.datetime(values.deadline, zone),
+                market=_.datetime(values.deadline, other_zone),
+            )
+        lines.append(_("Registration deadline: {when}", when=deadline))
     lines.append(_("Starts: {when}", when=when(_, values.starts_at, zone)))
     lines.append(_("Ends: {when}", when=when(_, values.ends_at, zone)))
     if values.min_discount:

@@ -250,7 +250,10 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.expect(r"\[#1 temu-us-semi\]")
     chat.send("#1")
     chat.expect("campaign's name")
-    for answer in ("Spring sale", "2027-03-01", "2027-03-10", "2027-03-15"):
+    chat.send("Spring sale")
+    chat.expect(r"\[#1 Market: America/New_York\]")  # the team keeps UTC: which zone?
+    chat.send("#1")
+    for answer in ("2027-03-01", "2027-03-10", "2027-03-15"):
         chat.send(answer)
     chat.expect(r"\[#5 30 %\]")
     chat.send("5")

@@ -13,6 +13,7 @@ import pytest
 from bot.db.models import DEFAULT_REMINDER_OFFSETS, JobState
 from bot.domain.errors import UserInputError
 from bot.i18n import Translator
+from bot.pricing import style_for
 from bot.services.fx import FxFeedError, next_publication, parse_ecb, parse_override, refresh_due
 from bot.services.margins import causes, next_local_time, num
 from bot.services.reminders import offset_label, parse_duration, parse_offsets, plan_reminders
@@ -74,7 +75,8 @@ def test_fx_refresh_runs_after_each_publication_and_retries_failures_hourly() ->
 
 def test_fx_override_arguments() -> None:
     assert parse_override(["USD", "CNY", "7.10"]) == ("USD", "CNY", Decimal("7.10"))
-    assert parse_override(["usd/cny", "7,1"]) == ("USD", "CNY", Decimal("7.1"))
+    # a decimal comma as the reader's locale writes it (the one number reader, SPEC §4.2)
+    assert parse_override(["usd/cny", "7,1"], style_for("de")) == ("USD", "CNY", Decimal("7.1"))
     for bad in (["USD", "CNY"], ["USD", "XXQ", "7"], ["USD", "USD", "1"], ["USD", "CNY", "-3"]):
         with pytest.raises(UserInputError) as caught:
             parse_override(bad)
