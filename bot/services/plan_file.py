@@ -338,6 +338,10 @@ def _read_rows(
             key: tables.cell_text(cell, percent_field=key == "discount").strip()
             for key, cell in cells.items()
         }
+        shown = {
+            key: tables.as_written(cell, percent_field=key == "discount")
+            for key, cell in cells.items()
+        }
         if not any(texts.get(k) for k in ("sku", "new_price", "discount")):
             continue
         upload.data_rows += 1
@@ -353,9 +357,9 @@ def _read_rows(
         errors: list[RowError] = []
         if not code:
             errors.append(RowError(number, upload.column("sku"), InputProblem.REQUIRED))
-        new_price = _price(upload, number, "new_price", texts, currency, errors)
+        new_price = _price(upload, number, "new_price", texts, shown, currency, errors)
         # the price at export only tells an edited row from a stale one: unreadable is unknown
-        exported = _price(upload, number, "planned_price", texts, currency, [])
+        exported = _price(upload, number, "planned_price", texts, shown, currency, [])
         discount = None
         discount_text = texts.get("discount", "")
         if discount_text:
@@ -363,7 +367,7 @@ def _read_rows(
                 discount = _discount(discount_text)
             except InputError as exc:
                 errors.append(
-                    RowError(number, upload.column("discount"), exc.problem, discount_text)
+                    RowError(number, upload.column("discount"), exc.problem, shown["discount"])
                 )
         if code:
             key = code.casefold()
@@ -382,6 +386,7 @@ def _price(
     number: int,
     key: str,
     texts: dict[str, str],
+    shown: dict[str, str],
     currency: str | None,
     errors: list[RowError],
 ) -> Decimal | None:
@@ -391,5 +396,5 @@ def _price(
     try:
         return parse_price(text, currency or "USD", key)
     except InputError as exc:
-        errors.append(RowError(number, upload.column(key), exc.problem, text))
+        errors.append(RowError(number, upload.column(key), exc.problem, shown[key]))
         return None

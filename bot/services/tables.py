@@ -116,6 +116,14 @@ def cell_text(cell: Cell, *, percent_field: bool = False) -> str:
     return unambiguous(plain(cell.value))
 
 
+def as_written(cell: Cell, *, percent_field: bool = False) -> str:
+    """A cell as the seller sees it, for messages: `cell_text` without the zero it may
+    add to a typed number to keep it unambiguous."""
+    if isinstance(cell, str):
+        return cell.strip()
+    return plain(cell.value.scaleb(2) if cell.percent and percent_field else cell.value)
+
+
 def denoise(value: Decimal) -> Decimal:
     """A binary float's decimal expansion rounded to the 15 significant digits a
     spreadsheet shows: 0.30000000000000004 → 0.3, 19.989999999999998 → 19.99."""
