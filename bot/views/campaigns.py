@@ -340,7 +340,7 @@ def edit_menu(_: Translator, campaign: models.Campaign) -> Rendered:
 
 
 def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendered:
-    zone = h(campaign.timezone)
+    zone = h(_.zone(campaign.timezone))
     prompts = {
         "name": _("Send the new name."),
         "deadline": _(
@@ -501,7 +501,7 @@ def flow_question(
     default = defaults.get(step)
     if default:
         rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
-    zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+    zone_note = _("Times are in the market's zone, {zone}.", zone=h(_.zone(zone)))
     if step == "template":
         text = _("New campaign. Start from a shopping festival, or from scratch?")
         rows.append(

@@ -328,7 +328,7 @@ def _who(_: Translator, entry: HistoryEntry) -> str:
 
 def _short_time(_: Translator, moment: datetime) -> str:
     """A moment in the reader's zone, without the zone's name (the screen names it once)."""
-    return _.datetime(moment).removesuffix(f" {_.timezone}")
+    return _.datetime(moment, named=False)
 
 
 def _lowest_line(_: Translator, line: ListingLine) -> str:
@@ -359,7 +359,7 @@ def price_history(_: Translator, page: HistoryPage) -> Rendered:
     if not page.entries:
         lines.append(_("No list price has been recorded yet."))
         return "\n".join(lines), None
-    lines.append(_("Times in {zone}, newest first.", zone=h(_.timezone)))
+    lines.append(_("Times in {zone}, newest first.", zone=h(_.zone())))
     lines.append("")
     buttons: list[list[Button]] = []
     for number, entry in enumerate(page.entries, start=page.first):

@@ -107,6 +107,9 @@ def value_text(_: Translator, field: str, value: object, currency: str) -> str:
         return _.money(value, currency)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field == "timezone" and value:
+        # the id stays beside the name: it is what `/channel … timezone=` takes
+        return f"{h(_.zone(str(value)))} (<code>{h(value)}</code>)"
     text = h(value) if str(value) else "—"
     labels = {"mode": MODE_LABELS, "fees_on": FEES_ON_LABELS, "duty_basis": DUTY_BASIS_LABELS}
     if field in labels and str(value) in labels[field]:

@@ -57,6 +57,8 @@ def value_text(_: Translator, setting: Setting, value: SettingValue) -> str:
         return _.percent(value)
     if setting is Setting.LANGUAGE:
         return LANGUAGE_NAMES.get(str(value), str(value))
+    if setting is Setting.TIMEZONE:
+        return h(_.zone(str(value)))
     return h(value)
 
 
@@ -141,7 +143,7 @@ def question(_: Translator, team: Team, setting: Setting, value: SettingValue) -
         zones = list(COMMON_TIMEZONES)
         if str(value) not in zones:
             zones.insert(0, str(value))
-        options = [(zone, zone) for zone in zones]
+        options = [(_.zone_place(zone), zone) for zone in zones]
         per_row = 2
     else:
         options = [(LANGUAGE_NAMES[loc], loc) for loc in SHIPPED_LOCALES]

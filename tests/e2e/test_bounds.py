@@ -453,7 +453,7 @@ async def test_a_huge_time_zone_name_is_refused_without_touching_files(
         reply = await answered(harness, ana, command)
         assert "is not a time zone I know" in plain(reply.text), (command[:40], reply.text)
     saved = await answered(harness, ana, "/timezone Asia/Seoul")
-    assert "Asia/Seoul" in saved.text
+    assert "Korean Time" in saved.text
 
 
 # -- finding 12: /unlink needs the same rights as /link -------------------------------------------

@@ -199,7 +199,7 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("/start")
     chat.expect(r"\[#1 ✅ English\]")
     chat.send("#1")
-    chat.expect(r"\[#12 UTC\]")
+    chat.expect(r"\[#12 Coordinated Universal Time\]")
     chat.send("#12")
     chat.expect(r"\[#1 CNY\]")
     chat.send("#1")

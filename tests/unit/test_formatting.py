@@ -1,0 +1,70 @@
+"""Issue 12, formatting: zones by their localized names, dates without a doubled period,
+one percent formatter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.config import SHIPPED_LOCALES
+from bot.i18n import Translator
+from bot.services.settings import Setting
+from bot.views import channels as channel_views
+from bot.views import settings as settings_views
+from bot.views.onboarding import COMMON_TIMEZONES, timezone_picker
+
+WINTER = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+SUMMER = datetime(2026, 7, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "name", "place", "at_winter"),
+    [
+        ("en", "Asia/Shanghai", "China Time", "China (Shanghai) Time", "China Standard Time"),
+        ("zh_CN", "Asia/Shanghai", "中国时间", "中国（上海）时间", "中国标准时间"),
+        ("de", "Europe/Berlin", "Mitteleuropäische Zeit", "Deutschland (Berlin) (Ortszeit)", None),
+        ("ko", "Asia/Seoul", "한국 시간", "대한민국 시간", "한국 표준시"),
+        ("es", "Europe/Madrid", "hora de Europa central", "hora de España (Madrid)", None),
+        ("pt_BR", "America/Sao_Paulo", "Horário de Brasília", "Horário Brasil (São Paulo)", None),
+        ("en", "UTC", "Coordinated Universal Time", "Coordinated Universal Time", None),
+        ("de", "UTC", "Koordinierte Weltzeit", "Koordinierte Weltzeit", None),
+    ],
+)
+def test_a_zone_is_named_in_the_readers_language(
+    locale: str, zone: str, name: str, place: str, at_winter: str | None
+) -> None:
+    _ = Translator(locale, zone)
+    assert _.zone() == name
+    assert _.zone_place(zone) == place
+    shown = _.datetime(WINTER)
+    assert zone not in shown
+    if at_winter:
+        assert shown.endswith(" " + at_winter)
+
+
+def test_a_moment_names_summer_time_when_it_is_in_force() -> None:
+    berlin = Translator("en", "Europe/Berlin")
+    assert berlin.datetime(SUMMER).endswith("Central European Summer Time")
+    assert berlin.datetime(WINTER).endswith("Central European Standard Time")
+    assert berlin.datetime(WINTER, named=False) == "Dec 2, 2026, 1:00\u202fPM"
+
+
+def test_an_offset_zone_and_an_unknown_id_are_still_shown() -> None:
+    assert Translator("en").zone("Etc/GMT+5") == "GMT-05:00"  # POSIX sign: five hours behind
+    assert Translator("en").zone("Mars/Base") == "Mars/Base"  # nothing better to show
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_no_screen_that_shows_a_zone_shows_a_raw_id(locale: str) -> None:
+    _ = Translator(locale, "Asia/Seoul")
+    _text, markup = timezone_picker(_, "Asia/Seoul", "s")
+    assert markup is not None
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert len(set(labels)) == len(COMMON_TIMEZONES)  # Berlin and Madrid told apart
+    assert not any("/" in label for label in labels)
+    assert "Asia/Seoul" not in settings_views.value_text(_, Setting.TIMEZONE, "Asia/Seoul")
+    # where the id must be typed, it stays beside the name, as code
+    shown = channel_views.value_text(_, "timezone", "America/New_York", "USD")
+    assert shown.endswith("(<code>America/New_York</code>)")
+    assert shown.startswith(_.zone("America/New_York"))
