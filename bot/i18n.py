@@ -7,6 +7,8 @@ every call takes its locale explicitly.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import (
@@ -102,11 +104,11 @@ class Translator:
 
     def gettext(self, message: str, /, **params: object) -> str:
         text = self._t.gettext(message)
-        return text.format(**params) if params else text
+        return fill(text, params) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         text = self._t.ngettext(singular, plural, n)
-        return text.format(n=n, **params)
+        return fill(text, {"n": n, **params})
 
     __call__ = gettext
 
@@ -138,6 +140,16 @@ class Translator:
 
     def date(self, day: date) -> str:
         return babel_dates.format_date(day, "medium", locale=self.locale)
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """`template.format(**params)`, without a doubled full stop where a value that ends in
+    one meets the sentence's own: Korean medium dates end in "." ("2026. 12. 2."), so
+    "…: {date}." would read "2026. 12. 2..". An ellipsis ("{value}...") is left alone."""
+    for name, value in params.items():
+        if isinstance(value, str) and value.endswith(".") and "{" + name + "}." in template:
+            template = re.sub(r"\{" + re.escape(name) + r"\}\.(?!\.)", "{" + name + "}", template)
+    return template.format(**params)
 
 
 # Formatting never raises, whatever a row holds (values stored before the input bounds of

@@ -3,12 +3,16 @@ one percent formatter."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from string import Formatter
 
 import pytest
+from babel.messages.catalog import Message
+from babel.messages.pofile import read_po
 
 from bot.config import SHIPPED_LOCALES
-from bot.i18n import Translator
+from bot.i18n import LOCALES_DIR, Translator, fill
 from bot.services.settings import Setting
 from bot.views import channels as channel_views
 from bot.views import settings as settings_views
@@ -68,3 +72,56 @@ def test_no_screen_that_shows_a_zone_shows_a_raw_id(locale: str) -> None:
     shown = channel_views.value_text(_, "timezone", "America/New_York", "USD")
     assert shown.endswith("(<code>America/New_York</code>)")
     assert shown.startswith(_.zone("America/New_York"))
+
+
+# -- dates never end a sentence with a doubled full stop --------------------------------------
+
+
+def _catalog_messages(locale: str) -> list[Message]:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "bot.po").open("rb") as f:
+        return [m for m in read_po(f, locale=locale) if m.id]
+
+
+def _fields(text: str) -> set[str]:
+    return {
+        re.split(r"[.\[]", name, maxsplit=1)[0]
+        for _, name, _, _ in Formatter().parse(text)
+        if name  # positional or absent fields take no keyword
+    }
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_no_message_shows_a_date_followed_by_a_second_full_stop(locale: str) -> None:
+    """Every catalog message, with a date in each placeholder (a Korean medium date ends in
+    "."), renders without ".." or ". ." after the date."""
+    _ = Translator(locale)
+    day = _.date(date(2026, 12, 2))
+    assert locale != "ko" or day == "2026. 12. 2."  # the case this guards
+    checked = 0
+    for message in _catalog_messages(locale):
+        if isinstance(message.id, tuple):
+            singular, plural = message.id
+            names = _fields(singular) | _fields(plural)
+            params = {name: day for name in names - {"n"}}
+            rendered = [_.ngettext(singular, plural, n, **params) for n in (1, 2, 5)]
+        else:
+            names = _fields(message.id)
+            if not names:
+                continue
+            rendered = [_.gettext(message.id, **{name: day for name in names})]
+        for text in rendered:
+            for at in (m.end() for m in re.finditer(re.escape(day), text)):
+                seam = text[at - 1 : at + 2]  # the date's last character and what follows
+                assert not seam.startswith(("..", ". .")), (message.id, text)
+                checked += 1
+    assert checked > 100
+
+
+def test_a_korean_date_at_a_sentence_end_keeps_one_full_stop() -> None:
+    ko = Translator("ko")
+    text = ko("Latest ECB rates: {date}.", date=ko.date(date(2026, 12, 2)))
+    assert text.endswith("2026. 12. 2.") and ".." not in text
+    en = Translator("en")
+    assert en("Latest ECB rates: {date}.", date=en.date(date(2026, 12, 2))).endswith("2026.")
+    # an ellipsis after a value is not a doubled full stop
+    assert fill("{name}...", {"name": "Inc."}) == "Inc...."
