@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import (
     ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
     Context,
     Decimal,
     DivisionByZero,
@@ -120,8 +121,16 @@ class Translator:
     def number(self, value: Decimal | int, digits: int | None = None) -> str:
         return format_number(value, self.locale, digits)
 
-    def percent(self, fraction: Decimal, digits: int | None = None) -> str:
+    def percent(self, fraction: Decimal | None, digits: int | None = None) -> str:
+        """The one way a percentage is shown ("30 %" in German, "30%" in English, Korean
+        and Chinese); "—" for no value."""
         return format_percent(fraction, self.locale, digits)
+
+    def margin(self, fraction: Decimal | None) -> str:
+        """A computed margin: one decimal, ties rounded up like the floors tool's."""
+        if fraction is None or not _showable(fraction):
+            return self.percent(fraction)
+        return self.percent(fraction.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), 1)
 
     def datetime(self, moment: datetime, zone: str | None = None, *, named: bool = True) -> str:
         """Date and time in `zone` (the reader's by default), followed by the zone's
@@ -210,13 +219,13 @@ def format_number(value: Decimal | int, locale: str, digits: int | None = None) 
     return _plain(value)
 
 
-def format_percent(fraction: Decimal, locale: str, digits: int | None = None) -> str:
+def format_percent(fraction: Decimal | None, locale: str, digits: int | None = None) -> str:
     """A fraction as a percentage in the locale's style. Without `digits`, with as many
     decimals as the value needs, up to two: 20 %, 12.5 %, 3.25 %."""
-    if _showable(fraction):
+    if isinstance(fraction, Decimal | int) and _showable(fraction):
         try:
             with localcontext(_FORMAT_CONTEXT):
-                return _format_percent(fraction, locale, digits)
+                return _format_percent(Decimal(fraction), locale, digits)
         except (ArithmeticError, ValueError, TypeError):
             log.warning("cannot format %r as a percentage", fraction)
     return _plain(fraction)
@@ -253,7 +262,7 @@ def _has_region(zone: str) -> bool:
     """Whether CLDR places the zone in a country (UTC and Etc/GMT±n have none: Babel
     would call them "Unknown Region (UTC) Time")."""
     canonical = get_global("zone_aliases").get(zone, zone)
-    return get_global("zone_territories").get(canonical, "ZZ") != "ZZ"
+    return str(get_global("zone_territories").get(canonical, "ZZ")) != "ZZ"
 
 
 def _tzinfo(zone: str) -> ZoneInfo | None:

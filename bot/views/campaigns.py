@@ -549,7 +549,13 @@ def flow_question(
             "<code>20%</code>."
         )
         rows.append([(_("None"), encode(NEW, step, "none"))])
-        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "30", "50")], 5)
+        rows += chunk(
+            [
+                (_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p))
+                for p in ("10", "15", "20", "30", "50")
+            ],
+            5,
+        )
     elif step == "ref":
         text = _("Which price is the discount measured from?")
         rows.append([(_("List price"), encode(NEW, step, "list"))])
@@ -568,7 +574,13 @@ def flow_question(
             "<code>18%</code>, or keep the team's."
         )
         rows.append([(_("The team's ({margin})", margin=team), encode(NEW, step, "team"))])
-        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "25", "30")], 5)
+        rows += chunk(
+            [
+                (_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p))
+                for p in ("10", "15", "20", "25", "30")
+            ],
+            5,
+        )
     else:
         raise ValueError(f"unknown step {step!r}")
     return text, keyboard(rows) if rows else None

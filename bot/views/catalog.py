@@ -919,13 +919,6 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
     return "\n".join(lines), None
 
 
-def _margin(_: Translator, value: Decimal | None) -> str:
-    """A margin with one decimal, ties rounded up like the floors tool's margins."""
-    if value is None:
-        return "—"
-    return _.percent(value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), 1)
-
-
 def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
     result = card.result
     channel = card.channel
@@ -956,7 +949,7 @@ def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
         _(
             "List price: {price} · margin at list price {margin}",
             price=_.money(list_price.amount, sale),
-            margin=_margin(_, margin_at_list),
+            margin=_.margin(margin_at_list),
         )
     ]
     if result.status is Status.BELOW_FLOOR:

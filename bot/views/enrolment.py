@@ -59,7 +59,13 @@ def pick_mode(_: Translator, campaign: models.Campaign) -> Rendered:
         name=h(campaign.name),
     )
     rows = [[(_("Deepest safe discount"), encode(PICK, campaign.id, 0, "m"))]]
-    rows += chunk([(f"{p} %", encode(PICK, campaign.id, 0, f"d{p}")) for p in PICKER_DISCOUNTS], 5)
+    rows += chunk(
+        [
+            (_.percent(Decimal(p).scaleb(-2)), encode(PICK, campaign.id, 0, f"d{p}"))
+            for p in PICKER_DISCOUNTS
+        ],
+        5,
+    )
     rows.append([back_button(_, campaign.id)])
     return text, keyboard(rows)
 

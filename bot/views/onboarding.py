@@ -77,7 +77,8 @@ def margin_picker(_: Translator, current: Decimal | None) -> Rendered:
     )
     current_pct = None if current is None else str((current * 100).normalize())
     buttons = [
-        (checked(f"{pct} %", pct == current_pct), encode("margin", pct)) for pct in TARGET_MARGINS
+        (checked(_.percent(Decimal(pct).scaleb(-2)), pct == current_pct), encode("margin", pct))
+        for pct in TARGET_MARGINS
     ]
     return text, keyboard(chunk(buttons, 3))
 

@@ -136,9 +136,9 @@ def question(_: Translator, team: Team, setting: Setting, value: SettingValue) -
         options = [(c, c) for c in COST_CURRENCIES]
         per_row = 4
     elif setting is Setting.MARGIN:
-        options = [(f"{pct} %", pct) for pct in TARGET_MARGINS]
+        options = [(_.percent(Decimal(pct).scaleb(-2)), pct) for pct in TARGET_MARGINS]
     elif setting is Setting.FX_BUFFER:
-        options = [(f"{pct} %", pct) for pct in FX_BUFFERS]
+        options = [(_.percent(Decimal(pct).scaleb(-2)), pct) for pct in FX_BUFFERS]
     elif setting is Setting.TIMEZONE:
         zones = list(COMMON_TIMEZONES)
         if str(value) not in zones:

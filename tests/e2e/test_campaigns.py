@@ -107,7 +107,7 @@ async def test_guided_newcampaign_survives_a_restart(harness: BotHarness) -> Non
     )
     question = await harness.ask(ana, "2026-12-07")
     assert "minimum discount" in question.text
-    question = await harness.press(ana, question, "20 %")
+    question = await harness.press(ana, question, "20%")
     question = await harness.press(ana, question, "List price")
     question = await harness.ask(ana, "fixed:2")
     question = await harness.press(ana, question, "The team's (15%)")
@@ -151,7 +151,7 @@ async def test_calendar_festival_starts_a_prefilled_campaign(harness: BotHarness
     question = await harness.ask(ana, "2026-11-20T12:00")  # the deadline is never guessed
     question = await harness.press(ana, question, "Use 2026-11-27")
     question = await harness.press(ana, question, "Use 2026-11-30")
-    question = await harness.press(ana, question, "20 %")
+    question = await harness.press(ana, question, "20%")
     question = await harness.press(ana, question, "List price")
     question = await harness.press(ana, question, "No subsidy")
     question = await harness.ask(ana, "18%")

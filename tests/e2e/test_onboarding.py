@@ -58,7 +58,7 @@ async def test_chinese_client_is_answered_in_chinese_then_korean_survives_restar
     assert "Asia/Seoul" not in timezone_step.button_texts
     currency_step = await harness.press(mei, timezone_step, "대한민국 시간")
     margin_step = await harness.press(mei, currency_step, "KRW")
-    done = await harness.press(mei, margin_step, "20 %")
+    done = await harness.press(mei, margin_step, "20%")
     assert "20" in done.text and "KRW" in done.text and "한국 시간" in done.text
     assert "Asia/Seoul" not in done.text
 

@@ -88,7 +88,7 @@ async def onboard(harness: BotHarness, user: User, language: str, zone: str, loc
     step = await harness.press(user, welcome, language)
     step = await harness.press(user, step, Translator(locale).zone_place(zone))
     step = await harness.press(user, step, "CNY")
-    done = await harness.press(user, step, "15 %")
+    done = await harness.press(user, step, "15%")
     return done.text
 
 
@@ -206,7 +206,7 @@ async def test_a_first_team_new_then_start_sets_up_the_personal_team_and_keeps_t
     step = await harness.press(ana, welcome, "✅ English")
     step = await harness.press(ana, step, "Coordinated Universal Time")
     step = await harness.press(ana, step, "USD")
-    done = await harness.press(ana, step, "20 %")
+    done = await harness.press(ana, step, "20%")
     assert (
         plain(
             en(
@@ -317,7 +317,7 @@ async def test_settings_buttons_guided_answers_bindings_and_margin_recheck(
 
     card = await harness.ask(ana, "/settings")
     question = await harness.press(ana, card, "Target margin")
-    assert "18%" in question.text and "✅ 15 %" in question.button_texts
+    assert "18%" in question.text and "✅ 15%" in question.button_texts
     bad = await harness.ask(ana, "99%")
     assert "99%" in bad.text
     saved = await harness.ask(ana, "70%")  # the typed answer to the question
@@ -331,7 +331,7 @@ async def test_settings_buttons_guided_answers_bindings_and_margin_recheck(
     )
 
     question = await harness.press(ana, saved, "FX buffer")  # the card under the answer
-    saved = await harness.press(ana, question, "3 %")
+    saved = await harness.press(ana, question, "3%")
     assert "2% → 3%" in saved.text
     question = await harness.press(ana, saved, "Notice language")
     saved = await harness.press(ana, question, "Deutsch")

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from string import Formatter
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from bot.config import SHIPPED_LOCALES
+from bot.db.models import Campaign, Team
 from bot.i18n import LOCALES_DIR, Translator, fill
 from bot.services.settings import Setting
 from bot.views import channels as channel_views
+from bot.views import enrolment as enrolment_views
+from bot.views import notifications as notification_views
 from bot.views import settings as settings_views
 from bot.views.onboarding import COMMON_TIMEZONES, timezone_picker
 
@@ -125,3 +131,44 @@ def test_a_korean_date_at_a_sentence_end_keeps_one_full_stop() -> None:
     assert en("Latest ECB rates: {date}.", date=en.date(date(2026, 12, 2))).endswith("2026.")
     # an ellipsis after a value is not a doubled full stop
     assert fill("{name}...", {"name": "Inc."}) == "Inc...."
+
+
+# -- one percent formatter --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "thirty", "margin"),
+    [
+        ("en", "30%", "18.5%"),
+        ("de", "30\u00a0%", "18,5\u00a0%"),  # a no-break space
+        ("ko", "30%", "18.5%"),
+        ("zh_CN", "30%", "18.5%"),
+        ("es", "30\u00a0%", "18,5\u00a0%"),
+        ("pt_BR", "30%", "18,5%"),
+    ],
+)
+def test_every_percentage_is_written_the_locales_way(locale: str, thirty: str, margin: str) -> None:
+    _ = Translator(locale)
+    assert _.percent(Decimal("0.3")) == thirty
+    assert _.margin(Decimal("0.18449")) == margin.replace("5", "4", 1)  # 18.4
+    assert _.margin(Decimal("0.1845")) == margin  # a tie rounds up, like the floors tool
+    assert _.percent(None) == "—" and _.margin(None) == "—"
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_percent_buttons_and_notices_use_the_translators_percent(locale: str) -> None:
+    _ = Translator(locale)
+    team = SimpleNamespace(id=1, name="Acme", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    expected = [_.percent(Decimal(p).scaleb(-2)) for p in ("10", "15", "20", "25", "30")]
+    _text, markup = enrolment_views.pick_mode(_, cast(Campaign, SimpleNamespace(id=3, name="BF")))
+    assert markup is not None
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert all(label in labels for label in expected)
+    _text, markup = settings_views.question(_, cast(Team, team), Setting.MARGIN, Decimal("0.2"))
+    assert markup is not None
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert "✅ " + _.percent(Decimal("0.2")) in labels
+    # a notice names a target margin as typed, not with a forced decimal ("15.0 %")
+    cause = notification_views.cause_text(_, {"kind": "target", "from": "0.15", "to": "0.2"}, {})
+    assert _.percent(Decimal("0.15")) in cause and _.percent(Decimal("0.2")) in cause
+    assert "15.0" not in cause and "15,0" not in cause

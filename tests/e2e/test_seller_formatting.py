@@ -4,11 +4,12 @@ hints with real ids, file names, the plan CSV's status label and /calendar's ord
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
 from bot.db.models import FxRate
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from tests.e2e.conftest import BotHarness
 
 
@@ -47,3 +48,27 @@ async def test_a_date_ending_a_sentence_has_one_full_stop(
     line = _("Latest ECB rates: {date}.", date=_.date(date(2026, 12, 2)))
     assert line in reply.text and line.endswith(shown)
     assert ".." not in reply.text and ". ." not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "zone", "twenty"),
+    [
+        ("de", "de", "Europe/Berlin", "20\u00a0%"),
+        ("ko", "ko", "Asia/Seoul", "20%"),
+        ("en", "en", "America/New_York", "20%"),
+    ],
+)
+async def test_start_names_zones_and_percentages_the_readers_way(
+    harness: BotHarness, language: str, locale: str, zone: str, twenty: str
+) -> None:
+    _ = Translator(locale)
+    user = harness.stub.create_user("Seller", language_code=language)
+    welcome = await harness.ask(user, "/start")
+    zones = await harness.press(user, welcome, "✅ " + LANGUAGE_NAMES[locale])
+    assert not any("/" in label for label in zones.button_texts)  # no IANA ids
+    currencies = await harness.press(user, zones, _.zone_place(zone))
+    margins = await harness.press(user, currencies, "EUR")
+    assert twenty in margins.button_texts
+    done = await harness.press(user, margins, twenty)
+    assert _.zone(zone) in done.text and zone not in done.text
+    assert _.percent(Decimal("0.2")) in done.text
