@@ -23,7 +23,7 @@ from bot.domain.campaigns import (
     split_args,
 )
 from bot.domain.errors import N_, UserInputError
-from bot.domain.permissions import Action
+from bot.domain.permissions import Action, is_allowed
 from bot.handlers.campaigns import answer_query, clock_now, load_campaign, message_text, query_data
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
@@ -133,7 +133,15 @@ async def voucher_command(update: Update, context: BotContext) -> None:
             answer = await answer_voucher(uow, access.team, campaign, question)
         await uow.commit()
     await reply(
-        update, *views.voucher_answer(context.t, campaign, answer, channel.currency, saved=saving)
+        update,
+        *views.voucher_answer(
+            context.t,
+            campaign,
+            answer,
+            channel.currency,
+            saved=saving,
+            can_save=is_allowed(access.role, Action.EDIT_CAMPAIGN),
+        ),
     )
 
 

@@ -220,6 +220,7 @@ class SkuCard:
     unlisted: list[str]  # channel names without a listing
     history: list[PriceChange]
     campaigns: int
+    can_edit: bool = False  # editors and above are shown how to change and delete it
 
 
 # --- reading ---------------------------------------------
@@ -328,7 +329,14 @@ async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime
     campaigns = await uow.session.scalar(
         select(func.count(Enrolment.id)).where(Enrolment.sku_id == sku.id)
     )
-    return SkuCard(sku, lines, unlisted, history, campaigns or 0)
+    return SkuCard(
+        sku,
+        lines,
+        unlisted,
+        history,
+        campaigns or 0,
+        can_edit=is_allowed(access.role, Action.EDIT_CATALOG),
+    )
 
 
 # --- changing ---------------------------------------------

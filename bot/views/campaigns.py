@@ -15,8 +15,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.db import models
 from bot.domain.campaigns import SubsidySpec
-from bot.domain.enums import ReferenceRule, SubsidyKind
+from bot.domain.enums import ReferenceRule, Role, SubsidyKind
 from bot.domain.errors import N_
+from bot.domain.permissions import Action, is_allowed
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.services.campaigns import (
@@ -256,7 +257,9 @@ def _local_day(moment: datetime, campaign: models.Campaign) -> date:
         return moment.date()
 
 
-def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = None) -> Rendered:
+def campaign_card(
+    _: Translator, card: CampaignCard, *, role: Role, header: str | None = None
+) -> Rendered:
     campaign, channel = card.campaign, card.channel
     lines = []
     if header:
@@ -287,39 +290,38 @@ def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = Non
     )
     if card.vouchers:
         lines.append(_("Saved vouchers: {n}", n=card.vouchers))
-    return "\n".join(lines), card_keyboard(_, campaign)
+    return "\n".join(lines), card_keyboard(_, campaign, role)
 
 
-def card_keyboard(_: Translator, campaign: models.Campaign) -> InlineKeyboardMarkup:
+def card_keyboard(_: Translator, campaign: models.Campaign, role: Role) -> InlineKeyboardMarkup:
+    """The card's buttons: only those the reader's role may use (the handlers check again)."""
     campaign_id, mark = campaign.id, stamp(campaign.created_at)
-    return keyboard(
-        [
-            [
-                (_("📋 Plan"), encode(PLAN, campaign_id)),
-                (_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE)),
-            ],
-            [
-                (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id)),
-                (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
-            ],
-            [
-                (_("📤 Export"), encode(EXPORT, campaign_id)),
-                (_("✏️ Edit"), encode(EDIT, campaign_id, mark)),
-            ],
-            [(_("🗑 Delete"), encode(DELETE, campaign_id, mark))],
-        ]
-    )
+    edits = is_allowed(role, Action.EDIT_CAMPAIGN)
+    buttons: list[Button] = [(_("📋 Plan"), encode(PLAN, campaign_id))]
+    if edits:
+        buttons.append((_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE)))
+    buttons += [
+        (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id)),
+        (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
+        (_("📤 Export"), encode(EXPORT, campaign_id)),
+    ]
+    if edits:
+        buttons.append((_("✏️ Edit"), encode(EDIT, campaign_id, mark)))
+    rows = chunk(buttons, 2)
+    if is_allowed(role, Action.DELETE_CAMPAIGN):
+        rows.append([(_("🗑 Delete"), encode(DELETE, campaign_id, mark))])
+    return keyboard(rows)
 
 
 def back_button(_: Translator, campaign_id: int) -> Button:
     return (_("« Campaign"), encode(CARD, campaign_id))
 
 
-def created(_: Translator, card: CampaignCard, warnings: Sequence[str]) -> Rendered:
+def created(_: Translator, card: CampaignCard, warnings: Sequence[str], role: Role) -> Rendered:
     header = _("✅ Campaign created.")
     for note in warnings:
         header += "\n⚠️ " + _(note)
-    return campaign_card(_, card, header=header)
+    return campaign_card(_, card, role=role, header=header)
 
 
 # -- edit and delete -------------------------------------------------------------------------
@@ -405,14 +407,14 @@ FIELD_NAMES: dict[str, str] = {
 }
 
 
-def edited(_: Translator, result: EditResult, card: CampaignCard) -> Rendered:
+def edited(_: Translator, result: EditResult, card: CampaignCard, role: Role) -> Rendered:
     if not result.changes:
-        return campaign_card(_, card, header=_("Nothing changed."))
+        return campaign_card(_, card, role=role, header=_("Nothing changed."))
     names = list(dict.fromkeys(_(FIELD_NAMES[key]) for key in result.changes))
     header = _("✅ Saved: {fields}.", fields=", ".join(names))
     for note in result.warnings:
         header += "\n⚠️ " + _(note)
-    return campaign_card(_, card, header=header)
+    return campaign_card(_, card, role=role, header=header)
 
 
 def delete_confirm(_: Translator, campaign: models.Campaign, enrolled: int) -> Rendered:

@@ -147,7 +147,7 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
         )
     if not card.listings:
         lines.append(_("No list prices yet."))
-    if card.unlisted:
+    if card.unlisted and card.can_edit:
         lines.append(
             _(
                 "Not listed on: {channels}. Set a price with "
@@ -181,7 +181,9 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
             "Change: <code>/sku {code} unit_cost=12.5</code> · floor: <code>/floor {code}</code>"
             " · delete: <code>/sku del {code}</code>",
             code=h(sku.code),
-        ),
+        )
+        if card.can_edit
+        else _("Floor: <code>/floor {code}</code>", code=h(sku.code)),
     ]
     return "\n".join(lines), None
 

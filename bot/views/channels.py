@@ -148,7 +148,7 @@ def channel_line(_: Translator, channel: Channel) -> str:
     )
 
 
-def channel_list(_: Translator, channels: list[Channel]) -> Rendered:
+def channel_list(_: Translator, channels: list[Channel], *, can_manage: bool) -> Rendered:
     if not channels:
         return (
             _(
@@ -163,6 +163,9 @@ def channel_list(_: Translator, channels: list[Channel]) -> Rendered:
         "",
     ]
     lines += [channel_line(_, c) for c in channels]
+    if not can_manage:  # a reader who may not change channels is not told how
+        lines += ["", _("Details: <code>/channel {name}</code>", name=h(channels[0].name))]
+        return "\n".join(lines), None
     lines += [
         "",
         _(
@@ -203,7 +206,9 @@ def _preset(channel: Channel) -> Preset | None:
         return None
 
 
-def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[str]:
+def _card_body(
+    _: Translator, channel: Channel, preset: Preset | None, *, can_manage: bool = True
+) -> list[str]:
     lines = []
     for field in EDITABLE_FIELDS:
         if field == "name":
@@ -213,6 +218,8 @@ def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[s
         lines.append(f"{label} (<code>{field}</code>): {value}")
     if preset is not None:
         lines += ["", f"<i>{h(_(preset.source))}</i>"]
+    if not can_manage:
+        return lines
     lines += [
         "",
         _(
@@ -224,7 +231,7 @@ def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[s
     return lines
 
 
-def channel_card(_: Translator, channel: Channel) -> Rendered:
+def channel_card(_: Translator, channel: Channel, *, can_manage: bool) -> Rendered:
     lines = [f"<b>{h(channel.name)}</b>"]
     preset = _preset(channel)
     if preset is not None:
@@ -236,7 +243,7 @@ def channel_card(_: Translator, channel: Channel) -> Rendered:
             )
         )
     lines.append("")
-    return "\n".join(lines + _card_body(_, channel, preset)), None
+    return "\n".join(lines + _card_body(_, channel, preset, can_manage=can_manage)), None
 
 
 def channel_added(_: Translator, channel: Channel, preset: Preset) -> Rendered:

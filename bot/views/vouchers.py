@@ -49,7 +49,9 @@ def voucher_answer(
     currency: str,
     *,
     saved: bool = False,
+    can_save: bool,
 ) -> Rendered:
+    """The voucher's verdict; the save button only for a reader who may save (editors)."""
     result, question = answer.result, answer.question
 
     def money(amount: Decimal) -> str:
@@ -157,7 +159,7 @@ def voucher_answer(
     pair = answer.pair
     if saved:
         lines.append(_("💾 Saved on the campaign."))
-    elif pair is not None and answer.verdict is not False:
+    elif can_save and pair is not None and answer.verdict is not False:
         threshold, value = pair
         try:
             data = encode(

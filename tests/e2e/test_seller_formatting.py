@@ -7,9 +7,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from bot.db.models import FxRate
+from bot.db.models import Campaign, FxRate
+from bot.domain.enums import Role
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.telegram_stub import User
+from tests.e2e.campaign_fixtures import add_member
+from tests.e2e.catalog_support import team_of
 from tests.e2e.conftest import BotHarness
 
 
@@ -72,3 +77,68 @@ async def test_start_names_zones_and_percentages_the_readers_way(
     done = await harness.press(user, margins, twenty)
     assert _.zone(zone) in done.text and zone not in done.text
     assert _.percent(Decimal("0.2")) in done.text
+
+
+# -- buttons a reader may not use are not shown --------------------------------------------
+
+
+async def campaign_id_named(harness: BotHarness, name: str) -> int:
+    async with harness.uow_factory() as uow:
+        found = await uow.session.scalar(select(Campaign.id).where(Campaign.name == name))
+    assert found is not None
+    return int(found)
+
+
+async def team_with_campaign(harness: BotHarness, owner: User, name: str = "BF") -> int:
+    for command in (
+        "/channel add temu-us-semi",
+        "/sku add A1 unit_cost=3 list_price@temu-us-semi=9.99",
+        f'/newcampaign name="{name}" channel=temu-us-semi start=2027-03-01 end=2027-03-05',
+    ):
+        await harness.ask(owner, command)
+    return await campaign_id_named(harness, name)
+
+
+async def test_a_viewer_sees_no_edit_or_delete_buttons_and_forged_ones_stay_refused(
+    harness: BotHarness,
+) -> None:
+    stub = harness.stub
+    owner = stub.create_user("Olga", language_code="en")
+    campaign_id = await team_with_campaign(harness, owner)
+    team_id = await team_of(harness, owner)
+    viewer = stub.create_user("Vera", language_code="de")
+    editor = stub.create_user("Emil", language_code="en")
+    await add_member(harness.uow_factory, team_id, viewer, Role.VIEWER)
+    await add_member(harness.uow_factory, team_id, editor, Role.EDITOR)
+    de = Translator("de")
+
+    owner_card = await harness.ask(owner, f"/campaign {campaign_id}")
+    assert {"➕ Enrol", "✏️ Edit", "🗑 Delete"} <= set(owner_card.button_texts)
+    editor_card = await harness.ask(editor, f"/campaign {campaign_id}")
+    assert {"➕ Enrol", "✏️ Edit"} <= set(editor_card.button_texts)
+    assert "🗑 Delete" not in editor_card.button_texts  # deleting needs an admin
+    viewer_card = await harness.ask(viewer, f"/campaign {campaign_id}")
+    shown = set(viewer_card.button_texts)
+    assert {de("📋 Plan"), de("🎟 Vouchers"), de("📤 Export")} <= shown
+    assert not shown & {de("➕ Enrol"), de("✏️ Edit"), de("🗑 Delete")}
+
+    # the server still refuses what the button would have done (callback data is not trusted)
+    delete_data = owner_card.button("🗑 Delete").data
+    assert delete_data is not None
+    refusal = await harness.press_data(viewer, viewer_card, delete_data)
+    assert de("admin") in refusal
+    assert await campaign_id_named(harness, "BF") == campaign_id
+
+    plan = await harness.press(viewer, viewer_card, de("📋 Plan"))
+    assert de("➕ Enrol") not in plan.button_texts and de("🎟 Vouchers") in plan.button_texts
+    await stub.wait_for_messages(viewer, 2)  # the plan's XLSX and CSV follow
+    owner_plan, *_files = await harness.send(owner, f"/plan {campaign_id}", replies=3)
+    assert "➕ Enrol" in owner_plan.button_texts
+
+    channels = await harness.ask(viewer, "/channels")
+    assert "commission=12" not in channels.text and "/channel temu-us-semi" in channels.text
+    assert "/channel del" not in (await harness.ask(viewer, "/channel temu-us-semi")).text
+    assert "/channel del" in (await harness.ask(owner, "/channel temu-us-semi")).text
+    sku = await harness.ask(viewer, "/sku A1")
+    assert "/sku del" not in sku.text and "/floor A1" in sku.text
+    assert "/sku del A1" in (await harness.ask(editor, "/sku A1")).text
