@@ -210,6 +210,7 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         )
     lines = [_("<b>Campaigns</b>")]
     buttons: list[Button] = []
+    example: int | None = None  # the hint names a campaign the reader can open
     for phase in (Phase.RUNNING, Phase.UPCOMING, Phase.ENDED):
         group = [s for s in summaries if s.phase is phase]
         hidden = 0
@@ -223,6 +224,7 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         lines.append(f"<b>{h(_(PHASE_LABELS[phase]))}</b>")
         for summary in group:
             campaign = summary.campaign
+            example = campaign.id if example is None else example
             lines.append(
                 _(
                     "#{id} {name} · {channel} · {start} → {end} · {enrolled}",
@@ -240,7 +242,12 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         if hidden:
             lines.append(_("… and {n} more", n=hidden))
     lines.append("")
-    lines.append(_("Open one with <code>/campaign 3</code> (its number)."))
+    lines.append(
+        _(
+            "Open one with <code>/campaign {id}</code> (its number).",
+            id=example if example is not None else summaries[0].campaign.id,
+        )
+    )
     return "\n".join(lines), keyboard(chunk(buttons[:12], 2)) if buttons else None
 
 

@@ -14,7 +14,7 @@ from bot.domain.enums import Role
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.telegram_stub import User
 from tests.e2e.campaign_fixtures import add_member
-from tests.e2e.catalog_support import team_of
+from tests.e2e.catalog_support import plain, team_of
 from tests.e2e.conftest import BotHarness
 
 
@@ -142,3 +142,19 @@ async def test_a_viewer_sees_no_edit_or_delete_buttons_and_forged_ones_stay_refu
     sku = await harness.ask(viewer, "/sku A1")
     assert "/sku del" not in sku.text and "/floor A1" in sku.text
     assert "/sku del A1" in (await harness.ask(editor, "/sku A1")).text
+
+
+# -- /campaigns names a campaign that exists ----------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "locale"), [("en", "en"), ("de", "de"), ("ko", "ko")])
+async def test_the_campaigns_hint_names_a_real_campaign(
+    harness: BotHarness, language: str, locale: str
+) -> None:
+    owner = harness.stub.create_user("Olga", language_code=language)
+    campaign_id = await team_with_campaign(harness, owner, "Next")
+    listing = await harness.ask(owner, "/campaigns")
+    _ = Translator(locale)
+    hint = _("Open one with <code>/campaign {id}</code> (its number).", id=campaign_id)
+    assert plain(hint) in listing.text
+    assert campaign_id != 3 and "/campaign 3 " not in listing.text  # the old fixed example
