@@ -158,3 +158,22 @@ async def test_the_campaigns_hint_names_a_real_campaign(
     hint = _("Open one with <code>/campaign {id}</code> (its number).", id=campaign_id)
     assert plain(hint) in listing.text
     assert campaign_id != 3 and "/campaign 3 " not in listing.text  # the old fixed example
+
+
+# -- exported file names keep the campaign's name ------------------------------------------
+
+
+async def test_a_chinese_campaign_name_survives_into_the_exported_file_names(
+    harness: BotHarness,
+) -> None:
+    owner = harness.stub.create_user("Mei", language_code="zh-hans")
+    campaign_id = await team_with_campaign(harness, owner, "黑五大促")
+    await harness.ask(owner, f"/enroll {campaign_id} A1")
+    harness.stub.mark_read(owner)
+    card = await harness.ask(owner, f"/campaign {campaign_id}")
+    harness.stub.press_button(owner, card, text=Translator("zh_CN")("📤 Export"))
+    xlsx, csv_file = await harness.stub.wait_for_messages(owner, 2)
+    # what the stand-in read from the multipart upload, as Telegram would show it
+    assert xlsx.document is not None and csv_file.document is not None
+    assert xlsx.document.file_name == f"plan-{campaign_id}-黑五大促.xlsx"
+    assert csv_file.document.file_name == f"plan-{campaign_id}-黑五大促.csv"

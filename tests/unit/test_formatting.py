@@ -17,9 +17,11 @@ from babel.messages.pofile import read_po
 from bot.config import SHIPPED_LOCALES
 from bot.db.models import Campaign, Team
 from bot.i18n import LOCALES_DIR, Translator, fill
+from bot.services.plan import Plan
 from bot.services.settings import Setting
 from bot.views import channels as channel_views
 from bot.views import enrolment as enrolment_views
+from bot.views import exports
 from bot.views import notifications as notification_views
 from bot.views import settings as settings_views
 from bot.views.onboarding import COMMON_TIMEZONES, timezone_picker
@@ -172,3 +174,22 @@ def test_percent_buttons_and_notices_use_the_translators_percent(locale: str) ->
     cause = notification_views.cause_text(_, {"kind": "target", "from": "0.15", "to": "0.2"}, {})
     assert _.percent(Decimal("0.15")) in cause and _.percent(Decimal("0.2")) in cause
     assert "15.0" not in cause and "15,0" not in cause
+
+
+# -- exported file names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("黑五大促", "plan-7-黑五大促.csv"),
+        ("Black Friday", "plan-7-black-friday.csv"),
+        ("블랙 프라이데이", "plan-7-블랙-프라이데이.csv"),
+        ("Ärger: Sale/2026 100%", "plan-7-ärger-sale-2026-100.csv"),
+        ("a\u202egpj.exe", "plan-7-a-gpj.exe.csv"),  # a right-to-left override cannot spoof
+        ("  ", "plan-7-campaign.csv"),
+    ],
+)
+def test_a_plan_file_keeps_the_campaigns_name_in_any_script(name: str, expected: str) -> None:
+    plan = cast(Plan, SimpleNamespace(campaign=SimpleNamespace(id=7, name=name)))
+    assert exports.filename(plan, "csv") == expected
