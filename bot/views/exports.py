@@ -80,6 +80,7 @@ COLUMNS: dict[str, str] = {
     "margin": N_("Margin"),
 }
 NOT_ENROLLED = N_("Not enrolled")
+STATUS_LABEL_HEADER = N_("Status (in words)")  # the CSV column beside the machine-readable one
 ENROLLED_ANYWAY = N_("enrolled anyway")
 SUMMARY = N_("Summary")
 VOUCHERS = N_("Vouchers")
@@ -159,6 +160,7 @@ def plan_document(plan: Plan, _: Translator) -> PlanDocument:
             "vouchers": _(VOUCHERS),
             "yes": _("yes"),
             "no": _("no"),
+            "status_label": _(STATUS_LABEL_HEADER),
         },
         header=[_(COLUMNS[key]) for key, _kind in PLAN_COLUMNS],
         voucher_header=[

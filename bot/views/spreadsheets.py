@@ -10,7 +10,8 @@ saved vouchers. Header rows are bold, frozen and in the reader's language; amoun
 numbers with the currency's digits, percentages are numbers in % format; text cells are
 always text (a SKU named "=1+1" is not a formula).
 
-Plan CSV: one header row of stable English keys, every SKU (enrolled or listed),
+Plan CSV: one header row of stable English keys (but for `status_label`, the reader's
+words for the status beside the machine-readable `status`), every SKU (enrolled or listed),
 amounts as plain numbers ('.' decimal point), percentages in percent with two
 decimals; text cells that start with = + - @ (or a tab / carriage return) are prefixed
 with an apostrophe against formula injection.
@@ -57,6 +58,7 @@ CSV_COLUMNS = (
     "name",
     "enrolled",
     "status",
+    "status_label",  # headed in the reader's language (PlanDocument.labels)
     "eligible",
     "price_mode",
     "list_price",
@@ -117,7 +119,7 @@ class PlanDocument:
 
     title: str  # the campaign's name
     currency: str
-    labels: dict[str, str]  # "plan", "summary", "yes", "no", "vouchers"
+    labels: dict[str, str]  # "plan", "summary", "yes", "no", "vouchers", "status_label"
     header: list[str]  # PLAN_COLUMNS' labels
     voucher_header: list[str]
     summary: list[tuple[str, str]]  # (label, value)
@@ -210,7 +212,8 @@ def _amount(value: Decimal | None, digits: int) -> str:
 
 
 def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
-    yield list(CSV_COLUMNS)
+    label_header = safe_text(document.labels.get("status_label", "status_label"))
+    yield [label_header if key == "status_label" else key for key in CSV_COLUMNS]
     digits = currency_digits(document.currency)
     for line in document.lines:
         yield [
@@ -218,6 +221,7 @@ def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
             safe_text(line.name),
             "yes" if line.enrolled else "no",
             line.status,
+            safe_text(line.status_label),
             "yes" if line.eligible else "no",
             line.mode or "",
             _amount(line.list_price, digits),

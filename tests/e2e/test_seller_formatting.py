@@ -3,6 +3,8 @@ hints with real ids, file names, the plan CSV's status label and /calendar's ord
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,7 +14,9 @@ from sqlalchemy import select
 from bot.db.models import Campaign, FxRate
 from bot.domain.enums import Role
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.services.plan import PlanStatus
 from bot.telegram_stub import User
+from bot.views.campaigns import STATUS_LABELS
 from tests.e2e.campaign_fixtures import add_member
 from tests.e2e.catalog_support import plain, team_of
 from tests.e2e.conftest import BotHarness
@@ -163,17 +167,30 @@ async def test_the_campaigns_hint_names_a_real_campaign(
 # -- exported file names keep the campaign's name ------------------------------------------
 
 
-async def test_a_chinese_campaign_name_survives_into_the_exported_file_names(
-    harness: BotHarness,
+@pytest.mark.parametrize(
+    ("language", "locale"), [("zh-hans", "zh_CN"), ("de", "de"), ("ko", "ko"), ("en", "en")]
+)
+async def test_exported_files_keep_a_chinese_name_and_a_machine_readable_status(
+    harness: BotHarness, language: str, locale: str
 ) -> None:
-    owner = harness.stub.create_user("Mei", language_code="zh-hans")
+    _ = Translator(locale)
+    owner = harness.stub.create_user("Mei", language_code=language)
     campaign_id = await team_with_campaign(harness, owner, "黑五大促")
     await harness.ask(owner, f"/enroll {campaign_id} A1")
     harness.stub.mark_read(owner)
     card = await harness.ask(owner, f"/campaign {campaign_id}")
-    harness.stub.press_button(owner, card, text=Translator("zh_CN")("📤 Export"))
+    harness.stub.press_button(owner, card, text=_("📤 Export"))
     xlsx, csv_file = await harness.stub.wait_for_messages(owner, 2)
     # what the stand-in read from the multipart upload, as Telegram would show it
     assert xlsx.document is not None and csv_file.document is not None
     assert xlsx.document.file_name == f"plan-{campaign_id}-黑五大促.xlsx"
     assert csv_file.document.file_name == f"plan-{campaign_id}-黑五大促.csv"
+
+    # the CSV: the status as the enum value, its words in the reader's language beside it
+    rows = list(csv.reader(io.StringIO(csv_file.document.content.decode("utf-8-sig"))))
+    header, line = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    label_header = _("Status (in words)")
+    assert header[header.index("status") + 1] == label_header
+    assert locale == "en" or label_header != "Status (in words)"  # translated
+    status = PlanStatus(line["status"])  # machine-readable: the enum value
+    assert line[label_header] == _(STATUS_LABELS[status])
