@@ -194,3 +194,30 @@ async def test_exported_files_keep_a_chinese_name_and_a_machine_readable_status(
     assert locale == "en" or label_header != "Status (in words)"  # translated
     status = PlanStatus(line["status"])  # machine-readable: the enum value
     assert line[label_header] == _(STATUS_LABELS[status])
+
+
+# -- /calendar: the team's markets first --------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "locale"), [("ko", "ko"), ("de", "de"), ("en", "en")])
+async def test_calendar_shows_the_teams_markets_first(
+    harness: BotHarness, language: str, locale: str
+) -> None:
+    _ = Translator(locale)
+    seller = harness.stub.create_user("Minji", language_code=language)
+    before = await harness.ask(seller, "/calendar")  # no channel yet: soonest first, no groups
+    assert plain(_("<b>Other markets</b>")) not in before.text
+    await harness.ask(seller, "/channel add aliexpress-kr")
+    shown = await harness.ask(seller, "/calendar")
+    text = shown.text
+    ours = plain(_("<b>For your markets ({markets})</b>", markets="KR"))
+    others = plain(_("<b>Other markets</b>"))
+    korea = _("Korea Sale Festa")  # announced yearly: listed last when every market counts
+    assert ours in text and others in text
+    assert text.index(ours) < text.index(korea) < text.index(others)
+    assert korea in shown.button_texts
+    brazil = _("Consumer Day (Brazil)")
+    assert brazil not in text or text.index(brazil) > text.index(others)
+    # a market asked for explicitly is shown alone, as before
+    us = await harness.ask(seller, "/calendar US")
+    assert ours not in us.text and korea not in us.text
