@@ -35,12 +35,12 @@ from bot.views.common import Button, Rendered, chunk, h, keyboard
 # callback actions (short: callback data is at most 64 bytes)
 CARD = "cpc"  # id
 PLAN = "cpp"  # id
-PICK = "cpk"  # id, page, mode
-TOGGLE = "cpt"  # id, sku id, page, mode
-ENROL_ALL = "cpa"  # id, mode
+PICK = "cpk"  # id, page, mode, stamp
+TOGGLE = "cpt"  # id, sku id, page, mode, stamp
+ENROL_ALL = "cpa"  # id, mode, stamp
 UNDER_FLOOR = "cpu"  # pending id, y|n: enrol under the floor anyway, or leave out
-VOUCHERS = "cpv"  # id
-SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-
+VOUCHERS = "cpv"  # id, stamp
+SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-, stamp
 REMINDERS = "cpr"  # id
 EXPORT = "cpx"  # id
 # buttons that change or delete a campaign carry its stamp last (bot/views/callbacks.py)
@@ -306,9 +306,9 @@ def card_keyboard(_: Translator, campaign: models.Campaign, role: Role) -> Inlin
     edits = is_allowed(role, Action.EDIT_CAMPAIGN)
     buttons: list[Button] = [(_("📋 Plan"), encode(PLAN, campaign_id))]
     if edits:
-        buttons.append((_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE)))
+        buttons.append((_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE, mark)))
     buttons += [
-        (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id)),
+        (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id, mark)),
         (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
         (_("📤 Export"), encode(EXPORT, campaign_id)),
     ]

@@ -35,7 +35,7 @@ from bot.services.imports import (
     RowError,
 )
 from bot.services.rate_sources import RateSource
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.channels import grid_text
 from bot.views.common import Button, Rendered, h, keyboard
 from bot.views.rates import sources_label
@@ -503,7 +503,8 @@ def confirm_sku_delete(_: Translator, sku: Sku, campaigns: int) -> Rendered:
                 campaigns,
             )
         )
-    buttons = [[(_("🗑 Delete"), encode("skudel", sku.id)), (_("Cancel"), encode("skukeep"))]]
+    delete = encode("skudel", sku.id, stamp(sku.created_at))  # refused once the id is reused
+    buttons = [[(_("🗑 Delete"), delete), (_("Cancel"), encode("skukeep"))]]
     return "\n".join(lines), keyboard(buttons)
 
 
@@ -702,10 +703,12 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
             lines.append("…")
     lines += warnings
     lines += ["", _("Import these changes?")]
+    created = preview.pending_created_at
+    mark = stamp(created) if created is not None else ""
     buttons = [
         [
-            (_("✅ Confirm"), encode("imp", preview.pending_id, "y")),
-            (_("Cancel"), encode("imp", preview.pending_id, "n")),
+            (_("✅ Confirm"), encode("imp", preview.pending_id, "y", mark)),
+            (_("Cancel"), encode("imp", preview.pending_id, "n", mark)),
         ]
     ]
     return "\n".join(lines), keyboard(buttons)

@@ -8,7 +8,7 @@ from bot.domain.permissions import Action, is_allowed
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.services.plan import Plan, PlanStatus
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.campaigns import (
     NO_MODE,
     PICK,
@@ -128,9 +128,10 @@ def plan_summary(_: Translator, plan: Plan, role: Role) -> Rendered:
         if is_allowed(role, Action.EDIT_CAMPAIGN)
         else _("Nothing is enrolled yet.")
     )
-    first_row = [(_("🎟 Vouchers"), encode(VOUCHERS, campaign.id))]
+    mark = stamp(campaign.created_at)
+    first_row = [(_("🎟 Vouchers"), encode(VOUCHERS, campaign.id, mark))]
     if is_allowed(role, Action.EDIT_CAMPAIGN):  # a viewer is not offered what it may not do
-        first_row.insert(0, (_("➕ Enrol"), encode(PICK, campaign.id, 0, NO_MODE)))
+        first_row.insert(0, (_("➕ Enrol"), encode(PICK, campaign.id, 0, NO_MODE, mark)))
     buttons = keyboard([first_row, [back_button(_, campaign.id)]])
     return "\n".join(lines), buttons
 

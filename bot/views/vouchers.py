@@ -10,7 +10,7 @@ from bot.db import models
 from bot.i18n import Translator
 from bot.pricing import VoucherStatus, currency_digits
 from bot.services.plan import VoucherAnswer
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.campaigns import SAVE_VOUCHER, back_button
 from bot.views.common import Button, Rendered, h, keyboard
 
@@ -169,6 +169,7 @@ def voucher_answer(
                 _plain(value),
                 _plain(question.share),
                 "-" if question.cap is None else _plain(question.cap),
+                stamp(campaign.created_at),
             )
         except ValueError:  # over 64 bytes: saving takes the command's `save` word instead
             lines.append(_("Add <code>save</code> to the command to keep it on the campaign."))

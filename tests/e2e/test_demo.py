@@ -256,13 +256,15 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("#1")  # the flow's last keyboard: the bot refuses it with an alert
     chat.expect("⚠ alert: This button is no longer valid.")
 
-    # Li is a viewer of the sample team: the bot refuses her edit with an alert
+    # Li is a viewer of the sample team: her card offers no edit or delete, and a typed
+    # delete is refused
     chat.send(":as li")
     chat.expect("You are now Li.")
     chat.send("/campaign 1")
-    chat.expect(r"\[#\d+ ✏️ 编辑\]")
-    chat.send(chat.button("✏️ 编辑"))
-    chat.expect("⚠ alert: ")
+    card = chat.expect(r"\[#\d+ 📤 导出\]")
+    assert "编辑" not in card and "🗑" not in card, card
+    chat.send("/campaign 1 delete")
+    chat.expect("此操作需要")
 
     chat.send(":as me")
     chat.send("/campaign 1 delete")

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Campaign, FxRate
+from bot.db.models import Campaign, Enrolment, FxRate, PendingImport, Sku
 from bot.domain.enums import Role
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services.plan import PlanStatus
 from bot.telegram_stub import User
 from bot.views.campaigns import STATUS_LABELS
 from tests.e2e.campaign_fixtures import add_member
-from tests.e2e.catalog_support import plain, team_of
+from tests.e2e.catalog_support import count, plain, team_of
 from tests.e2e.conftest import BotHarness
 
 
@@ -221,3 +222,64 @@ async def test_calendar_shows_the_teams_markets_first(
     # a market asked for explicitly is shown alone, as before
     us = await harness.ask(seller, "/calendar US")
     assert ours not in us.text and korea not in us.text
+
+
+# -- stale buttons carry the object's stamp -------------------------------------------------
+
+
+async def replace_behind(harness: BotHarness, model: Any, row_id: int) -> None:
+    """The row behind `row_id` now is another object (a restored backup reused the id): its
+    creation time, which the buttons' stamps are made of, differs."""
+    async with harness.uow_factory() as uow:
+        row = await uow.session.get(model, row_id)
+        assert row is not None
+        row.created_at = row.created_at + timedelta(minutes=5)
+        await uow.commit()
+
+
+@pytest.mark.parametrize(("language", "locale"), [("en", "en"), ("de", "de"), ("ko", "ko")])
+async def test_stale_sku_picker_voucher_and_import_buttons_are_refused(
+    harness: BotHarness, language: str, locale: str
+) -> None:
+    _ = Translator(locale)
+    out_of_date = _(
+        "This button is out of date: what it was made for is gone or was replaced. "
+        "Nothing was changed."
+    )
+    stub = harness.stub
+    owner = stub.create_user("Olga", language_code=language)
+    campaign_id = await team_with_campaign(harness, owner)
+
+    # SKU delete
+    confirm = await harness.ask(owner, "/sku del A1")
+    async with harness.uow_factory() as uow:
+        sku_id = await uow.session.scalar(select(Sku.id).where(Sku.code == "A1"))
+    assert sku_id is not None
+    await replace_behind(harness, Sku, sku_id)
+    assert await harness.press_alert(owner, confirm, _("🗑 Delete")) == out_of_date
+    assert await count(harness, Sku) == 1
+
+    # the enrolment picker and the vouchers screen
+    card = await harness.ask(owner, f"/campaign {campaign_id}")
+    other_card = await harness.ask(owner, f"/campaign {campaign_id}")
+    picker = await harness.press(owner, card, _("➕ Enrol"))  # the card becomes the picker
+    await replace_behind(harness, Campaign, campaign_id)
+    assert await harness.press_alert(owner, picker, _("Deepest safe discount")) == out_of_date
+    assert await harness.press_alert(owner, other_card, _("🎟 Vouchers")) == out_of_date
+    assert await count(harness, Enrolment) == 0
+
+    # an import's confirmation
+    stub.mark_read(owner)
+    stub.send_document(owner, filename="skus.csv", content=b"sku,unit_cost\nN1,2.5\n")
+    preview = (await stub.wait_for_messages(owner, 1))[0]
+    async with harness.uow_factory() as uow:
+        pending_id = await uow.session.scalar(select(PendingImport.id))
+    assert pending_id is not None
+    await replace_behind(harness, PendingImport, pending_id)
+    assert await harness.press_alert(owner, preview, _("✅ Confirm")) == out_of_date
+    assert await count(harness, Sku) == 1  # N1 was not imported
+
+    # fresh buttons still work
+    fresh = await harness.ask(owner, "/sku del A1")
+    await harness.press(owner, fresh, _("🗑 Delete"))
+    assert await count(harness, Sku) == 0
