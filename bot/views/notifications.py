@@ -365,7 +365,10 @@ def _single(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) ->
         status = entry.get("status")
         if status == "no_price":
             lines.append(
-                _("Fees plus the target margin reach 100 %: no price keeps the margin now.")
+                _(
+                    "Fees plus the target margin reach {limit}: no price keeps the margin now.",
+                    limit=_.percent(Decimal(1)),
+                )
             )
         else:
             if status == "cannot_reach_min_depth":

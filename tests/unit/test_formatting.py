@@ -162,7 +162,9 @@ def test_percent_buttons_and_notices_use_the_translators_percent(locale: str) ->
     _ = Translator(locale)
     team = SimpleNamespace(id=1, name="Acme", created_at=datetime(2026, 1, 1, tzinfo=UTC))
     expected = [_.percent(Decimal(p).scaleb(-2)) for p in ("10", "15", "20", "25", "30")]
-    _text, markup = enrolment_views.pick_mode(_, cast(Campaign, SimpleNamespace(id=3, name="BF")))
+    _text, markup = enrolment_views.pick_mode(
+        _, cast(Campaign, SimpleNamespace(id=3, name="BF", created_at=team.created_at))
+    )
     assert markup is not None
     labels = [button.text for row in markup.inline_keyboard for button in row]
     assert all(label in labels for label in expected)
@@ -193,3 +195,22 @@ def test_percent_buttons_and_notices_use_the_translators_percent(locale: str) ->
 def test_a_plan_file_keeps_the_campaigns_name_in_any_script(name: str, expected: str) -> None:
     plan = cast(Plan, SimpleNamespace(campaign=SimpleNamespace(id=7, name=name)))
     assert exports.filename(plan, "csv") == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "hundred"), [("en", "100%"), ("de", "100\u00a0%"), ("ko", "100%")]
+)
+def test_a_margin_notice_writes_its_hundred_percent_the_locales_way(
+    locale: str, hundred: str
+) -> None:
+    legacy = {
+        "campaign_id": 3,
+        "campaign": "BF",
+        "sku": "A1",
+        "below": True,
+        "status": "no_price",
+        "target": "0.9",
+        "causes": [],
+    }
+    text, _shown, _total = notification_views.margin_notice(Translator(locale), legacy)
+    assert hundred in text and "{limit}" not in text
