@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from bot.limits import shorten
 from bot.pricing import FeeKind, FxQuote, Status
 from bot.pricing.landed import CostKind
-from bot.services.arguments import problem_hint, shown
+from bot.services.arguments import HUNDRED_PERCENT, problem_hint, shown
 from bot.services.catalog import (
     PAGE_SIZE,
     EntryRef,
@@ -581,7 +581,7 @@ def row_error(_: Translator, error: RowError) -> str:
         row=error.row,
         column=column,
         value=quoted(error.value),
-        problem=_(problem_hint(error.problem)),
+        problem=_(problem_hint(error.problem), limit=_.percent(HUNDRED_PERCENT)),
     )
 
 

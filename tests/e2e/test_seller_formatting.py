@@ -283,3 +283,16 @@ async def test_stale_sku_picker_voucher_and_import_buttons_are_refused(
     fresh = await harness.ask(owner, "/sku del A1")
     await harness.press(owner, fresh, _("🗑 Delete"))
     assert await count(harness, Sku) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "over"),
+    [("en", "is over 100%."), ("de", "liegt über 100\u00a0%."), ("ko", "100% 초과예요.")],
+)
+async def test_a_value_over_the_maximum_names_it_the_readers_way(
+    harness: BotHarness, language: str, over: str
+) -> None:
+    seller = harness.stub.create_user("Seller", language_code=language)
+    reply = await harness.ask(seller, "/sku add X1 unit_cost=1 duty_rate=150")
+    assert over in reply.text and "{limit}" not in reply.text
+    assert await count(harness, Sku) == 0
