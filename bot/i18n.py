@@ -7,10 +7,13 @@ every call takes its locale explicitly.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import (
     ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
     Context,
     Decimal,
     DivisionByZero,
@@ -18,13 +21,14 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -101,11 +105,11 @@ class Translator:
 
     def gettext(self, message: str, /, **params: object) -> str:
         text = self._t.gettext(message)
-        return text.format(**params) if params else text
+        return fill(text, params) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         text = self._t.ngettext(singular, plural, n)
-        return text.format(n=n, **params)
+        return fill(text, {"n": n, **params})
 
     __call__ = gettext
 
@@ -117,14 +121,44 @@ class Translator:
     def number(self, value: Decimal | int, digits: int | None = None) -> str:
         return format_number(value, self.locale, digits)
 
-    def percent(self, fraction: Decimal, digits: int | None = None) -> str:
+    def percent(self, fraction: Decimal | None, digits: int | None = None) -> str:
+        """The one way a percentage is shown ("30 %" in German, "30%" in English, Korean
+        and Chinese); "—" for no value."""
         return format_percent(fraction, self.locale, digits)
 
-    def datetime(self, moment: datetime, zone: str | None = None) -> str:
-        return format_datetime(moment, zone or self.timezone, self.locale)
+    def margin(self, fraction: Decimal | None) -> str:
+        """A computed margin: one decimal, ties rounded up like the floors tool's."""
+        if fraction is None or not _showable(fraction):
+            return self.percent(fraction)
+        return self.percent(fraction.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), 1)
+
+    def datetime(self, moment: datetime, zone: str | None = None, *, named: bool = True) -> str:
+        """Date and time in `zone` (the reader's by default), followed by the zone's
+        localized name unless `named` is false (a screen that names the zone once)."""
+        return format_datetime(moment, zone or self.timezone, self.locale, named=named)
+
+    def zone(self, zone: str | None = None) -> str:
+        """A time zone as this reader's language names it ("Central European Time",
+        "中国时间"), never the raw IANA id."""
+        return zone_name(zone or self.timezone, self.locale)
+
+    def zone_place(self, zone: str) -> str:
+        """A zone by its place ("Germany (Berlin) Time"): tells apart zones that share a
+        name (Berlin and Madrid are both Central European Time), for pickers."""
+        return zone_location(zone, self.locale)
 
     def date(self, day: date) -> str:
         return babel_dates.format_date(day, "medium", locale=self.locale)
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """`template.format(**params)`, without a doubled full stop where a value that ends in
+    one meets the sentence's own: Korean medium dates end in "." ("2026. 12. 2."), so
+    "…: {date}." would read "2026. 12. 2..". An ellipsis ("{value}...") is left alone."""
+    for name, value in params.items():
+        if isinstance(value, str) and value.endswith(".") and "{" + name + "}." in template:
+            template = re.sub(r"\{" + re.escape(name) + r"\}\.(?!\.)", "{" + name + "}", template)
+    return template.format(**params)
 
 
 # Formatting never raises, whatever a row holds (values stored before the input bounds of
@@ -185,13 +219,13 @@ def format_number(value: Decimal | int, locale: str, digits: int | None = None) 
     return _plain(value)
 
 
-def format_percent(fraction: Decimal, locale: str, digits: int | None = None) -> str:
+def format_percent(fraction: Decimal | None, locale: str, digits: int | None = None) -> str:
     """A fraction as a percentage in the locale's style. Without `digits`, with as many
     decimals as the value needs, up to two: 20 %, 12.5 %, 3.25 %."""
-    if _showable(fraction):
+    if isinstance(fraction, Decimal | int) and _showable(fraction):
         try:
             with localcontext(_FORMAT_CONTEXT):
-                return _format_percent(fraction, locale, digits)
+                return _format_percent(Decimal(fraction), locale, digits)
         except (ArithmeticError, ValueError, TypeError):
             log.warning("cannot format %r as a percentage", fraction)
     return _plain(fraction)
@@ -208,15 +242,70 @@ def _format_percent(fraction: Decimal, locale: str, digits: int | None) -> str:
     return babel_numbers.format_percent(fraction, format=pattern, locale=locale)
 
 
-def format_datetime(moment: datetime, zone: str, locale: str) -> str:
-    """Medium date, short time, in `zone`, followed by the zone's IANA name. A moment
-    the zone cannot express (year 9999 stored before the bounds) is shown in UTC."""
+def format_datetime(moment: datetime, zone: str, locale: str, *, named: bool = True) -> str:
+    """Medium date, short time, in `zone`, followed by the zone's localized name at that
+    moment ("Central European Summer Time") unless `named` is false. A moment the zone
+    cannot express (year 9999 stored before the bounds) is shown in UTC."""
     try:
         local = moment.astimezone(ZoneInfo(zone))
-    except (OverflowError, ValueError, OSError):
+    except (OverflowError, ValueError, OSError, KeyError):
         return moment.isoformat(sep=" ", timespec="minutes")
     day = babel_dates.format_date(local, "medium", locale=locale)
     time = babel_dates.format_time(local, "short", locale=locale)
     glue = Locale.parse(locale).datetime_formats["medium"]
     glue_pattern = glue if isinstance(glue, str) else str(glue)
-    return glue_pattern.replace("{1}", day).replace("{0}", time) + f" {zone}"
+    text = glue_pattern.replace("{1}", day).replace("{0}", time)
+    return f"{text} {_zone_name_at(local, zone, locale)}" if named else text
+
+
+def _has_region(zone: str) -> bool:
+    """Whether CLDR places the zone in a country (UTC and Etc/GMT±n have none: Babel
+    would call them "Unknown Region (UTC) Time")."""
+    canonical = get_global("zone_aliases").get(zone, zone)
+    return str(get_global("zone_territories").get(canonical, "ZZ")) != "ZZ"
+
+
+def _tzinfo(zone: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(zone)
+    except (ValueError, OSError, KeyError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def zone_name(zone: str, locale: str) -> str:
+    """The zone's generic localized name ("Central European Time", "Mitteleuropäische
+    Zeit", "中国时间"); UTC and fixed offsets by their own names ("Coordinated Universal
+    Time", "GMT-05:00"). An id no zone database knows is shown as given."""
+    tz = _tzinfo(zone)
+    if tz is None:
+        return zone
+    try:
+        if not _has_region(zone):
+            return babel_dates.get_timezone_name(
+                datetime(2026, 1, 1, tzinfo=tz), "long", locale=locale
+            )
+        return babel_dates.get_timezone_name(tz, "long", locale=locale, zone_variant="generic")
+    except (LookupError, ValueError):
+        return zone
+
+
+@lru_cache(maxsize=4096)
+def zone_location(zone: str, locale: str) -> str:
+    """The zone by country and city ("Germany (Berlin) Time", "中国（上海）时间")."""
+    tz = _tzinfo(zone)
+    if tz is None or not _has_region(zone):
+        return zone_name(zone, locale)
+    try:
+        return babel_dates.get_timezone_location(tz, locale=locale)
+    except (LookupError, ValueError):
+        return zone
+
+
+def _zone_name_at(local: datetime, zone: str, locale: str) -> str:
+    """The zone's name at a moment: standard or summer time ("Central European Summer
+    Time", "中国标准时间")."""
+    try:
+        return babel_dates.get_timezone_name(local, "long", locale=locale)
+    except (LookupError, ValueError):
+        return zone_name(zone, locale)

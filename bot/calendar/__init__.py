@@ -12,6 +12,7 @@ from bot.calendar.rules import (
     normalize_market,
     nth_weekday,
     occurrence,
+    split_by_markets,
     upcoming,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "normalize_market",
     "nth_weekday",
     "occurrence",
+    "split_by_markets",
     "upcoming",
 ]

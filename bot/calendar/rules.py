@@ -205,6 +205,17 @@ def upcoming(
     return [*dated, *announced]
 
 
+def split_by_markets(
+    occurrences: Sequence[Occurrence], markets: Iterable[str]
+) -> tuple[list[Occurrence], list[Occurrence]]:
+    """(the festivals that serve any of `markets` — their own or every market's —, the
+    rest), each in the given order."""
+    wanted = tuple(markets)
+    ours = [o for o in occurrences if any(o.festival.serves(m) for m in wanted)]
+    rest = [o for o in occurrences if not any(o.festival.serves(m) for m in wanted)]
+    return ours, rest
+
+
 def occurrence(key: str, year: int) -> Occurrence | None:
     """One festival in one year (a template for a campaign), or None for unknown keys."""
     item = festival(key)

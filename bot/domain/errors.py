@@ -7,6 +7,7 @@ the placeholders. Mark literal messages with ``N_`` so extraction finds them.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 
@@ -16,7 +17,20 @@ def N_(message: str) -> str:
 
 
 class Msg(str):
-    """A parameter that is itself a msgid: translated when the message is rendered."""
+    """A parameter that is itself a msgid: translated when the message is rendered, its
+    own placeholders filled from `params` (rendered the same way)."""
+
+    params: dict[str, Any]
+
+    def __new__(cls, message: str, /, **params: Any) -> Msg:
+        made = super().__new__(cls, message)
+        made.params = params
+        return made
+
+
+class Percent(Decimal):
+    """A parameter that is a fraction shown as a percentage, the reader's way (100% in
+    English, 100 % in German)."""
 
     __slots__ = ()
 

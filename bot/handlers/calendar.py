@@ -17,6 +17,7 @@ from bot.domain.permissions import Action
 from bot.handlers.campaigns import start_from_festival
 from bot.handlers.common import actor_from, show
 from bot.services.access import team_for
+from bot.services.channels import list_channels
 from bot.views import calendar as views
 from bot.views.callbacks import BadCallbackData, decode, pattern
 
@@ -28,11 +29,19 @@ def _today(context: BotContext) -> datetime:
 async def show_calendar(update: Update, context: BotContext, market: str | None) -> None:
     actor, now = actor_from(update), context.runtime.clock.now()
     async with context.uow() as uow:
-        await team_for(uow, actor, now, Action.READ)
+        access = await team_for(uow, actor, now, Action.READ)
+        channels = await list_channels(uow, access.team_id)
         await uow.commit()
+    # the team's markets, from its sales channels: their festivals come first
+    markets = sorted({m for c in channels if (m := normalize_market(c.market or "")) is not None})
     today = _today(context).date()
     occurrences = upcoming(today, market)
-    await show(update, *views.calendar_view(context.t, occurrences, market, today))
+    await show(
+        update,
+        *views.calendar_view(
+            context.t, occurrences, market, today, team_markets=() if market else markets
+        ),
+    )
 
 
 async def calendar_command(update: Update, context: BotContext) -> None:

@@ -121,7 +121,9 @@ async def _card(update: Update, context: BotContext, campaign_id: int) -> Render
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
-    return with_plan_table(views.campaign_card(context.t, card), update, context, campaign_id)
+    return with_plan_table(
+        views.campaign_card(context.t, card, role=access.role), update, context, campaign_id
+    )
 
 
 # -- /campaigns and /campaign ----------------------------------------------------------------
@@ -189,7 +191,7 @@ async def _edit(
             return views.edit_past_deadline(context.t, campaign, past.deadline, past.zone)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
-    return views.edited(context.t, result, card)
+    return views.edited(context.t, result, card, access.role)
 
 
 async def card_button(update: Update, context: BotContext) -> None:
@@ -389,7 +391,7 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
             campaign = await campaigns.create_campaign(uow, access, values, now)
             card = await campaigns.campaign_card(uow, access.team, campaign, now)
             await uow.commit()
-        await reply(update, *views.created(context.t, card, warnings))
+        await reply(update, *views.created(context.t, card, warnings, access.role))
         return
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
@@ -780,7 +782,7 @@ async def _confirm(update: Update, context: BotContext, flow: Flow, choice: str)
         card = await campaigns.campaign_card(uow, access.team, campaign, now)
         await uow.commit()
     await answer_query(update)
-    await show(update, *views.created(context.t, card, warnings))
+    await show(update, *views.created(context.t, card, warnings, access.role))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

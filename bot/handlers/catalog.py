@@ -264,13 +264,15 @@ async def history_remove_yes_button(update: Update, context: BotContext) -> None
 async def sku_delete_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    sku_id = object_id(decode(query.data), 0)
+    callback = decode(query.data)
+    sku_id = object_id(callback, 0)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
         sku = await service.sku_by_id(uow, access.team_id, sku_id)
         if sku is None:  # deleted meanwhile, or another team's id: reveal nothing
             raise BadCallbackData(f"no SKU {sku_id} in team {access.team_id}")
+        callback.check_stamp(1, sku.created_at)  # the SKU the button was made for
         code = sku.code
         await service.delete_sku(uow, access, sku, now)
         await uow.commit()
@@ -393,6 +395,7 @@ async def import_button(update: Update, context: BotContext) -> None:
         pending = await imports.pending_import(uow, access, pending_id, now)
         if pending is None:  # used, cancelled, expired, or not this user's
             raise BadCallbackData(f"no pending import {pending_id} for this user and team")
+        callback.check_stamp(2, pending.created_at)  # the preview the button was made for
         if answer == "n":
             await imports.cancel_import(uow, pending)
             await uow.commit()

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.domain.permissions import Action
+from bot.domain.permissions import Action, is_allowed
 from bot.handlers.common import actor_from, reply, show
 from bot.services import channels as service
 from bot.services.access import team_for
@@ -43,7 +43,8 @@ async def channels_command(update: Update, context: BotContext) -> None:
     async with context.uow() as uow:
         access = await team_for(uow, actor, context.runtime.clock.now(), Action.READ)
         rows = await service.list_channels(uow, access.team_id)
-    await reply(update, *views.channel_list(context.t, rows))
+    can_manage = is_allowed(access.role, Action.MANAGE_CHANNELS)
+    await reply(update, *views.channel_list(context.t, rows, can_manage=can_manage))
 
 
 async def channel_command(update: Update, context: BotContext) -> None:
@@ -85,7 +86,8 @@ async def _show(update: Update, context: BotContext, name: str) -> None:
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), context.runtime.clock.now(), Action.READ)
         channel = await service.find_channel(uow, access.team_id, name)
-    await reply(update, *views.channel_card(context.t, channel))
+    can_manage = is_allowed(access.role, Action.MANAGE_CHANNELS)
+    await reply(update, *views.channel_card(context.t, channel, can_manage=can_manage))
 
 
 async def _edit(update: Update, context: BotContext, name: str, args: Arguments) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import logging
 import re
+from decimal import Decimal
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.domain.errors import Count, Msg, UserFacingError
+from bot.domain.errors import Count, Msg, Percent, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.views import miniapp as miniapp_views
@@ -98,7 +99,9 @@ def with_plan_table(
 def render_user_error(error: UserFacingError, _: Translator) -> str:
     def render(value: object) -> str:
         if isinstance(value, Msg):
-            return _(value)
+            return _(value, **{key: render(inner) for key, inner in value.params.items()})
+        if isinstance(value, Percent):
+            return _.percent(Decimal(value))
         if isinstance(value, Count):
             return _.number(value)
         return escape(str(value), quote=False)

@@ -31,7 +31,7 @@ from bot.services.access import team_for
 from bot.services.plan import PriceChoice, PriceMode
 from bot.views import campaigns as campaign_views
 from bot.views import enrolment as views
-from bot.views.callbacks import BadCallbackData, pattern
+from bot.views.callbacks import BadCallbackData, check_stamp, pattern
 
 ENROL_KEYS = ("price", "discount")
 
@@ -124,12 +124,21 @@ def _chosen_mode(code: str, campaign: models.Campaign) -> PriceChoice:
 
 
 async def _show_picker(
-    update: Update, context: BotContext, campaign_id: int, page: int, mode: str
+    update: Update,
+    context: BotContext,
+    campaign_id: int,
+    page: int,
+    mode: str,
+    mark: str | None = None,
 ) -> None:
+    """The picker; `mark` is the pressed button's stamp (None: reached from the server's
+    own state, like a settled under-floor question)."""
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
-        choice = _picker_choice(mode, campaign)
+        choice = _picker_choice(mode, campaign)  # a malformed button is refused as such first
+        if mark is not None:
+            check_stamp(mark, campaign.created_at)
         if choice is None:
             await uow.commit()
             rendered = views.pick_mode(context.t, campaign)
@@ -145,7 +154,14 @@ async def _show_picker(
 
 async def pick_button(update: Update, context: BotContext) -> None:
     callback = query_data(update)
-    await _show_picker(update, context, callback.id_arg(0), callback.page_arg(1), callback.arg(2))
+    await _show_picker(
+        update,
+        context,
+        callback.id_arg(0),
+        callback.page_arg(1),
+        callback.arg(2),
+        callback.stamp_arg(3),
+    )
 
 
 async def toggle_button(update: Update, context: BotContext) -> None:
@@ -160,6 +176,7 @@ async def toggle_button(update: Update, context: BotContext) -> None:
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         choice = _chosen_mode(mode, campaign)
+        callback.check_stamp(4, campaign.created_at)
         picker = {"page": page, "mode": mode}
         result = await campaigns.toggle_enrolment(
             uow, access, campaign, sku_id, choice, now, picker=picker
@@ -208,6 +225,7 @@ async def enrol_all_button(update: Update, context: BotContext) -> None:
     async with context.uow() as uow:
         access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN)
         choice = _chosen_mode(mode, campaign)
+        callback.check_stamp(2, campaign.created_at)
         result = await campaigns.enrol(uow, access, campaign, None, choice, now)
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None

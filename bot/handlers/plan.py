@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.campaigns import command_tail, parse_campaign_ref, split_args
+from bot.domain.enums import Role
 from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.charts import send_chart, start_chart
@@ -25,14 +26,15 @@ from bot.views import plan as views
 from bot.views.callbacks import decode, pattern
 
 
-async def _plan(update: Update, context: BotContext, campaign_id: int) -> Plan:
+async def _plan(update: Update, context: BotContext, campaign_id: int) -> tuple[Plan, Role]:
+    """The plan, and the reader's role (which buttons the summary offers)."""
     actor, now = actor_from(update), context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor, now, Action.READ)
         campaign = await campaigns.get_campaign(uow, access.team_id, campaign_id)
         plan = await build_plan(uow, access.team, campaign, now)
         await uow.commit()
-    return plan
+    return plan, access.role
 
 
 async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
@@ -78,10 +80,12 @@ async def plan_command(update: Update, context: BotContext) -> None:
         raise UserInputError(
             N_("Name the campaign, like <code>/plan 3</code>. /campaigns lists them.")
         )
-    plan = await _plan(update, context, parse_campaign_ref(args.positional[0]))
+    plan, role = await _plan(update, context, parse_campaign_ref(args.positional[0]))
     await reply(
         update,
-        *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
+        *with_plan_table(
+            views.plan_summary(context.t, plan, role), update, context, plan.campaign.id
+        ),
     )
     await _send_files_and_chart(update, context, plan)
 
@@ -89,11 +93,13 @@ async def plan_command(update: Update, context: BotContext) -> None:
 async def plan_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    plan = await _plan(update, context, decode(query.data).id_arg(0))
+    plan, role = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
     await show(
         update,
-        *with_plan_table(views.plan_summary(context.t, plan), update, context, plan.campaign.id),
+        *with_plan_table(
+            views.plan_summary(context.t, plan, role), update, context, plan.campaign.id
+        ),
     )
     await _send_files_and_chart(update, context, plan)
 
@@ -101,7 +107,7 @@ async def plan_button(update: Update, context: BotContext) -> None:
 async def export_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    plan = await _plan(update, context, decode(query.data).id_arg(0))
+    plan, _role = await _plan(update, context, decode(query.data).id_arg(0))
     await query.answer()
     await _send_files(update, context, plan)
 

@@ -24,7 +24,7 @@ from bot.domain.campaigns import (
 )
 from bot.domain.errors import N_, UserInputError
 from bot.domain.numbers import reader_style
-from bot.domain.permissions import Action
+from bot.domain.permissions import Action, is_allowed
 from bot.handlers.campaigns import answer_query, clock_now, load_campaign, message_text, query_data
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
@@ -148,15 +148,26 @@ async def voucher_command(update: Update, context: BotContext) -> None:
             answer = await answer_voucher(uow, access.team, campaign, question)
         await uow.commit()
     await reply(
-        update, *views.voucher_answer(context.t, campaign, answer, channel.currency, saved=saving)
+        update,
+        *views.voucher_answer(
+            context.t,
+            campaign,
+            answer,
+            channel.currency,
+            saved=saving,
+            can_save=is_allowed(access.role, Action.EDIT_CAMPAIGN),
+        ),
     )
 
 
 async def vouchers_button(update: Update, context: BotContext) -> None:
-    campaign_id = query_data(update).id_arg(0)
+    callback = query_data(update)
+    campaign_id = callback.id_arg(0)
     actor, now = actor_from(update), clock_now(context)
     async with context.uow() as uow:
-        _access, campaign = await load_campaign(uow, actor, now, campaign_id, Action.READ)
+        _access, campaign = await load_campaign(
+            uow, actor, now, campaign_id, Action.READ, callback.stamp_arg(1)
+        )
         saved = await campaigns.saved_vouchers(uow, campaign.id)
         channel = await uow.session.get(models.Channel, campaign.channel_id)
         assert channel is not None
@@ -177,6 +188,7 @@ async def save_voucher_button(update: Update, context: BotContext) -> None:
         value, threshold = question.value, question.threshold
         if value is None or threshold is None or value > threshold:
             raise BadCallbackData("a save button names a voucher and its threshold")
+        callback.check_stamp(5, campaign.created_at)  # read as the command reads it, then stamp
         await save_if_safe(uow, access.team, campaign, question, now)
         saved = await campaigns.saved_vouchers(uow, campaign.id)
         await uow.commit()

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from bot.domain.errors import N_, Msg, NotFound, UserInputError
+from bot.domain.errors import N_, Msg, NotFound, Percent, UserInputError
 from bot.domain.numbers import ambiguous_number, is_ambiguous, reader_style
 from bot.pricing import InputError, InputProblem, NumberStyle
 from bot.services.guess import command_budget, nearest
@@ -27,7 +28,7 @@ PROBLEM_HINTS: dict[str, str] = {
     InputProblem.NOT_A_NUMBER: N_("is not a number: use digits and a decimal point, like 12.5."),
     InputProblem.NEGATIVE: N_("must not be negative."),
     InputProblem.NOT_POSITIVE: N_("must be greater than 0."),
-    InputProblem.OVER_MAXIMUM: N_("is over 100 %."),
+    InputProblem.OVER_MAXIMUM: N_("is over {limit}."),
     InputProblem.TOO_MANY_DECIMALS: N_("has more decimal places than the currency has."),
     InputProblem.UNKNOWN_CURRENCY: N_(
         "is not an ISO 4217 currency code (three letters, like CNY or USD)."
@@ -53,7 +54,17 @@ PROBLEM_HINTS: dict[str, str] = {
 
 
 def problem_hint(problem: str) -> str:
+    """The hint's msgid; its `{limit}` (over the maximum) is filled by `problem_msg`, or
+    by a view with `limit=_.percent(HUNDRED_PERCENT)`."""
     return PROBLEM_HINTS.get(problem, PROBLEM_HINTS[InputProblem.MALFORMED])
+
+
+HUNDRED_PERCENT = Decimal(1)
+
+
+def problem_msg(problem: str) -> Msg:
+    """The hint as a message parameter, with its placeholders."""
+    return Msg(problem_hint(problem), limit=Percent(HUNDRED_PERCENT))
 
 
 def shown(value: object) -> str:
@@ -88,7 +99,7 @@ def field_error(exc: InputError, example: str, *, field_name: str | None = None)
         N_("<b>{field}</b>: “{value}” {problem}\nWrite it like <code>{example}</code>"),
         field=name,
         value=shown(exc.value),
-        problem=Msg(problem_hint(exc.problem)),
+        problem=problem_msg(exc.problem),
         example=example,
     )
 

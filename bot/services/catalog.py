@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
 )
 from bot.db.uow import UnitOfWork
-from bot.domain.errors import N_, Conflict, Msg, NotFound, UserInputError
+from bot.domain.errors import N_, Conflict, NotFound, UserInputError
 from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.domain.permissions import Action, is_allowed
 from bot.domain.prices import PriceWarning, listing_warnings
@@ -46,7 +46,7 @@ from bot.pricing import Listing as PricingListing
 from bot.pricing.fx import MANUAL_SOURCE
 from bot.services import margins, pending
 from bot.services.access import TeamAccess
-from bot.services.arguments import Arguments, field_error, problem_hint, shown, unknown_key
+from bot.services.arguments import Arguments, field_error, problem_msg, shown, unknown_key
 from bot.services.channels import channel_not_found, find_channel, list_channels
 from bot.services.imports import VALUE_FIELDS, parse_price
 from bot.services.pricing_inputs import listings_for, pricing_context, sku_cost
@@ -227,6 +227,7 @@ class SkuCard:
     unlisted: list[str]  # channel names without a listing
     history: list[PriceChange]
     campaigns: int
+    can_edit: bool = False  # editors and above are shown how to change and delete it
 
 
 # --- reading ---------------------------------------------
@@ -335,7 +336,14 @@ async def sku_card(uow: UnitOfWork, access: TeamAccess, code: str, now: datetime
     campaigns = await uow.session.scalar(
         select(func.count(Enrolment.id)).where(Enrolment.sku_id == sku.id)
     )
-    return SkuCard(sku, lines, unlisted, history, campaigns or 0)
+    return SkuCard(
+        sku,
+        lines,
+        unlisted,
+        history,
+        campaigns or 0,
+        can_edit=is_allowed(access.role, Action.EDIT_CATALOG),
+    )
 
 
 # --- changing ---------------------------------------------
@@ -920,7 +928,7 @@ async def correct_entry(
         raise UserInputError(
             N_("“{value}” {problem}\nSend the right price, like <code>19.99</code>, or /cancel."),
             value=shown(text),
-            problem=Msg(problem_hint(problem)),
+            problem=problem_msg(problem),
         )
     before = entry.price
     lowest_before = await _lowest_now(uow, ref, now)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -447,8 +446,3 @@ async def delete_channel(uow: UnitOfWork, access: TeamAccess, channel: Channel) 
             N_("Channel “{name}” is used by a campaign, so it cannot be deleted."),
             name=channel.name,
         ) from None
-
-
-def percent_text(fraction: Decimal) -> str:
-    """A stored fraction as the percent a user types: 0.075 → '7.5'."""
-    return format(fraction.scaleb(2).normalize(), "f")

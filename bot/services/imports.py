@@ -230,6 +230,7 @@ class ImportPreview:
     warnings: list[RowWarning] = field(default_factory=list)  # the first few implausible prices
     warning_count: int = 0  # all of them (Confirm imports them as they are)
     guesses: dict[str, str] = field(default_factory=dict)  # ignored column → "did you mean"
+    pending_created_at: datetime | None = None  # for the Confirm button's stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,6 +464,7 @@ async def preview_import(
     warnings = [] if errors else price_warnings(parsed, plan, existing)
     return ImportPreview(
         pending_id=pending_id,
+        pending_created_at=now if pending_id is not None else None,
         filename=filename,
         data_rows=parsed.data_rows,
         new=len(plan.new),

@@ -7,7 +7,7 @@ from datetime import date
 
 from babel.dates import get_month_names
 
-from bot.calendar import FESTIVAL_NAMES, MARKETS, Occurrence
+from bot.calendar import FESTIVAL_NAMES, MARKETS, Occurrence, split_by_markets
 from bot.i18n import Translator
 from bot.views.callbacks import encode
 from bot.views.common import Button, Rendered, chunk, h, keyboard
@@ -25,8 +25,15 @@ def month_name(_: Translator, month: int) -> str:
 
 
 def calendar_view(
-    _: Translator, occurrences: Sequence[Occurrence], market: str | None, today: date
+    _: Translator,
+    occurrences: Sequence[Occurrence],
+    market: str | None,
+    today: date,
+    *,
+    team_markets: Sequence[str] = (),
 ) -> Rendered:
+    """The festivals, soonest first; with `team_markets` (the markets of the team's sales
+    channels, when no market was asked for), theirs first, then the rest."""
     title = (
         _("📅 <b>Shopping festivals in {market}</b>", market=market)
         if market
@@ -35,7 +42,22 @@ def calendar_view(
     lines = [title, ""]
     buttons: list[Button] = []
     market_arg = market or "-"
-    for item in occurrences[:SHOWN]:
+    shown = list(occurrences[:SHOWN])
+    headings: dict[int, str] = {}  # index in `shown` → the heading above it
+    if team_markets and not market:
+        ours, rest = split_by_markets(occurrences, team_markets)
+        shown = (ours + rest)[:SHOWN]
+        if ours:
+            headings[0] = _(
+                "<b>For your markets ({markets})</b>", markets=h(", ".join(team_markets))
+            )
+        if rest and len(ours) < SHOWN:
+            headings[len(ours)] = _("<b>Other markets</b>")
+    for index, item in enumerate(shown):
+        if index in headings:
+            if index:
+                lines.append("")
+            lines.append(headings[index])
         key = item.festival.key
         name = festival_name(_, key)
         if item.day is None:

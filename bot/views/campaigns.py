@@ -16,8 +16,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.db import models
 from bot.domain.campaigns import Bound, SubsidySpec, local_example
-from bot.domain.enums import ReferenceRule, SubsidyKind
+from bot.domain.enums import ReferenceRule, Role, SubsidyKind
 from bot.domain.errors import N_
+from bot.domain.permissions import Action, is_allowed
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.pricing import currency_digits
@@ -36,12 +37,12 @@ from bot.views.common import Button, Rendered, chunk, h, keyboard
 # callback actions (short: callback data is at most 64 bytes)
 CARD = "cpc"  # id
 PLAN = "cpp"  # id
-PICK = "cpk"  # id, page, mode
-TOGGLE = "cpt"  # id, sku id, page, mode
-ENROL_ALL = "cpa"  # id, mode
+PICK = "cpk"  # id, page, mode, stamp
+TOGGLE = "cpt"  # id, sku id, page, mode, stamp
+ENROL_ALL = "cpa"  # id, mode, stamp
 UNDER_FLOOR = "cpu"  # pending id, y|n: enrol under the floor anyway, or leave out
-VOUCHERS = "cpv"  # id
-SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-
+VOUCHERS = "cpv"  # id, stamp
+SAVE_VOUCHER = "cpw"  # id, threshold, value, share, cap|-, stamp
 REMINDERS = "cpr"  # id
 EXPORT = "cpx"  # id
 # buttons that change or delete a campaign carry its stamp last (bot/views/callbacks.py)
@@ -213,6 +214,7 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         )
     lines = [_("<b>Campaigns</b>")]
     buttons: list[Button] = []
+    example: int | None = None  # the hint names a campaign the reader can open
     for phase in (Phase.RUNNING, Phase.UPCOMING, Phase.ENDED):
         group = [s for s in summaries if s.phase is phase]
         hidden = 0
@@ -226,6 +228,7 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         lines.append(f"<b>{h(_(PHASE_LABELS[phase]))}</b>")
         for summary in group:
             campaign = summary.campaign
+            example = campaign.id if example is None else example
             lines.append(
                 _(
                     "#{id} {name} · {channel} · {start} → {end} · {enrolled}",
@@ -243,7 +246,12 @@ def campaign_list(_: Translator, summaries: Sequence[CampaignSummary]) -> Render
         if hidden:
             lines.append(_("… and {n} more", n=hidden))
     lines.append("")
-    lines.append(_("Open one with <code>/campaign 3</code> (its number)."))
+    lines.append(
+        _(
+            "Open one with <code>/campaign {id}</code> (its number).",
+            id=example if example is not None else summaries[0].campaign.id,
+        )
+    )
     return "\n".join(lines), keyboard(chunk(buttons[:12], 2)) if buttons else None
 
 
@@ -260,7 +268,9 @@ def _local_day(moment: datetime, campaign: models.Campaign) -> date:
         return moment.date()
 
 
-def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = None) -> Rendered:
+def campaign_card(
+    _: Translator, card: CampaignCard, *, role: Role, header: str | None = None
+) -> Rendered:
     campaign, channel = card.campaign, card.channel
     lines = []
     if header:
@@ -291,39 +301,38 @@ def campaign_card(_: Translator, card: CampaignCard, *, header: str | None = Non
     )
     if card.vouchers:
         lines.append(_("Saved vouchers: {n}", n=card.vouchers))
-    return "\n".join(lines), card_keyboard(_, campaign)
+    return "\n".join(lines), card_keyboard(_, campaign, role)
 
 
-def card_keyboard(_: Translator, campaign: models.Campaign) -> InlineKeyboardMarkup:
+def card_keyboard(_: Translator, campaign: models.Campaign, role: Role) -> InlineKeyboardMarkup:
+    """The card's buttons: only those the reader's role may use (the handlers check again)."""
     campaign_id, mark = campaign.id, stamp(campaign.created_at)
-    return keyboard(
-        [
-            [
-                (_("📋 Plan"), encode(PLAN, campaign_id)),
-                (_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE)),
-            ],
-            [
-                (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id)),
-                (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
-            ],
-            [
-                (_("📤 Export"), encode(EXPORT, campaign_id)),
-                (_("✏️ Edit"), encode(EDIT, campaign_id, mark)),
-            ],
-            [(_("🗑 Delete"), encode(DELETE, campaign_id, mark))],
-        ]
-    )
+    edits = is_allowed(role, Action.EDIT_CAMPAIGN)
+    buttons: list[Button] = [(_("📋 Plan"), encode(PLAN, campaign_id))]
+    if edits:
+        buttons.append((_("➕ Enrol"), encode(PICK, campaign_id, 0, NO_MODE, mark)))
+    buttons += [
+        (_("🎟 Vouchers"), encode(VOUCHERS, campaign_id, mark)),
+        (_("⏰ Reminders"), encode(REMINDERS, campaign_id)),
+        (_("📤 Export"), encode(EXPORT, campaign_id)),
+    ]
+    if edits:
+        buttons.append((_("✏️ Edit"), encode(EDIT, campaign_id, mark)))
+    rows = chunk(buttons, 2)
+    if is_allowed(role, Action.DELETE_CAMPAIGN):
+        rows.append([(_("🗑 Delete"), encode(DELETE, campaign_id, mark))])
+    return keyboard(rows)
 
 
 def back_button(_: Translator, campaign_id: int) -> Button:
     return (_("« Campaign"), encode(CARD, campaign_id))
 
 
-def created(_: Translator, card: CampaignCard, warnings: Sequence[str]) -> Rendered:
+def created(_: Translator, card: CampaignCard, warnings: Sequence[str], role: Role) -> Rendered:
     header = _("✅ Campaign created.")
     for note in warnings:
         header += "\n⚠️ " + _(note)
-    return campaign_card(_, card, header=header)
+    return campaign_card(_, card, role=role, header=header)
 
 
 # -- edit and delete -------------------------------------------------------------------------
@@ -344,7 +353,7 @@ def edit_menu(_: Translator, campaign: models.Campaign) -> Rendered:
 
 
 def edit_prompt(_: Translator, campaign: models.Campaign, field: str) -> Rendered:
-    zone = h(campaign.timezone)
+    zone = h(_.zone(campaign.timezone))
     prompts = {
         "name": _("Send the new name."),
         "deadline": _(
@@ -418,14 +427,14 @@ FIELD_NAMES: dict[str, str] = {
 }
 
 
-def edited(_: Translator, result: EditResult, card: CampaignCard) -> Rendered:
+def edited(_: Translator, result: EditResult, card: CampaignCard, role: Role) -> Rendered:
     if not result.changes:
-        return campaign_card(_, card, header=_("Nothing changed."))
+        return campaign_card(_, card, role=role, header=_("Nothing changed."))
     names = list(dict.fromkeys(_(FIELD_NAMES[key]) for key in result.changes))
     header = _("✅ Saved: {fields}.", fields=", ".join(names))
     for note in result.warnings:
         header += "\n⚠️ " + _(note)
-    return campaign_card(_, card, header=header)
+    return campaign_card(_, card, role=role, header=header)
 
 
 def delete_confirm(_: Translator, campaign: models.Campaign, enrolled: int) -> Rendered:
@@ -519,9 +528,9 @@ def flow_question(
     if default:
         rows.append([(_("Use {value}", value=default)[:60], encode(NEW, step, "use"))])
     if market_zone is None or zone == market_zone:
-        zone_note = _("Times are in the market's zone, {zone}.", zone=h(zone))
+        zone_note = _("Times are in the market's zone, {zone}.", zone=h(_.zone(zone)))
     else:
-        zone_note = _("Times are in {zone}, as you chose.", zone=h(zone))
+        zone_note = _("Times are in {zone}, as you chose.", zone=h(_.zone(zone)))
     if step == "template":
         text = _("New campaign. Start from a shopping festival, or from scratch?")
         rows.append(
@@ -575,7 +584,13 @@ def flow_question(
             "<code>20%</code>."
         )
         rows.append([(_("None"), encode(NEW, step, "none"))])
-        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "30", "50")], 5)
+        rows += chunk(
+            [
+                (_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p))
+                for p in ("10", "15", "20", "30", "50")
+            ],
+            5,
+        )
     elif step == "ref":
         text = _("Which price is the discount measured from?")
         rows.append([(_("List price"), encode(NEW, step, "list"))])
@@ -621,7 +636,13 @@ def flow_question(
             "<code>18%</code>, or keep the team's."
         )
         rows.append([(_("The team's ({margin})", margin=team), encode(NEW, step, "team"))])
-        rows += chunk([(f"{p} %", encode(NEW, step, p)) for p in ("10", "15", "20", "25", "30")], 5)
+        rows += chunk(
+            [
+                (_.percent(Decimal(p).scaleb(-2)), encode(NEW, step, p))
+                for p in ("10", "15", "20", "25", "30")
+            ],
+            5,
+        )
     else:
         raise ValueError(f"unknown step {step!r}")
     return text, keyboard(rows) if rows else None
@@ -640,19 +661,29 @@ def zone_question(
     own time). The buttons carry no zone: the press reads both from the database again."""
     market_zone = channel.timezone
     text = _(
-        "In which time zone will you give the dates? The market of {channel} is on {market} "
-        "time (now {market_now} there); your team is on {team} time (now {team_now}). Pick "
-        "one, or write another zone like <code>Asia/Shanghai</code>.",
+        "In which time zone will you give the dates? The market of {channel} keeps {market} "
+        "(now {market_now} there); your team keeps {team} (now {team_now}). Pick one, or "
+        "write another zone like <code>Asia/Shanghai</code>.",
         channel=h(channel.name),
-        market=h(market_zone),
+        market=h(_.zone(market_zone)),
         market_now=_clock(now, market_zone, _.locale),
-        team=h(team_zone),
+        team=h(_.zone(team_zone)),
         team_now=_clock(now, team_zone, _.locale),
     )
     mark = stamp(channel.created_at)
     rows = [
-        [(_("Market: {zone}", zone=market_zone)[:60], encode(NEW, "zone", "m", channel.id, mark))],
-        [(_("Team: {zone}", zone=team_zone)[:60], encode(NEW, "zone", "t", channel.id, mark))],
+        [
+            (
+                _("Market: {zone}", zone=_.zone_place(market_zone))[:60],
+                encode(NEW, "zone", "m", channel.id, mark),
+            )
+        ],
+        [
+            (
+                _("Team: {zone}", zone=_.zone_place(team_zone))[:60],
+                encode(NEW, "zone", "t", channel.id, mark),
+            )
+        ],
     ]
     return text, keyboard(rows)
 

@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from bot.limits import shorten
 from bot.pricing import FeeKind, FxQuote, Status
 from bot.pricing.landed import CostKind
-from bot.services.arguments import problem_hint, shown
+from bot.services.arguments import HUNDRED_PERCENT, problem_hint, shown
 from bot.services.catalog import (
     PAGE_SIZE,
     EntryRef,
@@ -35,7 +35,7 @@ from bot.services.imports import (
     RowError,
 )
 from bot.services.rate_sources import RateSource
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.channels import grid_text
 from bot.views.common import Button, Rendered, h, keyboard
 from bot.views.rates import sources_label
@@ -147,7 +147,7 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
         )
     if not card.listings:
         lines.append(_("No list prices yet."))
-    if card.unlisted:
+    if card.unlisted and card.can_edit:
         lines.append(
             _(
                 "Not listed on: {channels}. Set a price with "
@@ -181,7 +181,9 @@ def sku_card(_: Translator, card: SkuCard) -> Rendered:
             "Change: <code>/sku {code} unit_cost=12.5</code> · floor: <code>/floor {code}</code>"
             " · delete: <code>/sku del {code}</code>",
             code=h(sku.code),
-        ),
+        )
+        if card.can_edit
+        else _("Floor: <code>/floor {code}</code>", code=h(sku.code)),
     ]
     return "\n".join(lines), None
 
@@ -328,7 +330,7 @@ def _who(_: Translator, entry: HistoryEntry) -> str:
 
 def _short_time(_: Translator, moment: datetime) -> str:
     """A moment in the reader's zone, without the zone's name (the screen names it once)."""
-    return _.datetime(moment).removesuffix(f" {_.timezone}")
+    return _.datetime(moment, named=False)
 
 
 def _lowest_line(_: Translator, line: ListingLine) -> str:
@@ -359,7 +361,7 @@ def price_history(_: Translator, page: HistoryPage) -> Rendered:
     if not page.entries:
         lines.append(_("No list price has been recorded yet."))
         return "\n".join(lines), None
-    lines.append(_("Times in {zone}, newest first.", zone=h(_.timezone)))
+    lines.append(_("Times in {zone}, newest first.", zone=h(_.zone())))
     lines.append("")
     buttons: list[list[Button]] = []
     for number, entry in enumerate(page.entries, start=page.first):
@@ -501,7 +503,8 @@ def confirm_sku_delete(_: Translator, sku: Sku, campaigns: int) -> Rendered:
                 campaigns,
             )
         )
-    buttons = [[(_("🗑 Delete"), encode("skudel", sku.id)), (_("Cancel"), encode("skukeep"))]]
+    delete = encode("skudel", sku.id, stamp(sku.created_at))  # refused once the id is reused
+    buttons = [[(_("🗑 Delete"), delete), (_("Cancel"), encode("skukeep"))]]
     return "\n".join(lines), keyboard(buttons)
 
 
@@ -578,7 +581,7 @@ def row_error(_: Translator, error: RowError) -> str:
         row=error.row,
         column=column,
         value=quoted(error.value),
-        problem=_(problem_hint(error.problem)),
+        problem=_(problem_hint(error.problem), limit=_.percent(HUNDRED_PERCENT)),
     )
 
 
@@ -714,10 +717,12 @@ def import_preview(_: Translator, preview: ImportPreview) -> Rendered:
             lines.append("…")
     lines += warnings
     lines += ["", _("Import these changes?")]
+    created = preview.pending_created_at
+    mark = stamp(created) if created is not None else ""
     buttons = [
         [
-            (_("✅ Confirm"), encode("imp", preview.pending_id, "y")),
-            (_("Cancel"), encode("imp", preview.pending_id, "n")),
+            (_("✅ Confirm"), encode("imp", preview.pending_id, "y", mark)),
+            (_("Cancel"), encode("imp", preview.pending_id, "n", mark)),
         ]
     ]
     return "\n".join(lines), keyboard(buttons)
@@ -933,13 +938,6 @@ def floor_card(_: Translator, card: FloorCard) -> Rendered:
     return "\n".join(lines), None
 
 
-def _margin(_: Translator, value: Decimal | None) -> str:
-    """A margin with one decimal, ties rounded up like the floors tool's margins."""
-    if value is None:
-        return "—"
-    return _.percent(value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), 1)
-
-
 def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
     result = card.result
     channel = card.channel
@@ -970,7 +968,7 @@ def _discount_lines(_: Translator, card: FloorCard) -> list[str]:
         _(
             "List price: {price} · margin at list price {margin}",
             price=_.money(list_price.amount, sale),
-            margin=_margin(_, margin_at_list),
+            margin=_.margin(margin_at_list),
         )
     ]
     if result.status is Status.BELOW_FLOOR:

@@ -107,6 +107,9 @@ def value_text(_: Translator, field: str, value: object, currency: str) -> str:
         return _.money(value, currency)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field == "timezone" and value:
+        # the id stays beside the name: it is what `/channel … timezone=` takes
+        return f"{h(_.zone(str(value)))} (<code>{h(value)}</code>)"
     text = h(value) if str(value) else "—"
     labels = {"mode": MODE_LABELS, "fees_on": FEES_ON_LABELS, "duty_basis": DUTY_BASIS_LABELS}
     if field in labels and str(value) in labels[field]:
@@ -145,7 +148,7 @@ def channel_line(_: Translator, channel: Channel) -> str:
     )
 
 
-def channel_list(_: Translator, channels: list[Channel]) -> Rendered:
+def channel_list(_: Translator, channels: list[Channel], *, can_manage: bool) -> Rendered:
     if not channels:
         return (
             _(
@@ -160,6 +163,9 @@ def channel_list(_: Translator, channels: list[Channel]) -> Rendered:
         "",
     ]
     lines += [channel_line(_, c) for c in channels]
+    if not can_manage:  # a reader who may not change channels is not told how
+        lines += ["", _("Details: <code>/channel {name}</code>", name=h(channels[0].name))]
+        return "\n".join(lines), None
     lines += [
         "",
         _(
@@ -200,7 +206,9 @@ def _preset(channel: Channel) -> Preset | None:
         return None
 
 
-def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[str]:
+def _card_body(
+    _: Translator, channel: Channel, preset: Preset | None, *, can_manage: bool = True
+) -> list[str]:
     lines = []
     for field in EDITABLE_FIELDS:
         if field == "name":
@@ -210,6 +218,8 @@ def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[s
         lines.append(f"{label} (<code>{field}</code>): {value}")
     if preset is not None:
         lines += ["", f"<i>{h(_(preset.source))}</i>"]
+    if not can_manage:
+        return lines
     lines += [
         "",
         _(
@@ -221,7 +231,7 @@ def _card_body(_: Translator, channel: Channel, preset: Preset | None) -> list[s
     return lines
 
 
-def channel_card(_: Translator, channel: Channel) -> Rendered:
+def channel_card(_: Translator, channel: Channel, *, can_manage: bool) -> Rendered:
     lines = [f"<b>{h(channel.name)}</b>"]
     preset = _preset(channel)
     if preset is not None:
@@ -233,7 +243,7 @@ def channel_card(_: Translator, channel: Channel) -> Rendered:
             )
         )
     lines.append("")
-    return "\n".join(lines + _card_body(_, channel, preset)), None
+    return "\n".join(lines + _card_body(_, channel, preset, can_manage=can_manage)), None
 
 
 def channel_added(_: Translator, channel: Channel, preset: Preset) -> Rendered:

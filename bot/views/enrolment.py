@@ -9,7 +9,7 @@ from bot.db import models
 from bot.i18n import Translator
 from bot.services.campaigns import EnrolResult, HeldEnrolment, PickerPage
 from bot.services.plan import PlanRow, PlanStatus, PriceChoice, PriceMode
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.campaigns import (
     ENROL_ALL,
     PICK,
@@ -58,14 +58,22 @@ def pick_mode(_: Translator, campaign: models.Campaign) -> Rendered:
         "<b>{name}</b> has no minimum discount. How should I price the SKUs you enrol?",
         name=h(campaign.name),
     )
-    rows = [[(_("Deepest safe discount"), encode(PICK, campaign.id, 0, "m"))]]
-    rows += chunk([(f"{p} %", encode(PICK, campaign.id, 0, f"d{p}")) for p in PICKER_DISCOUNTS], 5)
+    seal = stamp(campaign.created_at)
+    rows = [[(_("Deepest safe discount"), encode(PICK, campaign.id, 0, "m", seal))]]
+    rows += chunk(
+        [
+            (_.percent(Decimal(p).scaleb(-2)), encode(PICK, campaign.id, 0, f"d{p}", seal))
+            for p in PICKER_DISCOUNTS
+        ],
+        5,
+    )
     rows.append([back_button(_, campaign.id)])
     return text, keyboard(rows)
 
 
 def picker(_: Translator, page: PickerPage, currency: str) -> Rendered:
     campaign, mode = page.campaign, choice_code(page.choice)
+    seal = stamp(campaign.created_at)  # every button names the campaign it was made for
     lines = [
         _("<b>Enrol SKUs in {name}</b>", name=h(campaign.name)),
         _(
@@ -90,22 +98,24 @@ def picker(_: Translator, page: PickerPage, currency: str) -> Rendered:
         label = f"{mark}{row.code}"
         if row.planned_price is not None:
             label += f" · {_.money(row.planned_price, currency)}"
-        buttons.append((label[:60], encode(TOGGLE, campaign.id, row.sku_id, page.page, mode)))
+        buttons.append((label[:60], encode(TOGGLE, campaign.id, row.sku_id, page.page, mode, seal)))
     rows = chunk(buttons, 2)
     if page.pages > 1:
         nav: list[Button] = []
         if page.page > 0:
-            nav.append(("◀", encode(PICK, campaign.id, page.page - 1, mode)))
-        nav.append((f"{page.page + 1}/{page.pages}", encode(PICK, campaign.id, page.page, mode)))
+            nav.append(("◀", encode(PICK, campaign.id, page.page - 1, mode, seal)))
+        nav.append(
+            (f"{page.page + 1}/{page.pages}", encode(PICK, campaign.id, page.page, mode, seal))
+        )
         if page.page < page.pages - 1:
-            nav.append(("▶", encode(PICK, campaign.id, page.page + 1, mode)))
+            nav.append(("▶", encode(PICK, campaign.id, page.page + 1, mode, seal)))
         rows.append(nav)
     if page.eligible_to_add:
         rows.append(
             [
                 (
                     _("➕ Enrol all eligible ({n})", n=page.eligible_to_add),
-                    encode(ENROL_ALL, campaign.id, mode),
+                    encode(ENROL_ALL, campaign.id, mode, seal),
                 )
             ]
         )

@@ -7,6 +7,7 @@ describes the files). `plan_xlsx` / `plan_csv` build them in-process (tests, ben
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.domain.errors import N_
 from bot.i18n import Translator
@@ -89,14 +90,29 @@ EDIT_HEADERS: dict[str, str] = {
 }
 EDIT_SHEET = N_("Edit prices")
 NOT_ENROLLED = N_("Not enrolled")
+STATUS_LABEL_HEADER = N_("Status (in words)")  # the CSV column beside the machine-readable one
 ENROLLED_ANYWAY = N_("enrolled anyway")
 SUMMARY = N_("Summary")
 VOUCHERS = N_("Vouchers")
 
 
 def filename(plan: Plan, extension: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", plan.campaign.name).strip("-").lower() or "campaign"
-    return f"plan-{plan.campaign.id}-{slug[:40]}.{extension}"
+    """`plan-7-黑五大促.csv`: the campaign's name as the seller wrote it, in any script.
+
+    The name travels as UTF-8 in the multipart upload's `filename` (httpx writes it as
+    is, escaping only quotes and control characters; Telegram shows it as sent), so it is
+    not percent-encoded here — an encoded name would be shown encoded. What a file name
+    cannot hold or could be spoofed with (separators, reserved characters, control and
+    bidirectional-format characters) becomes "-"."""
+    name = unicodedata.normalize("NFC", plan.campaign.name)
+    kept = "".join(
+        "-" if unicodedata.category(c)[0] in "CZ" or c in _FILENAME_RESERVED else c for c in name
+    )
+    slug = re.sub(r"-+", "-", kept).strip("-.").lower()[:40].strip("-.") or "campaign"
+    return f"plan-{plan.campaign.id}-{slug}.{extension}"
+
+
+_FILENAME_RESERVED = frozenset('/\\:*?"<>|%')
 
 
 def plan_document(plan: Plan, _: Translator) -> PlanDocument:
@@ -154,6 +170,7 @@ def plan_document(plan: Plan, _: Translator) -> PlanDocument:
             "vouchers": _(VOUCHERS),
             "yes": _("yes"),
             "no": _("no"),
+            "status_label": _(STATUS_LABEL_HEADER),
         },
         header=[_(COLUMNS[key]) for key, _kind in PLAN_COLUMNS],
         voucher_header=[

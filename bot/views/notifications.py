@@ -64,10 +64,9 @@ def money(_: Translator, amount: Decimal | str | None, currency: str) -> str:
     return _.money(Decimal(amount), currency)
 
 
-def percent(_: Translator, fraction: Decimal | str | None) -> str:
-    if fraction is None:
-        return "—"
-    return _.percent(Decimal(fraction), 1)
+def fraction(value: Decimal | str | None) -> Decimal | None:
+    """A fraction from a notice's payload (stored as text); shown with `Translator.percent`."""
+    return None if value is None else Decimal(value)
 
 
 def reminder(_: Translator, data: ReminderData, now: datetime) -> str:
@@ -133,7 +132,7 @@ def summary(_: Translator, data: ReminderData, lines: Sequence[SkuLine]) -> str:
                 "<b>{sku}</b>: planned {price}, margin {margin}",
                 sku=h(line.code),
                 price=money(_, line.planned, line.currency),
-                margin=percent(_, line.margin),
+                margin=_.margin(fraction(line.margin)),
             )
         )
     if len(lines) > MAX_LINES:
@@ -232,10 +231,16 @@ def cause_text(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, An
             new=money(_, new, cost_currency),
         )
     if kind == "duty":
-        return _("duty changed from {old} to {new}", old=percent(_, old), new=percent(_, new))
+        return _(
+            "duty changed from {old} to {new}",
+            old=_.percent(fraction(old)),
+            new=_.percent(fraction(new)),
+        )
     if kind == "fees":
         return _(
-            "channel fees changed from {old} to {new}", old=percent(_, old), new=percent(_, new)
+            "channel fees changed from {old} to {new}",
+            old=_.percent(fraction(old)),
+            new=_.percent(fraction(new)),
         )
     if kind == "fees_fixed":
         return _(
@@ -257,10 +262,16 @@ def cause_text(_: Translator, cause: Mapping[str, Any], payload: Mapping[str, An
         )
     if kind == "target":
         return _(
-            "target margin changed from {old} to {new}", old=percent(_, old), new=percent(_, new)
+            "target margin changed from {old} to {new}",
+            old=_.percent(fraction(old)),
+            new=_.percent(fraction(new)),
         )
     if kind == "buffer":
-        return _("FX buffer changed from {old} to {new}", old=percent(_, old), new=percent(_, new))
+        return _(
+            "FX buffer changed from {old} to {new}",
+            old=_.percent(fraction(old)),
+            new=_.percent(fraction(new)),
+        )
     if kind == "subsidy":
         return _("the platform subsidy changed")
     if kind == "grid":
@@ -341,8 +352,8 @@ def _values(data: Mapping[str, Any], entry: Mapping[str, Any], _: Translator) ->
         "campaign": h(data.get("campaign") or ""),
         "price": money(_, entry.get("planned"), currency),
         "floor": money(_, entry.get("floor"), currency),
-        "margin": percent(_, entry.get("margin")),
-        "target": percent(_, data.get("target")),
+        "margin": _.margin(fraction(entry.get("margin"))),
+        "target": _.percent(fraction(data.get("target"))),
     }
 
 
@@ -354,7 +365,10 @@ def _single(_: Translator, data: Mapping[str, Any], entry: Mapping[str, Any]) ->
         status = entry.get("status")
         if status == "no_price":
             lines.append(
-                _("Fees plus the target margin reach 100 %: no price keeps the margin now.")
+                _(
+                    "Fees plus the target margin reach {limit}: no price keeps the margin now.",
+                    limit=_.percent(Decimal(1)),
+                )
             )
         else:
             if status == "cannot_reach_min_depth":
@@ -457,7 +471,7 @@ def _grouped(_: Translator, data: Mapping[str, Any], limit: int) -> tuple[str, i
                     n=_.number(len(group) - len(listed)),
                 )
             )
-    lines.append(_("Target margin: {target}.", target=percent(_, data.get("target"))))
+    lines.append(_("Target margin: {target}.", target=_.percent(fraction(data.get("target")))))
     found = causes.shared
     if found:
         lines.append(_("Cause: {causes}.", causes="; ".join(found)))
@@ -520,7 +534,7 @@ def digest(_: Translator, team: str, lines: Sequence[DigestLine]) -> str:
                 campaign=h(shorten(item.campaign)),
                 price=money(_, line.planned, line.currency),
                 floor=money(_, line.floor, line.currency),
-                margin=percent(_, line.margin),
+                margin=_.margin(fraction(line.margin)),
             )
         )
     if len(lines) > MAX_LINES:

@@ -55,7 +55,8 @@ def timezone_picker(_: Translator, current: str | None, context: str) -> Rendere
         "name, like <code>Europe/Paris</code>."
     )
     buttons = [
-        (checked(zone, zone == current), encode("tz", zone, context)) for zone in COMMON_TIMEZONES
+        (checked(_.zone_place(zone), zone == current), encode("tz", zone, context))
+        for zone in COMMON_TIMEZONES
     ]
     return text, keyboard(chunk(buttons, 2))
 
@@ -76,7 +77,8 @@ def margin_picker(_: Translator, current: Decimal | None) -> Rendered:
     )
     current_pct = None if current is None else str((current * 100).normalize())
     buttons = [
-        (checked(f"{pct} %", pct == current_pct), encode("margin", pct)) for pct in TARGET_MARGINS
+        (checked(_.percent(Decimal(pct).scaleb(-2)), pct == current_pct), encode("margin", pct))
+        for pct in TARGET_MARGINS
     ]
     return text, keyboard(chunk(buttons, 3))
 
@@ -88,7 +90,7 @@ def onboarding_done(_: Translator, result: OnboardingResult) -> Rendered:
         _(
             "✅ All set.\n\nFor you, in every team:\nLanguage: {language}\nTime zone: {timezone}",
             language=LANGUAGE_NAMES[_.locale],
-            timezone=h(result.user.timezone or _.timezone),
+            timezone=h(_.zone(result.user.timezone or _.timezone)),
         ),
         "",
     ]
@@ -143,11 +145,20 @@ def joined_timezone_picker(_: Translator, team: Team) -> Rendered:
         "<b>{team}</b> works in {zone}. Pick one, or send its name, like "
         "<code>Europe/Paris</code>.",
         team=h(team.name),
-        zone=h(team.timezone),
+        zone=h(_.zone(team.timezone)),
     )
-    rows = [[(_("Like the team: {zone}", zone=team.timezone), encode("tz", team.timezone, JOINED))]]
+    rows = [
+        [
+            (
+                _("Like the team: {zone}", zone=_.zone_place(team.timezone)),
+                encode("tz", team.timezone, JOINED),
+            )
+        ]
+    ]
     others = [
-        (zone, encode("tz", zone, JOINED)) for zone in COMMON_TIMEZONES if zone != team.timezone
+        (_.zone_place(zone), encode("tz", zone, JOINED))
+        for zone in COMMON_TIMEZONES
+        if zone != team.timezone
     ]
     return text, keyboard(rows + chunk(others, 2))
 
@@ -157,7 +168,7 @@ def joined_timezone_saved(_: Translator, timezone: str) -> Rendered:
         _(
             "Done — your time zone is {timezone}. /language changes your language; /help "
             "shows what I can do.",
-            timezone=h(timezone),
+            timezone=h(_.zone(timezone)),
         ),
         None,
     )
@@ -168,7 +179,7 @@ def language_saved(_: Translator) -> Rendered:
 
 
 def timezone_saved(_: Translator, timezone: str) -> Rendered:
-    return _("Done — your time zone is {timezone}.", timezone=h(timezone)), None
+    return _("Done — your time zone is {timezone}.", timezone=h(_.zone(timezone))), None
 
 
 def help_text(_: Translator, bot_username: str) -> str:

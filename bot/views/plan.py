@@ -3,10 +3,12 @@ table goes out as XLSX and CSV documents (bot/views/exports.py)."""
 
 from __future__ import annotations
 
+from bot.domain.enums import Role
+from bot.domain.permissions import Action, is_allowed
 from bot.i18n import Translator
 from bot.limits import shorten
 from bot.services.plan import Plan, PlanStatus
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.campaigns import (
     NO_MODE,
     PICK,
@@ -22,7 +24,7 @@ from bot.views.enrolment import codes_text
 WORST_SHOWN = 5
 
 
-def plan_summary(_: Translator, plan: Plan) -> Rendered:
+def plan_summary(_: Translator, plan: Plan, role: Role) -> Rendered:
     campaign, currency = plan.campaign, plan.currency
     money = _.money
     lines = [
@@ -123,16 +125,14 @@ def plan_summary(_: Translator, plan: Plan) -> Rendered:
         _("Recomputed now from current costs, FX and fees. The full table is in the files below.")
         if plan.rows or plan.others
         else _("Nothing is enrolled yet: tap Enrol.")
+        if is_allowed(role, Action.EDIT_CAMPAIGN)
+        else _("Nothing is enrolled yet.")
     )
-    buttons = keyboard(
-        [
-            [
-                (_("➕ Enrol"), encode(PICK, campaign.id, 0, NO_MODE)),
-                (_("🎟 Vouchers"), encode(VOUCHERS, campaign.id)),
-            ],
-            [back_button(_, campaign.id)],
-        ]
-    )
+    mark = stamp(campaign.created_at)
+    first_row = [(_("🎟 Vouchers"), encode(VOUCHERS, campaign.id, mark))]
+    if is_allowed(role, Action.EDIT_CAMPAIGN):  # a viewer is not offered what it may not do
+        first_row.insert(0, (_("➕ Enrol"), encode(PICK, campaign.id, 0, NO_MODE, mark)))
+    buttons = keyboard([first_row, [back_button(_, campaign.id)]])
     return "\n".join(lines), buttons
 
 

@@ -79,7 +79,7 @@ def overview(_: Translator, view: RemindersOverview, *, saved: bool = False) -> 
     lines.append("")
     for event, label in EVENT_LABELS.items():
         lines.append(f"• {_(label)}: {_offsets(_, event, view.offsets.get(event, []))}")
-    lines += ["", _("Coming up (times in {zone}):", zone=h(_.timezone))]
+    lines += ["", _("Coming up (times in {zone}):", zone=h(_.zone()))]
     if view.upcoming:
         lines += [_line(_, notice) for notice in view.upcoming]
     else:

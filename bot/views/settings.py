@@ -57,6 +57,8 @@ def value_text(_: Translator, setting: Setting, value: SettingValue) -> str:
         return _.percent(value)
     if setting is Setting.LANGUAGE:
         return LANGUAGE_NAMES.get(str(value), str(value))
+    if setting is Setting.TIMEZONE:
+        return h(_.zone(str(value)))
     return h(value)
 
 
@@ -134,14 +136,14 @@ def question(_: Translator, team: Team, setting: Setting, value: SettingValue) -
         options = [(c, c) for c in COST_CURRENCIES]
         per_row = 4
     elif setting is Setting.MARGIN:
-        options = [(f"{pct} %", pct) for pct in TARGET_MARGINS]
+        options = [(_.percent(Decimal(pct).scaleb(-2)), pct) for pct in TARGET_MARGINS]
     elif setting is Setting.FX_BUFFER:
-        options = [(f"{pct} %", pct) for pct in FX_BUFFERS]
+        options = [(_.percent(Decimal(pct).scaleb(-2)), pct) for pct in FX_BUFFERS]
     elif setting is Setting.TIMEZONE:
         zones = list(COMMON_TIMEZONES)
         if str(value) not in zones:
             zones.insert(0, str(value))
-        options = [(zone, zone) for zone in zones]
+        options = [(_.zone_place(zone), zone) for zone in zones]
         per_row = 2
     else:
         options = [(LANGUAGE_NAMES[loc], loc) for loc in SHIPPED_LOCALES]

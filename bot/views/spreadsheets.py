@@ -15,7 +15,8 @@ price to edit (a yellow, unlocked column on a sheet protected without a password
 discount that may be edited instead, the floors beside them; and a hidden sheet naming
 the campaign, the team and a checksum (bot/services/plan_file.py reads the file back).
 
-Plan CSV: one header row of stable English keys, every SKU (enrolled or listed),
+Plan CSV: one header row of stable English keys (but for `status_label`, the reader's
+words for the status beside the machine-readable `status`), every SKU (enrolled or listed),
 amounts as plain numbers ('.' decimal point), percentages in percent with two
 decimals; text cells that start with = + - @ (or a tab / carriage return) are prefixed
 with an apostrophe against formula injection. Last, `edit_planned_price` (the price to
@@ -71,6 +72,7 @@ CSV_COLUMNS = (
     "name",
     "enrolled",
     "status",
+    "status_label",  # headed in the reader's language (PlanDocument.labels)
     "eligible",
     "price_mode",
     "list_price",
@@ -144,7 +146,7 @@ class PlanDocument:
 
     title: str  # the campaign's name
     currency: str
-    labels: dict[str, str]  # "plan", "summary", "yes", "no", "vouchers"
+    labels: dict[str, str]  # "plan", "summary", "yes", "no", "vouchers", "status_label"
     header: list[str]  # PLAN_COLUMNS' labels
     voucher_header: list[str]
     summary: list[tuple[str, str]]  # (label, value)
@@ -240,7 +242,11 @@ def _amount(value: Decimal | None, digits: int) -> str:
 
 
 def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
-    yield [*CSV_COLUMNS, *(EDIT_CSV_COLUMNS if document.edit is not None else ())]
+    label_header = safe_text(document.labels.get("status_label", "status_label"))
+    yield [
+        *(label_header if key == "status_label" else key for key in CSV_COLUMNS),
+        *(EDIT_CSV_COLUMNS if document.edit is not None else ()),
+    ]
     digits = currency_digits(document.currency)
     for line in document.lines:
         yield [
@@ -248,6 +254,7 @@ def csv_rows(document: PlanDocument) -> Iterable[list[str]]:
             safe_text(line.name),
             "yes" if line.enrolled else "no",
             line.status,
+            safe_text(line.status_label),
             "yes" if line.eligible else "no",
             line.mode or "",
             _amount(line.list_price, digits),

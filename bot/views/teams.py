@@ -193,7 +193,7 @@ def created(_: Translator, new: NewTeam) -> Rendered:
             currency=h(team.cost_currency),
             margin=_.percent(team.target_margin),
             buffer=_.percent(team.fx_buffer),
-            zone=h(team.timezone),
+            zone=h(_.zone(team.timezone)),
             language=LANGUAGE_NAMES.get(team.locale, team.locale),
         ),
         None,

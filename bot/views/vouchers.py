@@ -10,7 +10,7 @@ from bot.db import models
 from bot.i18n import Translator
 from bot.pricing import VoucherStatus, currency_digits
 from bot.services.plan import VoucherAnswer
-from bot.views.callbacks import encode
+from bot.views.callbacks import encode, stamp
 from bot.views.campaigns import SAVE_VOUCHER, back_button
 from bot.views.common import Button, Rendered, h, keyboard
 
@@ -49,7 +49,9 @@ def voucher_answer(
     currency: str,
     *,
     saved: bool = False,
+    can_save: bool,
 ) -> Rendered:
+    """The voucher's verdict; the save button only for a reader who may save (editors)."""
     result, question = answer.result, answer.question
 
     def money(amount: Decimal) -> str:
@@ -157,7 +159,7 @@ def voucher_answer(
     pair = answer.pair
     if saved:
         lines.append(_("💾 Saved on the campaign."))
-    elif pair is not None and answer.verdict is not False:
+    elif can_save and pair is not None and answer.verdict is not False:
         threshold, value = pair
         try:
             data = encode(
@@ -167,6 +169,7 @@ def voucher_answer(
                 _plain(value),
                 _plain(question.share),
                 "-" if question.cap is None else _plain(question.cap),
+                stamp(campaign.created_at),
             )
         except ValueError:  # over 64 bytes: saving takes the command's `save` word instead
             lines.append(_("Add <code>save</code> to the command to keep it on the campaign."))

@@ -30,6 +30,7 @@ from bot.limits import MAX_NAME_LENGTH
 from bot.pricing import get_preset
 from bot.services.pricing_inputs import channel_columns
 from bot.telegram_stub import StubMessage, User
+from bot.views.callbacks import stamp
 from bot.views.split import TEXT_LIMIT
 from tests.e2e.campaign_fixtures import SEEDED_AT, SkuSpec, seed_channel, seed_skus, seed_user
 from tests.e2e.catalog_support import add_member, count, plain, snapshot
@@ -273,7 +274,11 @@ async def test_a_forged_save_voucher_button_is_read_and_checked_like_the_command
     ana, answer = await voucher_campaign(harness)
     typed = await answered(harness, ana, "/voucher 1 value=49 threshold=50 save")
     assert "not safe, so I did not save it" in typed.text
-    refused = await harness.press_data(ana, answer, "1:cpw:1:50:49:0:-")
+    async with harness.uow_factory() as uow:
+        created = await uow.session.scalar(select(Campaign.created_at).where(Campaign.id == 1))
+    assert created is not None
+    mark = stamp(created)  # a save button carries the campaign's stamp
+    refused = await harness.press_data(ana, answer, f"1:cpw:1:50:49:0:-:{mark}")
     assert refused == "That voucher is not safe, so I did not save it. See the answer without save."
     for data in [
         "1:cpw:1:50:1:1E-999999999:-",
@@ -454,7 +459,7 @@ async def test_a_huge_time_zone_name_is_refused_without_touching_files(
         reply = await answered(harness, ana, command)
         assert "is not a time zone I know" in plain(reply.text), (command[:40], reply.text)
     saved = await answered(harness, ana, "/timezone Asia/Seoul")
-    assert "Asia/Seoul" in saved.text
+    assert "Korean Time" in saved.text
 
 
 # -- finding 12: /unlink needs the same rights as /link -------------------------------------------

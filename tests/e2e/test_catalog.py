@@ -79,7 +79,7 @@ async def test_channels_from_presets_shown_edited_and_deleted(harness: BotHarnes
     for bad, fragment in [
         ("/channel de commission=abc", "commission: “abc” is not a number"),
         ("/channel de commission=abc", "Write it like /channel de commission=12"),
-        ("/channel de vat_rate=120", "vat_rate: “120” is over 100 %"),
+        ("/channel de vat_rate=120", "vat_rate: “120” is over 100%"),
         ("/channel de mode=hybrid fulfilment_fee=1", "mode: “hybrid” is not one of: full, semi"),
         ("/channel de mode=hybrid", "Write it like /channel de mode=semi"),
         ("/channel de currency=XYZ", "currency: “XYZ” is not an ISO 4217 currency code"),
@@ -183,7 +183,7 @@ MALFORMED = [
     ),
     (
         "/sku add X1 unit_cost=5 duty_rate=150",
-        ["duty_rate: “150” is over 100 %", "/sku add X1 unit_cost=12.5 duty_rate=7.5"],
+        ["duty_rate: “150” is over 100%", "/sku add X1 unit_cost=12.5 duty_rate=7.5"],
     ),
     (
         "/sku add X1 unit_cost=5 cost_currency=XYZ",

@@ -133,7 +133,7 @@ async def test_a_file_with_errors_reports_them_by_row_and_column_and_imports_not
         "row 3, unit_cost: “abc” is not a number",
         "row 4, cost_currency: “XYZ” is not an ISO 4217 currency code",
         "row 4, packaging: “-1” must not be negative.",
-        "row 4, duty_rate: “150” is over 100 %.",
+        "row 4, duty_rate: “150” is over 100%.",
         "row 4, list_price@temu-us-semi: “19.999” has more decimal places than the currency has.",
         "row 5, sku: “A1” appears more than once.",
     ):

@@ -211,11 +211,11 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("/start")
     chat.expect(r"\[#1 ✅ English\]")
     chat.send("#1")
-    chat.expect(r"\[#12 UTC\]")
+    chat.expect(r"\[#12 Coordinated Universal Time\]")
     chat.send("#12")
     chat.expect(r"\[#1 CNY\]")
     chat.send("#1")
-    chat.expect(r"\[#3 20 %\]")
+    chat.expect(r"\[#3 20%\]")
     chat.send("20")  # text, not button #20
     chat.expect("Target margin: 20%")
 
@@ -255,13 +255,13 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("#1")
     for answer in ("2027-03-01", "2027-03-10", "2027-03-15"):
         chat.send(answer)
-    chat.expect(r"\[#5 30 %\]")
+    chat.expect(r"\[#5 30%\]")
     chat.send("5")
     chat.expect("Which price is the discount measured from")
     chat.send("#1")
     chat.expect(r"\[#1 No subsidy\]")
     chat.send("#1")
-    chat.expect(r"Which target margin .*\n.*\n.*\[#4 20 %\]")
+    chat.expect(r"Which target margin .*\n.*\n.*\[#4 20%\]")
     chat.send("20")
     summary = chat.expect(r"Target margin: .*")
     assert "Minimum discount: 5% off the list price" in summary, summary
@@ -271,13 +271,15 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("#1")  # the flow's last keyboard: the bot refuses it with an alert
     chat.expect("⚠ alert: This button is no longer valid.")
 
-    # Li is a viewer of the sample team: the bot refuses her edit with an alert
+    # Li is a viewer of the sample team: her card offers no edit or delete, and a typed
+    # delete is refused
     chat.send(":as li")
     chat.expect("You are now Li.")
     chat.send("/campaign 1")
-    chat.expect(r"\[#\d+ ✏️ 编辑\]")
-    chat.send(chat.button("✏️ 编辑"))
-    chat.expect("⚠ alert: ")
+    card = chat.expect(r"\[#\d+ 📤 导出\]")
+    assert "编辑" not in card and "🗑" not in card, card
+    chat.send("/campaign 1 delete")
+    chat.expect("此操作需要")
 
     chat.send(":as me")
     chat.send("/campaign 1 delete")

@@ -135,7 +135,7 @@ async def test_reminders_command_shows_and_edits(bot: BotHarness, clock: FakeClo
         await reminders.schedule_campaign_notices(uow, campaign, START)
         await uow.commit()
     shown = await bot.ask(alice, "/reminders")
-    assert "Singles Day" in shown.text and "Europe/Berlin" in shown.text
+    assert "Singles Day" in shown.text and "Central European Time" in shown.text
     assert "3 days before, 24 hours before, 2 hours before" in shown.text
     assert "Admins change them" in shown.text
 

@@ -54,10 +54,13 @@ async def test_chinese_client_is_answered_in_chinese_then_korean_survives_restar
     timezone_step = await harness.press(mei, welcome, "한국어")
     assert timezone_step.text == plain(ko(TIMEZONE_QUESTION))
 
-    currency_step = await harness.press(mei, timezone_step, "Asia/Seoul")
+    # zones are offered and confirmed by their Korean names, not IANA ids
+    assert "Asia/Seoul" not in timezone_step.button_texts
+    currency_step = await harness.press(mei, timezone_step, "대한민국 시간")
     margin_step = await harness.press(mei, currency_step, "KRW")
-    done = await harness.press(mei, margin_step, "20 %")
-    assert "20" in done.text and "KRW" in done.text and "Asia/Seoul" in done.text
+    done = await harness.press(mei, margin_step, "20%")
+    assert "20" in done.text and "KRW" in done.text and "한국 시간" in done.text
+    assert "Asia/Seoul" not in done.text
 
     row = await user_row(harness, mei.id)
     assert (row.locale, row.timezone, row.onboarded_at is not None) == ("ko", "Asia/Seoul", True)
@@ -91,7 +94,7 @@ async def test_onboarding_accepts_typed_answers_and_rejects_bad_ones(harness: Bo
     assert "150%" in bad_margin.text
     # Brazilians write decimal commas: read as the reader writes it (SPEC §4.2)
     done = await harness.ask(ana, "18,5")
-    assert "America/Sao_Paulo" in done.text
+    assert "Horário de Brasília" in done.text and "America/Sao_Paulo" not in done.text
     async with harness.uow_factory() as uow:
         team = await uow.session.scalar(
             select(Team).join(Membership).where(Membership.user_id == ana.id)
@@ -137,7 +140,8 @@ async def test_bad_time_zone_gets_a_localized_explanation_and_nothing_is_stored(
     assert (await user_row(harness, hans.id)).timezone is None
 
     ok = await harness.ask(hans, "/timezone Europe/Berlin")
-    assert "Europe/Berlin" in ok.text
+    assert ok.text == "Erledigt — deine Zeitzone ist Mitteleuropäische Zeit."
+    assert ok.text == de("Done — your time zone is {timezone}.", timezone=de.zone("Europe/Berlin"))
     assert (await user_row(harness, hans.id)).timezone == "Europe/Berlin"
 
 

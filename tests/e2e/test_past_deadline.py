@@ -111,7 +111,7 @@ async def test_guided_flow_warns_at_the_deadline_step(harness: BotHarness) -> No
     assert "start" in question.text
     question = await harness.ask(ana, "2026-11-27")
     question = await harness.ask(ana, "2026-11-30")
-    question = await harness.press(ana, question, "20 %")
+    question = await harness.press(ana, question, "20%")
     question = await harness.press(ana, question, "List price")
     question = await harness.press(ana, question, "No subsidy")
     question = await harness.press(ana, question, "The team's (15%)")

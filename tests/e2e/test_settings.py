@@ -81,20 +81,21 @@ async def audits(harness: BotHarness, team_id: int) -> list[TeamAudit]:
         )
 
 
-async def onboard(harness: BotHarness, user: User, language: str, zone: str) -> str:
-    """A first /start by buttons: language, zone, then CNY and 15 % for the personal team."""
+async def onboard(harness: BotHarness, user: User, language: str, zone: str, locale: str) -> str:
+    """A first /start by buttons: language, zone (its button named in `locale`), then CNY
+    and 15 % for the personal team."""
     welcome = await harness.ask(user, "/start")
     step = await harness.press(user, welcome, language)
-    step = await harness.press(user, step, zone)
+    step = await harness.press(user, step, Translator(locale).zone_place(zone))
     step = await harness.press(user, step, "CNY")
-    done = await harness.press(user, step, "15 %")
+    done = await harness.press(user, step, "15%")
     return done.text
 
 
 async def test_a_korean_team_in_krw_gets_a_won_cost_and_a_sane_floor(harness: BotHarness) -> None:
     ko = Translator("ko", "Asia/Seoul")
     kim = harness.stub.create_user("Kim", language_code="ko")
-    await onboard(harness, kim, "✅ 한국어", "Asia/Seoul")
+    await onboard(harness, kim, "✅ 한국어", "Asia/Seoul", "ko")
 
     created = await harness.ask(kim, "/team new 서울 매장")
     assert created.text == plain(
@@ -105,7 +106,7 @@ async def test_a_korean_team_in_krw_gets_a_won_cost_and_a_sane_floor(harness: Bo
             currency="CNY",
             margin=ko.percent(Decimal("0.15")),
             buffer=ko.percent(Decimal("0.02")),
-            zone="Asia/Seoul",
+            zone="한국 시간",
             language="한국어",
         )
     )
@@ -156,7 +157,7 @@ async def test_a_chinese_seller_rerunning_start_in_a_shared_team_changes_only_he
 ) -> None:
     zh = Translator("zh_CN", "Asia/Hong_Kong")
     mei = harness.stub.create_user("Mei", language_code="zh-hans")
-    await onboard(harness, mei, "✅ 简体中文", "Asia/Shanghai")
+    await onboard(harness, mei, "✅ 简体中文", "Asia/Shanghai", "zh_CN")
     await harness.ask(mei, "/team new 深圳团队")
     await harness.ask(mei, "/settings cost_currency=USD margin=22%")
     shared = await team_named(harness, "深圳团队")
@@ -164,7 +165,7 @@ async def test_a_chinese_seller_rerunning_start_in_a_shared_team_changes_only_he
 
     welcome = await harness.ask(mei, "/start")
     zone_step = await harness.press(mei, welcome, "✅ 简体中文")
-    done = await harness.press(mei, zone_step, "Asia/Hong_Kong")  # no currency, no margin
+    done = await harness.press(mei, zone_step, "中国香港特别行政区时间")  # no currency, no margin
     assert (
         plain(
             zh(
@@ -176,7 +177,7 @@ async def test_a_chinese_seller_rerunning_start_in_a_shared_team_changes_only_he
         )
         in done.text
     )
-    assert "Asia/Hong_Kong" in done.text and not done.buttons
+    assert "香港时间" in done.text and "Asia/Hong_Kong" not in done.text and not done.buttons
 
     row = await user_row(harness, mei)
     assert (row.timezone, row.active_team_id) == ("Asia/Hong_Kong", shared.id)
@@ -203,9 +204,9 @@ async def test_a_first_team_new_then_start_sets_up_the_personal_team_and_keeps_t
 
     welcome = await harness.ask(ana, "/start")
     step = await harness.press(ana, welcome, "✅ English")
-    step = await harness.press(ana, step, "UTC")
+    step = await harness.press(ana, step, "Coordinated Universal Time")
     step = await harness.press(ana, step, "USD")
-    done = await harness.press(ana, step, "20 %")
+    done = await harness.press(ana, step, "20%")
     assert (
         plain(
             en(
@@ -260,15 +261,15 @@ async def test_an_invitee_is_asked_for_their_time_zone_prefilled_from_the_team(
                     "<code>Europe/Paris</code>."
                 ),
                 team="Acme",
-                zone="Asia/Shanghai",
+                zone="중국 시간",
             )
         )
         in joined.text
     )
-    first = ko("Like the team: {zone}", zone="Asia/Shanghai")
-    assert joined.button_texts[0] == first and "Europe/Berlin" in joined.button_texts
+    first = ko("Like the team: {zone}", zone="중국(상하이) 시간")
+    assert joined.button_texts[0] == first and "독일(베를린) 시간" in joined.button_texts
     saved = await harness.press(bob, joined, first)
-    assert "Asia/Shanghai" in saved.text
+    assert "중국 시간" in saved.text and "Asia/Shanghai" not in saved.text
     assert (await user_row(harness, bob)).timezone == "Asia/Shanghai"
 
     # someone who already chose is not asked
@@ -289,7 +290,7 @@ async def test_an_invitee_is_asked_for_their_time_zone_prefilled_from_the_team(
 
     # everyone reads the settings; only admins and owners change them
     read = await harness.ask(bob, "/settings")
-    assert "Asia/Shanghai" in read.text and not read.buttons
+    assert "중국 시간" in read.text and not read.buttons
     refused = await harness.ask(bob, "/settings margin=30%")
     assert ko("viewer") in refused.text and ko("admin") in refused.text
     acme = await team_named(harness, "Acme")
@@ -316,7 +317,7 @@ async def test_settings_buttons_guided_answers_bindings_and_margin_recheck(
 
     card = await harness.ask(ana, "/settings")
     question = await harness.press(ana, card, "Target margin")
-    assert "18%" in question.text and "✅ 15 %" in question.button_texts
+    assert "18%" in question.text and "✅ 15%" in question.button_texts
     bad = await harness.ask(ana, "99%")
     assert "99%" in bad.text
     saved = await harness.ask(ana, "70%")  # the typed answer to the question
@@ -330,7 +331,7 @@ async def test_settings_buttons_guided_answers_bindings_and_margin_recheck(
     )
 
     question = await harness.press(ana, saved, "FX buffer")  # the card under the answer
-    saved = await harness.press(ana, question, "3 %")
+    saved = await harness.press(ana, question, "3%")
     assert "2% → 3%" in saved.text
     question = await harness.press(ana, saved, "Notice language")
     saved = await harness.press(ana, question, "Deutsch")

@@ -151,7 +151,7 @@ async def test_one_fx_refresh_is_one_message_per_campaign_with_every_sku_in_a_fi
     assert listed[0] == "⚠️ <b>S01</b>: planned $9.99, lowest safe $10.24, margin 13.2%"
     assert [line[6:9] for line in listed] == [f"S{n:02}" for n in range(1, 21)]
     assert "… and 5 more — the attached file lists them all." in black
-    assert "Target margin: 15.0%." in black
+    assert "Target margin: 15%." in black
     assert (
         "Cause: FX moved from 1 USD = 7.23956 CNY (ECB reference rate of Nov 24, 2026) to "
         "6.64641 CNY (ECB reference rate of Nov 25, 2026); 1 CNY = 0.13813 → 0.150457 USD."

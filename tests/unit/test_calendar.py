@@ -130,3 +130,15 @@ def test_bad_festival_data_is_refused() -> None:
         parse_festivals({"festivals": [good, good]})
     with pytest.raises(ValueError):
         parse_festivals({"festivals": [{**good, "rule": {"kind": "lunar"}}]})
+
+
+def test_the_teams_markets_come_first_in_date_order() -> None:
+    from bot.calendar import split_by_markets
+
+    items = upcoming(date(2026, 12, 2))
+    ours, rest = split_by_markets(items, ["KR"])
+    assert ours and rest and len(ours) + len(rest) == len(items)
+    assert all(o.festival.serves("KR") for o in ours)
+    assert not any(o.festival.serves("KR") for o in rest)
+    assert [o for o in items if o in ours] == ours  # each part keeps the calendar's order
+    assert split_by_markets(items, []) == ([], items)

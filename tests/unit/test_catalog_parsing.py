@@ -92,7 +92,7 @@ def test_command_text_drops_the_command_and_bot_name() -> None:
     [
         ({"unit_cost": "abc"}, "unit_cost", "is not a number"),
         ({"unit_cost": "-3"}, "unit_cost", "must not be negative"),
-        ({"unit_cost": "1", "duty_rate": "150"}, "duty_rate", "is over 100 %"),
+        ({"unit_cost": "1", "duty_rate": "150"}, "duty_rate", "is over 100%"),
         ({"unit_cost": "1", "cost_currency": "XYZ"}, "cost_currency", "ISO 4217"),
         ({"unit_cost": "1", "packaging": "1,5"}, "packaging", "is not a number"),
         ({"unit_cost": ""}, "unit_cost", "is required"),
@@ -308,7 +308,7 @@ def test_row_errors_render_with_row_column_and_reason() -> None:
         "row 1: the required column sku is missing."
     )
     assert row_error(EN, RowError(4, "duty_rate", InputProblem.OVER_MAXIMUM, "150")) == (
-        "row 4, duty_rate: “150” is over 100 %."
+        "row 4, duty_rate: “150” is over 100%."
     )
     assert row_error(EN, RowError(3, "<b>", InputProblem.NEGATIVE, "<i>")) == (
         "row 3, &lt;b&gt;: “&lt;i&gt;” must not be negative."  # file text is escaped

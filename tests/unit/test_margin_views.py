@@ -144,7 +144,7 @@ def test_the_file_lists_every_sku_formula_safe_with_the_currencys_digits() -> No
     assert (first["planned_price"], first["lowest_safe_price"]) == ("12000", "12510")
     assert first["target_margin_pct"] == "20.00" and first["currency"] == "KRW"
     assert first["cause"] == (
-        "channel fees changed from 10.0% to 12.0%; planned price changed from ₩13,000 to ₩12,000"
+        "channel fees changed from 10% to 12%; planned price changed from ₩13,000 to ₩12,000"
     )
     assert second["change"] == "back_above_floor" and second["margin_pct"] == ""
-    assert second["cause"] == "channel fees changed from 10.0% to 12.0%"
+    assert second["cause"] == "channel fees changed from 10% to 12%"

@@ -172,10 +172,12 @@ def test_a_reminder_shows_the_readers_time_and_the_markets() -> None:
     reader = Translator("en", "Asia/Shanghai")
     text = views.reminder(reader, data, utc(2026, 11, 19, 20))
     assert "Black &lt;Friday&gt;" in text and "closes in 24 hours" in text
-    assert reader.datetime(data.moment) in text  # Nov 21, 2026, 4:00 AM Asia/Shanghai
+    assert reader.datetime(data.moment) in text  # Nov 21, 2026, 4:00 AM China Standard Time
     assert reader.datetime(data.moment, "America/Los_Angeles") in text
+    assert "China Standard Time" in text and "Pacific Standard Time" in text
+    assert "Asia/Shanghai" not in text and "America/Los_Angeles" not in text  # no raw ids
     same_zone = views.reminder(Translator("en", "America/Los_Angeles"), data, utc(2026, 11, 19))
-    assert "Asia/Shanghai" not in same_zone and same_zone.count("America/Los_Angeles") == 1
+    assert "China" not in same_zone and same_zone.count("Pacific Standard Time") == 1
 
 
 def test_a_margin_warning_names_the_cause() -> None:
