@@ -251,7 +251,8 @@ def test_sample_team_buttons_toasts_alerts_and_stale_buttons(demo, tmp_path: Pat
     chat.send("#1")
     chat.expect("campaign's name")
     chat.send("Spring sale")
-    chat.expect(r"\[#1 Market: America/New_York\]")  # the team keeps UTC: which zone?
+    # the team keeps UTC, the market New York time: which zone?
+    chat.expect(r"\[#1 Market: United States \(New York\) Time\]")
     chat.send("#1")
     for answer in ("2027-03-01", "2027-03-10", "2027-03-15"):
         chat.send(answer)

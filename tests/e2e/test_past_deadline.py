@@ -100,7 +100,7 @@ async def test_guided_flow_warns_at_the_deadline_step(harness: BotHarness) -> No
     question = await harness.press(ana, question, "Blank")
     question = await harness.press(ana, question, "temu-us")
     question = await harness.ask(ana, "Singles Day")
-    question = await harness.press(ana, question, "Market: America/New_York")
+    question = await harness.press(ana, question, "Market: United States (New York) Time")
     warned = await harness.ask(ana, "2026-11-01")  # registration already closed
     assert warned.text.startswith("⚠️ ") and "already passed" in warned.text
     assert warned.button_texts == [EN("Keep it anyway"), EN("No deadline")]
