@@ -521,13 +521,17 @@ def import_help(_: Translator, channel_names: list[str]) -> Rendered:
         "<code>sku, name, unit_cost, cost_currency, packaging, first_mile, other_cost, "
         "duty_rate, list_price@{channel}, lowest_30d@{channel}</code>\n\n"
         "Only <code>sku</code> is required (and <code>unit_cost</code> for new SKUs). "
-        "Percentages in percent (7.5 = 7.5 %), amounts with a decimal point. One "
+        "Percentages in percent ({percent} = {percent_shown}), amounts as you write them "
+        "({amount}; in a comma-separated CSV with a decimal point). One "
         "<code>list_price@CHANNEL</code> column per channel; a plain <code>list_price</code> "
         "column works when the team has one channel. Empty price cells leave prices as they "
         "are. Column names may be in your language.\n\n"
         "I show a preview first and import nothing until you confirm. /export sends the "
         "catalogue in this format. In a group, send the file as a reply to one of my messages.",
         channel=h(channel),
+        percent=_.number(Decimal("7.5")),
+        percent_shown=_.percent(Decimal("0.075")),
+        amount=_.number(Decimal("19.99")),
     )
     return text, None
 
