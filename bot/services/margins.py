@@ -73,6 +73,7 @@ PROBLEMS = frozenset(
     }
 )
 UNKNOWN = frozenset({plan.PlanStatus.NO_FX_RATE, plan.PlanStatus.NO_LIST_PRICE})
+FLUSH_EVERY = 200  # enrolments rechecked between flushes
 AWAITING_RATE = plan.PlanStatus.NO_FX_RATE.value  # last_inputs of a SKU priced without a rate
 DIGEST_AT = time(9, 0)
 DIGEST_KEEP = timedelta(hours=12)  # a digest delayed by downtime is still worth sending
@@ -246,8 +247,12 @@ async def recheck_margins(
             enrolments.update((e.sku_id, e) for e in found_enrolments)
         changes: list[_Change] = []
         turns = Turns()
-        for (sku, choice), row in zip(enrolled, rows, strict=True):
+        for number, ((sku, choice), row) in enumerate(zip(enrolled, rows, strict=True)):
             await turns.check()
+            if number and number % FLUSH_EVERY == 0:
+                # the ORM's bookkeeping for thousands of changed rows is CPU work: in
+                # bites between turns, not in one long commit at the end
+                await uow.session.flush()
             enrolment = enrolments.get(sku.id)
             if enrolment is None:
                 continue
