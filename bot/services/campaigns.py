@@ -50,6 +50,7 @@ from bot.services.plan import (
     build_plan,
     campaign_pricing,
     enrolled_items,
+    enrolments_by_sku,
     listed_not_enrolled,
     listings,
     price_items,
@@ -720,21 +721,7 @@ async def _write_enrolments(
     accepted_under_floor: bool = False,
 ) -> tuple[int, int]:
     """Enrol or re-price these priced SKUs; (added, updated)."""
-    existing = (
-        {
-            e.sku_id: e
-            for e in (
-                await uow.session.scalars(
-                    select(models.Enrolment).where(
-                        models.Enrolment.campaign_id == campaign.id,
-                        models.Enrolment.sku_id.in_([r.sku_id for r in rows]),
-                    )
-                )
-            ).all()
-        }
-        if rows
-        else {}
-    )
+    existing = await enrolments_by_sku(uow, campaign.id, [r.sku_id for r in rows])
     added = updated = 0
     for row in rows:
         enrolment = existing.get(row.sku_id)

@@ -236,15 +236,7 @@ async def recheck_margins(
         found = await plan.listings(uow, campaign, [sku.id for sku, _ in enrolled])
         items = [plan.PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
         rows = await plan.price_many(pricing, items)
-        enrolments: dict[int, models.Enrolment] = {}
-        for chunk in plan.chunked([sku.id for sku, _ in enrolled]):
-            found_enrolments = await uow.session.scalars(
-                select(models.Enrolment).where(
-                    models.Enrolment.campaign_id == campaign.id,
-                    models.Enrolment.sku_id.in_(chunk),
-                )
-            )
-            enrolments.update((e.sku_id, e) for e in found_enrolments)
+        enrolments = await plan.enrolments_by_sku(uow, campaign.id, [s.id for s, _ in enrolled])
         changes: list[_Change] = []
         turns = Turns()
         for number, ((sku, choice), row) in enumerate(zip(enrolled, rows, strict=True)):

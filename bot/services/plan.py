@@ -364,6 +364,22 @@ def _chunks(ids: Iterable[int] | None) -> list[list[int] | None]:
     return [None] if ids is None else list(chunked(list(ids)))
 
 
+async def enrolments_by_sku(
+    uow: UnitOfWork, campaign_id: int, sku_ids: Sequence[int]
+) -> dict[int, models.Enrolment]:
+    """The campaign's enrolments of these SKUs, by SKU id."""
+    found: dict[int, models.Enrolment] = {}
+    for chunk in chunked(sku_ids):
+        enrolments = await uow.session.scalars(
+            select(models.Enrolment).where(
+                models.Enrolment.campaign_id == campaign_id,
+                models.Enrolment.sku_id.in_(chunk),
+            )
+        )
+        found.update((e.sku_id, e) for e in enrolments)
+    return found
+
+
 def chunked(ids: Sequence[int]) -> list[list[int]]:
     """Ids in IN (…) lists of QUERY_CHUNK."""
     return [list(ids[i : i + QUERY_CHUNK]) for i in range(0, len(ids), QUERY_CHUNK)]

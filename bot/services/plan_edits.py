@@ -34,8 +34,6 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.db import models
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict, NotAllowed, UserInputError
@@ -59,6 +57,7 @@ from bot.services.plan import (
     SkuData,
     campaign_pricing,
     enrolled_items,
+    enrolments_by_sku,
     listings,
     price_items,
     team_skus,
@@ -351,21 +350,7 @@ async def apply_price_changes(
             continue
         applied.append((code, choice, line, is_under))
     ids = [current.skus[code].id for code, *_ in applied]
-    enrolments = (
-        {
-            e.sku_id: e
-            for e in (
-                await uow.session.scalars(
-                    select(models.Enrolment).where(
-                        models.Enrolment.campaign_id == campaign.id,
-                        models.Enrolment.sku_id.in_(ids),
-                    )
-                )
-            ).all()
-        }
-        if ids
-        else {}
-    )
+    enrolments = await enrolments_by_sku(uow, campaign.id, ids)
     for code, choice, line, is_under in applied:
         enrolment = enrolments.get(current.skus[code].id)
         if enrolment is None:

@@ -437,10 +437,24 @@ class BotApi:
         return message.to_api()
 
     def send_document(self, params: Params) -> JSON:
+        return self._send_media(params, "sendDocument", "document")
+
+    def send_photo(self, params: Params) -> JSON:
+        """sendPhoto with Telegram's checks on the image: at most 10 MB, a PNG or JPEG it
+        can read, width + height at most 10,000 and a side ratio at most 20; a caption at
+        most 1,024 characters after entity parsing."""
+        return self._send_media(params, "sendPhoto", "photo")
+
+    def _send_media(self, params: Params, method: str, field: str) -> JSON:
+        """sendDocument / sendPhoto: the file in `field`, a caption, a keyboard."""
         chat = self.chat(params)
         self.require_access(chat)
         thread_id = self.thread(chat, params)
-        document = self.input_file(params, "document")
+        media: dict[str, Any] = (
+            {"photo": self.input_photo(params)}
+            if field == "photo"
+            else {"document": self.input_file(params, field)}
+        )
         source = params.get_str("caption")
         parse_mode = params.get_str("parse_mode")
         caption, caption_entities = prepare_text(
@@ -450,54 +464,20 @@ class BotApi:
         reply_to = self.reply_target(chat, params)
         if thread_id is None and reply_to is not None and chat.is_forum:
             thread_id = reply_to.thread_id
-        self.rate("sendDocument", chat)
-        request = {k: v for k, v in params.values.items() if k != "document"}
+        self.rate(method, chat)
+        request = {k: v for k, v in params.values.items() if k != field}
         message = self.world.add_message(
             chat,
             self.world.bot,
             thread_id=thread_id,
             reply_to=reply_to,
-            document=document,
             caption=caption or None,
             caption_entities=caption_entities,
             reply_markup=markup,
             source_text=source,
             parse_mode=parse_mode,
             request=request,
-        )
-        return message.to_api()
-
-    def send_photo(self, params: Params) -> JSON:
-        """sendPhoto with Telegram's checks on the image: at most 10 MB, a PNG or JPEG it
-        can read, width + height at most 10,000 and a side ratio at most 20; a caption at
-        most 1,024 characters after entity parsing."""
-        chat = self.chat(params)
-        self.require_access(chat)
-        thread_id = self.thread(chat, params)
-        photo = self.input_photo(params)
-        source = params.get_str("caption")
-        parse_mode = params.get_str("parse_mode")
-        caption, caption_entities = prepare_text(
-            source, parse_mode, params.get_json("caption_entities"), caption=True
-        )
-        markup = check_reply_markup(params.get_json("reply_markup"))
-        reply_to = self.reply_target(chat, params)
-        if thread_id is None and reply_to is not None and chat.is_forum:
-            thread_id = reply_to.thread_id
-        self.rate("sendPhoto", chat)
-        request = {k: v for k, v in params.values.items() if k != "photo"}
-        message = self.world.add_message(
-            chat,
-            self.world.bot,
-            thread_id=thread_id,
-            reply_to=reply_to,
-            photo=photo,
-            caption=caption or None,
-            caption_entities=caption_entities,
-            reply_markup=markup,
-            source_text=source,
-            parse_mode=parse_mode,
-            request=request,
+            **media,
         )
         return message.to_api()
 
