@@ -38,7 +38,7 @@ from bot.services.rate_sources import RateSource
 from bot.views.callbacks import encode, stamp
 from bot.views.channels import grid_text
 from bot.views.common import Button, Rendered, h, keyboard
-from bot.views.rates import sources_label
+from bot.views.rates import quoted_text, seller_direction, sources_label
 
 ERRORS_SHOWN = 20
 IGNORED_SHOWN = 10
@@ -761,30 +761,20 @@ def export_caption(_: Translator, rows: int, kind: str) -> str:
 
 # --- the floor card ---------------------------------------------
 def _rate_text(_: Translator, quote: FxQuote, known: tuple[RateSource, ...] = ()) -> str:
-    rate = Decimal(format(quote.rate, ".6g"))
+    """The rate as the seller quotes it ("1 USD = 7.23956 CNY (1 CNY = 0.13813 USD)"),
+    how it was reached and its source."""
+    back = quote.denominator / quote.numerator
+    pair = quoted_text(
+        _, seller_direction(quote.from_currency, quote.to_currency, quote.rate, back)
+    )
     via = ""
     if quote.pivot is not None:
         via = " " + _("via {currency}", currency=h(quote.pivot))
     if known:  # "ECB reference rate of …", "manual rate set by Alice on …"
-        return _(
-            "1 {base} = {rate} {quote}{via} ({source})",
-            base=h(quote.from_currency),
-            rate=_.number(rate),
-            quote=h(quote.to_currency),
-            via=via,
-            source=sources_label(_, known),
-        )
+        return _("{pair}{via} ({source})", pair=pair, via=via, source=sources_label(_, known))
     sources = ", ".join(_(SOURCE_LABELS.get(s, s)) for s in quote.sources)
     when = _.date(quote.as_of) if quote.as_of else _("undated")
-    return _(
-        "1 {base} = {rate} {quote}{via} ({source}, {date})",
-        base=h(quote.from_currency),
-        rate=_.number(rate),
-        quote=h(quote.to_currency),
-        via=via,
-        source=sources,
-        date=when,
-    )
+    return _("{pair}{via} ({source}, {date})", pair=pair, via=via, source=sources, date=when)
 
 
 def _fx_missing(_: Translator, source: str, target: str) -> str:

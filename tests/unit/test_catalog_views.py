@@ -101,7 +101,8 @@ def test_duty_fx_and_a_stale_rate_are_explained() -> None:
                duty_rate=Decimal("0.075"))  # fmt: skip
     text, _keyboard = floor_card(Translator("en"), card(channel(), item, "0.15", fx=fx))
     assert "Duty: CN¥2.62 (7.5% of CN¥35.00, FOB: unit cost)" in text
-    assert "FX: 1 CNY = 0.14 USD (manual rate, Nov 1, 2026) ⚠️ stale" in text
+    # as a CNY seller quotes it (USD/CNY), the stored direction beside it
+    assert "FX: 1 USD = 7.14286 CNY (1 CNY = 0.14 USD) (manual rate, Nov 1, 2026) ⚠️ stale" in text
     assert "FX buffer: 2%" in text
     assert "No list price on shop yet" in text
 
