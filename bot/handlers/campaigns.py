@@ -384,7 +384,14 @@ async def newcampaign_command(update: Update, context: BotContext) -> None:
                 await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
                 await uow.commit()
                 rendered = views.flow_confirm(
-                    context.t, values, access.team.target_margin, warnings, past_deadline=True
+                    context.t,
+                    values,
+                    access.team.target_margin,
+                    warnings,
+                    past_deadline=True,
+                    other_zone=_other_zone(
+                        values.timezone, values.channel.timezone, access.team.timezone
+                    ),
                 )
                 await reply(update, *rendered)
                 return

@@ -66,6 +66,13 @@ async def test_one_line_past_deadline_is_asked_about_in_spanish(harness: BotHarn
         )
     )
     assert ES("✅ Create anyway") in asked.button_texts
+    # the summary gives the deadline in the market's zone and in the team's
+    both = ES(
+        "{reader} ({market})",
+        reader=ES.datetime(deadline, "America/New_York"),
+        market=ES.datetime(deadline, "Asia/Shanghai"),
+    )
+    assert plain(ES("Registration deadline: {when}", when=both)) in plain(asked.text)
     assert await campaigns(harness) == []  # nothing is created before the answer
 
     card = await harness.press(lucia, asked, ES("✅ Create anyway"))
