@@ -166,16 +166,7 @@ def parse_moment(text: str, zone: str, bound: Bound, locale: str | None = None) 
         if local is None:
             raise _bad_moment(text, bound, locale)
         return _in_zone(text, local.day, local.clock, zone, bound)
-    if not limits.year_in_range(int(match["y"])):
-        raise UserInputError(
-            N_(
-                "“{value}”: the year must be from {first} to {last}. Write the date like "
-                "<code>2026-11-27</code>."
-            ),
-            value=text.strip()[:40],
-            first=limits.MIN_YEAR,
-            last=limits.MAX_YEAR,
-        )
+    _check_year(text, int(match["y"]))
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         clock = (
@@ -188,9 +179,8 @@ def parse_moment(text: str, zone: str, bound: Bound, locale: str | None = None) 
     return _in_zone(text, day, clock, zone, bound)
 
 
-def _in_zone(text: str, day: date, clock: time | None, zone: str, bound: Bound) -> datetime:
-    """The moment in `zone` as UTC; a date alone is the start or the end of that day."""
-    if not limits.year_in_range(day.year):
+def _check_year(text: str, year: int) -> None:
+    if not limits.year_in_range(year):
         raise UserInputError(
             N_(
                 "“{value}”: the year must be from {first} to {last}. Write the date like "
@@ -200,6 +190,11 @@ def _in_zone(text: str, day: date, clock: time | None, zone: str, bound: Bound) 
             first=limits.MIN_YEAR,
             last=limits.MAX_YEAR,
         )
+
+
+def _in_zone(text: str, day: date, clock: time | None, zone: str, bound: Bound) -> datetime:
+    """The moment in `zone` as UTC; a date alone is the start or the end of that day."""
+    _check_year(text, day.year)
     if clock is None:
         clock = time(0, 0) if bound is Bound.START else END_OF_DAY
     local = datetime.combine(day, clock, tzinfo=zone_of(zone))

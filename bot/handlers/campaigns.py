@@ -682,14 +682,7 @@ async def new_button(update: Update, context: BotContext) -> None:
             return
         if choice != "blank":
             raise BadCallbackData(f"unknown template choice {choice!r}")
-        flow.step = "channel"
-        async with context.uow() as uow:
-            access = await team_for(uow, actor, now, Action.EDIT_CAMPAIGN)
-            await flows.set_flow(uow, actor.user_id, actor.chat_id, flow, now)
-            rendered = await _question(uow, access, flow, context.t, now)
-            await uow.commit()
-        await answer_query(update)
-        await show(update, *rendered)
+        await _ask(update, context, flow, "channel")
         return
     if step == "confirm":
         await _confirm(update, context, flow, choice)

@@ -396,7 +396,7 @@ class ParsedFile:
         return "unit_cost" in self.fields
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
     """Undo the export's formula-injection escape ("'=x" → "=x")."""
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
         return text[1:]
@@ -489,14 +489,14 @@ class RowParser:
                 listing_values.append(self._prices[column.currency](text, column.field))
             except InputError as exc:
                 errors.append(RowError(number, column.header, exc.problem, text))
-        code = _unescape(cells[self.header.columns["sku"]].strip())
+        code = unescape(cells[self.header.columns["sku"]].strip())
         if len(code) > MAX_CODE_LENGTH:
             errors.append(RowError(number, self.header.names["sku"], TOO_LONG, code))
         elif not code.isprintable():  # as `/sku add` refuses it
             errors.append(RowError(number, self.header.names["sku"], CONTROL_CHARACTER, code))
         name: str | None = None
         if "name" in self.header.columns:
-            name = _unescape(cells[self.header.columns["name"]].strip())
+            name = unescape(cells[self.header.columns["name"]].strip())
             if len(name) > MAX_NAME_LENGTH:
                 errors.append(RowError(number, self.header.names["name"], TOO_LONG, name))
             elif has_control_characters(name):

@@ -32,7 +32,6 @@ from bot.domain.errors import N_
 from bot.pricing import InputError, InputProblem, parse_decimal
 from bot.services import tables
 from bot.services.catalogue_file import (
-    FORMULA_PREFIXES,
     MAX_FILE_BYTES,
     MAX_ROWS,
     ParsedFile,
@@ -41,6 +40,7 @@ from bot.services.catalogue_file import (
     parse_price,
     read_catalogue,
     refuse_size,
+    unescape,
 )
 from bot.services.tables import FileRefused, SheetMissing
 
@@ -307,13 +307,6 @@ def _limited(
         yield item
 
 
-def _unescape(text: str) -> str:
-    """Undo the export's formula-injection escape ("'=x" → "=x")."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
-        return text[1:]
-    return text
-
-
 def _discount(text: str) -> Decimal:
     """A discount in percent (15 or 15.5) as a fraction; 0 ≤ discount < 100 %."""
     value = parse_decimal(text)
@@ -353,7 +346,7 @@ def _read_rows(
         currency = upload.currency
         if currency is None and currency_of is not None:
             currency = currency_of()
-        code = _unescape(texts.get("sku", ""))
+        code = unescape(texts.get("sku", ""))
         errors: list[RowError] = []
         if not code:
             errors.append(RowError(number, upload.column("sku"), InputProblem.REQUIRED))
