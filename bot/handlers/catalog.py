@@ -13,7 +13,7 @@ from bot.domain.numbers import reader_style
 from bot.domain.permissions import Action
 from bot.handlers.channels import object_id
 from bot.handlers.charts import send_chart, start_chart
-from bot.handlers.common import actor_from, reply, show
+from bot.handlers.common import actor_from, reply, show, typed_arguments, typed_tail
 from bot.handlers.flows import text_step
 from bot.handlers.plan_file import plan_file_received
 from bot.jobs.dispatcher import wake_dispatcher
@@ -29,9 +29,6 @@ from bot.services import catalog as service
 from bot.services import flows, imports, plan_file
 from bot.services.access import TeamAccess, team_for
 from bot.services.arguments import (
-    Arguments,
-    command_text,
-    parse_arguments,
     suggesting_subcommand,
 )
 from bot.services.channels import list_channels
@@ -48,19 +45,9 @@ SKU_WORDS = ("add", "del", "delete", "remove")  # what `/sku` reads as a subcomm
 CORRECT_FLOW = "pricefix"  # the correct price of a history entry, typed after the button
 
 
-def _tail(update: Update) -> str:
-    message = update.effective_message
-    return command_text(message.text if message else None)
-
-
-def _arguments(update: Update, context: BotContext) -> Arguments:
-    """The command's arguments, numbers read as the sender writes them."""
-    return parse_arguments(_tail(update), context.t.locale)
-
-
 # --- /skus --------------------------------------------------------------------------------------
 async def skus_command(update: Update, context: BotContext) -> None:
-    args = _arguments(update, context)
+    args = typed_arguments(update, context)
     page = 0
     if args.words and args.words[0].isascii() and args.words[0].isdigit():  # `/skus 3`
         page = min(int(args.words[0][:7]), limits.MAX_PAGE) - 1  # past the end: the last
@@ -89,7 +76,7 @@ async def _show_page(update: Update, context: BotContext, page: int, *, edit: bo
 # --- /sku -------------------------------------------------------------------------------------
 async def sku_command(update: Update, context: BotContext) -> None:
     """`/sku add CODE key=value …`, `/sku CODE [key=value …]`, `/sku del CODE`."""
-    args = _arguments(update, context)
+    args = typed_arguments(update, context)
     if not args.words:
         if args.pairs:  # `/sku unit_cost=5`: the code is missing
             service.check_code("")
@@ -99,7 +86,9 @@ async def sku_command(update: Update, context: BotContext) -> None:
     rest = args.rest()
     now = context.runtime.clock.now()
     actor = actor_from(update)
-    with suggesting_subcommand("sku", _tail(update), SKU_WORDS, after_name=(service.HISTORY_WORD,)):
+    with suggesting_subcommand(
+        "sku", typed_tail(update), SKU_WORDS, after_name=(service.HISTORY_WORD,)
+    ):
         if first == "add":
             async with context.uow() as uow:
                 access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
@@ -291,7 +280,7 @@ async def sku_keep_button(update: Update, context: BotContext) -> None:
 
 # --- /floor -----------------------------------------------------------------------------------
 async def floor_command(update: Update, context: BotContext) -> None:
-    args = _arguments(update, context)
+    args = typed_arguments(update, context)
     now = context.runtime.clock.now()
     async with context.uow() as uow:
         access = await team_for(uow, actor_from(update), now, Action.READ)

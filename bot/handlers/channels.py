@@ -7,13 +7,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.permissions import Action, is_allowed
-from bot.handlers.common import actor_from, reply, show
+from bot.handlers.common import actor_from, reply, show, typed_arguments, typed_tail
 from bot.services import channels as service
 from bot.services.access import team_for
 from bot.services.arguments import (
     Arguments,
-    command_text,
-    parse_arguments,
     suggesting_subcommand,
 )
 from bot.views import channels as views
@@ -28,16 +26,6 @@ def object_id(callback: Callback, index: int) -> int:
     return callback.id_arg(index)
 
 
-def _tail(update: Update) -> str:
-    message = update.effective_message
-    return command_text(message.text if message else None)
-
-
-def _arguments(update: Update, context: BotContext) -> Arguments:
-    """The command's arguments, numbers read as the sender writes them."""
-    return parse_arguments(_tail(update), context.t.locale)
-
-
 async def channels_command(update: Update, context: BotContext) -> None:
     actor = actor_from(update)
     async with context.uow() as uow:
@@ -49,7 +37,7 @@ async def channels_command(update: Update, context: BotContext) -> None:
 
 async def channel_command(update: Update, context: BotContext) -> None:
     """`/channel add PRESET [name=…]`, `/channel NAME [key=value …]`, `/channel del NAME`."""
-    args = _arguments(update, context)
+    args = typed_arguments(update, context)
     if not args.words:
         if args.pairs:
             await reply(update, *views.channel_usage(context.t))
@@ -58,7 +46,7 @@ async def channel_command(update: Update, context: BotContext) -> None:
         return
     first = args.words[0].lower()
     rest = args.rest()
-    with suggesting_subcommand("channel", _tail(update), CHANNEL_WORDS):
+    with suggesting_subcommand("channel", typed_tail(update), CHANNEL_WORDS):
         if first == "add":
             await _add(update, context, rest)
         elif first in DELETE_WORDS:

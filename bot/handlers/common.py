@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.domain.errors import Count, Msg, Percent, UserFacingError
 from bot.i18n import Translator
 from bot.services.actor import Actor
+from bot.services.arguments import Arguments, command_text, parse_arguments
 from bot.views import miniapp as miniapp_views
 from bot.views.common import Rendered
 from bot.views.split import split_html
@@ -120,3 +121,14 @@ async def answer_user_error(update: Update, context: BotContext, error: UserFaci
             return
         await query.answer()
     await reply(update, text)
+
+
+def typed_tail(update: Update) -> str:
+    """The text after the command (`/sku A1 unit_cost=3` → `A1 unit_cost=3`)."""
+    message = update.effective_message
+    return command_text(message.text if message else None)
+
+
+def typed_arguments(update: Update, context: BotContext) -> Arguments:
+    """The command's arguments, numbers read as the sender writes them."""
+    return parse_arguments(typed_tail(update), context.t.locale)
