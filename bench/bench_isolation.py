@@ -18,9 +18,11 @@ process for every case, so its peak memory belongs to that case. Cases:
 Meanwhile `--probes` other users each send /help every `--period` seconds (staggered)
 from their private chats; the bench prints the latency from sending to the reply
 (p50 / p99 / max, and how many got no answer before the case ended), the bot's peak
-resident memory (its process tree, sampled every 50 ms, and the kernel's high-water mark
-of the main process), and the bot's CPU time per /help measured on a quiet bot before the
-case (`--cpu-samples` users ask once each; the idle bot's own CPU is subtracted).
+resident memory (its process tree, sampled every 50 ms, both as RSS — which counts a
+page shared by several processes, like the interpreter's code, once in each — and as
+PSS, which shares it out; and the kernel's high-water mark of the main process), and
+the bot's CPU time per /help measured on a quiet bot before the case (`--cpu-samples`
+users ask once each; the idle bot's own CPU is subtracted).
 
 The bot runs under an address-space cap (`--memory-cap-mb`, 2 GB) so that a blow-up ends
 in a MemoryError rather than hurting the host. A case whose workload does not finish
@@ -384,6 +386,22 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def tree_pss(root: int) -> int:
+    """Proportional set size of the tree: like RSS, but a page shared by several processes
+    (the interpreter's and libraries' code) counts once in all, not once in each."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+                break
+    return total
+
+
 def tree_cpu(root: int) -> float:
     """User + system CPU seconds of the tree (and of its reaped children)."""
     total = 0
@@ -420,6 +438,7 @@ class BotProcess:
         self.cap_mb = cap_mb
         self.process: subprocess.Popen[bytes] | None = None
         self.peak_rss = 0
+        self.peak_pss = 0
         self._sampler: asyncio.Task[None] | None = None
 
     @property
@@ -449,16 +468,17 @@ class BotProcess:
                 stderr=out,
                 preexec_fn=_memory_cap(self.cap_mb),
             )
-        self.peak_rss = 0
+        self.peak_rss = self.peak_pss = 0
         self._sampler = asyncio.create_task(self._sample())
 
     async def _sample(self) -> None:
         while self.process is not None and self.process.poll() is None:
             self.peak_rss = max(self.peak_rss, tree_rss(self.pid))
+            self.peak_pss = max(self.peak_pss, tree_pss(self.pid))
             await asyncio.sleep(0.05)
 
     def reset_peak(self) -> None:
-        self.peak_rss = tree_rss(self.pid)
+        self.peak_rss, self.peak_pss = tree_rss(self.pid), tree_pss(self.pid)
 
     async def stop(self) -> int:
         assert self.process is not None
@@ -757,13 +777,14 @@ async def run(args: argparse.Namespace) -> None:
                     await asyncio.sleep(min(args.period, 2.0))  # and after
                     stop.set()
                     await prober
-                    peak = bot.peak_rss
+                    peak, peak_pss = bot.peak_rss, bot.peak_pss
                 finally:
                     hwm = await bot.stop()
                 print(f"({key}) {title}: {outcome}")
                 print(f"    other users' /help: {latencies.summary()}")
                 print(
-                    f"    bot peak RSS {peak / 2**20:.0f} MB (process tree, sampled), "
+                    f"    bot peak RSS {peak / 2**20:.0f} MB, PSS {peak_pss / 2**20:.0f} MB "
+                    "(process tree, sampled), "
                     f"main process high-water mark {hwm / 2**20:.0f} MB; "
                     f"CPU per /help on a quiet bot {cpu * 1000:.1f} ms"
                 )

@@ -38,8 +38,9 @@ from bot.handlers import plan_file as plan_file_handlers
 from bot.handlers import reminders as reminder_handlers
 from bot.handlers import settings as settings_handlers
 from bot.handlers import vouchers as voucher_handlers
-from bot.i18n import compile_catalogs
+from bot.i18n import compile_catalogs, warm_up
 from bot.jobs import schedule_jobs, shutdown_jobs
+from bot.runtime.heap import settle_after_start_up
 from bot.runtime.pacer import PACER_KEY, PacedRateLimiter, Pacer, PacerLimits
 from bot.runtime.throttle import Throttle
 from bot.runtime.updates import ChatOrderedProcessor
@@ -133,6 +134,7 @@ async def _post_init(app: BotApplication) -> None:
     await menu.set_command_menus(app.bot, runtime.settings.default_locale)
     await schedule_jobs(app)  # dispatcher, margin scan, FX refresh
     prestart_chart_workers(runtime)  # matplotlib loads now, not on the first chart
+    warm_up()  # every language's catalog and locale data, before anyone asks
     log.info("bot @%s ready", app.bot.username)
 
 
@@ -238,6 +240,7 @@ async def run_until_stopped(app: BotApplication, settings: Settings) -> None:
                 await start_webhook(app, settings)
             else:
                 await start_polling(app, web=settings)
+            settle_after_start_up()
         except BaseException:
             with contextlib.suppress(Exception):  # the start-up error is what matters
                 await stop_polling(app)

@@ -16,9 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot import limits
-
-SHIPPED_LOCALES: tuple[str, ...] = ("en", "zh_CN", "ko", "es", "de", "pt_BR")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot.shipped import SHIPPED_LOCALES
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]

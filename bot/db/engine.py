@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
+
+POOL_SIZE = 5  # connections kept open (SQLAlchemy's default)
+SQLITE_OVERFLOW = 15  # opened when busy, closed after use (MAX_RUNNING handlers + jobs)
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        # One connection per use: aiosqlite runs each in its own thread, and
-        # several processes may share the file (WAL + busy timeout).
-        engine = create_async_engine(
-            database_url,
-            poolclass=NullPool,
-            connect_args={"timeout": 30},
-            **kwargs,
-        )
+        # Pooled: an aiosqlite connection is a thread of its own, and starting one (plus
+        # the pragmas below) for every update cost each /help several milliseconds of
+        # CPU and a thread start the event loop waited for. Several processes may share
+        # the file (WAL + busy timeout).
+        in_memory = make_url(database_url).database in (None, "", ":memory:")
+        pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": SQLITE_OVERFLOW}
+        engine = create_async_engine(database_url, connect_args={"timeout": 30}, **pool, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)

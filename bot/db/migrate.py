@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-from bot.config import PROJECT_ROOT
+from bot.shipped import PROJECT_ROOT
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -17,6 +17,7 @@ from bot.handlers.common import actor_from, reply, show, typed_arguments, typed_
 from bot.handlers.flows import text_step
 from bot.handlers.plan_file import plan_file_received
 from bot.jobs.dispatcher import wake_dispatcher
+from bot.runtime.cooperative import heavy_work
 from bot.runtime.workers import (
     BUSY,
     WorkerBusy,
@@ -347,14 +348,15 @@ async def document_received(update: Update, context: BotContext) -> None:
                 channels, cost_currency = await imports.import_context(uow, access)
             file = await context.bot.get_file(document.file_id)
             content = bytes(await file.download_as_bytearray())
-            parsed = await pool.run(  # a plan file sent back, else a catalogue
-                plan_file.read_upload,
+            parsed, rows = await pool.run(  # a plan file sent back, else a catalogue
+                plan_file.shipped_read_upload,
                 filename,
                 content,
                 channels,
                 cost_currency,
                 context.t.locale,
             )
+            parsed.rows = await rows.unpack()
     except WorkerBusy:
         raise UserInputError(BUSY) from None
     except WorkerLimit as limit:
@@ -362,7 +364,7 @@ async def document_received(update: Update, context: BotContext) -> None:
     if isinstance(parsed, plan_file.PlanUpload):
         await plan_file_received(update, context, parsed, filename)
         return
-    async with context.uow() as uow:
+    async with heavy_work(), context.uow() as uow:  # one heavy job at a time: see heavy_work
         access = await team_for(uow, actor, now, Action.EDIT_CATALOG)
         preview = await imports.preview_import(uow, access, filename, parsed, now)
         await uow.commit()
@@ -379,7 +381,7 @@ async def import_button(update: Update, context: BotContext) -> None:
     if answer not in ("y", "n"):
         raise BadCallbackData(f"bad import answer {answer!r}")
     now = context.runtime.clock.now()
-    async with context.uow() as uow:
+    async with heavy_work(), context.uow() as uow:  # applying 50,000 rows: see heavy_work
         access = await team_for(uow, actor_from(update), now, Action.EDIT_CATALOG)
         pending = await imports.pending_import(uow, access, pending_id, now)
         if pending is None:  # used, cancelled, expired, or not this user's

@@ -7,9 +7,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 
-from bot.config import SHIPPED_LOCALES
 from bot.domain.errors import N_
 from bot.i18n import Translator
+from bot.shipped import SHIPPED_LOCALES
 
 log = logging.getLogger(__name__)
 

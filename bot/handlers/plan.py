@@ -15,6 +15,7 @@ from bot.domain.errors import N_, UserInputError
 from bot.domain.permissions import Action
 from bot.handlers.charts import send_chart, start_chart
 from bot.handlers.common import actor_from, reply, show, with_plan_table
+from bot.runtime.cooperative import heavy_work
 from bot.runtime.workers import WorkerLimit, building_refused, file_workers
 from bot.services import campaigns
 from bot.services.access import team_for
@@ -29,7 +30,7 @@ from bot.views.callbacks import decode, pattern
 async def _plan(update: Update, context: BotContext, campaign_id: int) -> tuple[Plan, Role]:
     """The plan, and the reader's role (which buttons the summary offers)."""
     actor, now = actor_from(update), context.runtime.clock.now()
-    async with context.uow() as uow:
+    async with heavy_work(), context.uow() as uow:  # one plan at a time: see heavy_work
         access = await team_for(uow, actor, now, Action.READ)
         campaign = await campaigns.get_campaign(uow, access.team_id, campaign_id)
         plan = await build_plan(uow, access.team, campaign, now)
@@ -42,9 +43,10 @@ async def _send_files(update: Update, context: BotContext, plan: Plan) -> None:
     if message is None:
         return
     _ = context.t
+    document, lines = await exports.shipped_plan_document(plan, _)
     try:  # CPU work: in a worker process, so other updates are not held up
         xlsx, csv_bytes = await file_workers(context.runtime).run(
-            exports.plan_files, exports.plan_document(plan, _)
+            exports.shipped_plan_files, document, lines
         )
     except WorkerLimit as limit:
         raise building_refused(limit) from None

@@ -55,7 +55,7 @@ from sqlalchemy import select
 
 from bot.db import models
 from bot.db.uow import UnitOfWork, UnitOfWorkFactory
-from bot.runtime.cooperative import Turns
+from bot.runtime.cooperative import Turns, heavy_work
 from bot.services import plan
 from bot.services.outbox import NoticeKind, enqueue
 from bot.services.pricing_inputs import load_fx_table
@@ -482,7 +482,7 @@ async def recheck_all(uow_factory: UnitOfWorkFactory, now: datetime) -> MarginCh
     total = MarginCheck()
     for team_id in team_ids:
         try:
-            async with uow_factory() as uow:
+            async with heavy_work(), uow_factory() as uow:  # chats' plans take turns with it
                 result = await recheck_margins(uow, team_id, now)
                 await uow.commit()
         except Exception:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Executable, and_, func, select
@@ -347,12 +348,13 @@ async def listings(
         assert chunk is not None
         history.update(await pricing_inputs.price_changes(uow, chunk, campaign.starts_at))
     found: dict[int, ListingPrices] = {}
-    for sku_id, listing_id, list_price, lowest in rows:
-        if need_history and lowest is None:
-            lowest = pricing_inputs.lowest_in_window(
-                history.get(listing_id, []), campaign.starts_at
-            )
-        found[sku_id] = ListingPrices(_positive(list_price), _positive(lowest))
+    async for batch in in_slices(rows, 256):
+        for sku_id, listing_id, list_price, lowest in batch:
+            if need_history and lowest is None:
+                lowest = pricing_inputs.lowest_in_window(
+                    history.get(listing_id, []), campaign.starts_at
+                )
+            found[sku_id] = ListingPrices(_positive(list_price), _positive(lowest))
     return found
 
 
@@ -622,7 +624,13 @@ def planned_price(
 def sort_rows(rows: Iterable[PlanRow]) -> list[PlanRow]:
     """Eligible first; then by status (ok first), then by SKU code."""
     order = {status: index for index, status in enumerate(STATUS_ORDER)}
-    return sorted(rows, key=lambda r: (not r.eligible, order[r.status], r.code))
+    groups: dict[tuple[bool, int], list[PlanRow]] = {}
+    for row in rows:  # a group per (eligible, status), each sorted by code in C
+        groups.setdefault((not row.eligible, order[row.status]), []).append(row)
+    return [row for key in sorted(groups) for row in sorted(groups[key], key=_CODE)]
+
+
+_CODE = attrgetter("code")
 
 
 # -- the whole plan ------------------------------------------------------------------------
@@ -680,22 +688,28 @@ class Plan:
         return sum(1 for row in self.others if row.eligible)
 
 
-def voucher_lines(pricing: CampaignPricing, rows: Iterable[PlanRow]) -> list[VoucherLine]:
-    """The enrolled SKUs with a planned price, as the voucher module wants them."""
+async def voucher_lines(pricing: CampaignPricing, rows: Sequence[PlanRow]) -> list[VoucherLine]:
+    """The enrolled SKUs with a planned price, as the voucher module wants them (in
+    slices: ~10 µs a SKU)."""
     lines = []
-    for row in rows:
-        if (
-            row.enrolled
-            and row.planned_price is not None
-            and row.planned_price > 0
-            and row.list_price is not None
-            and row.margin_floor is not None
-        ):
-            lines.append(
-                voucher_line(
-                    row.code, row.list_price, row.planned_price, row.margin_floor, pricing.subsidy
+    async for batch in in_slices(rows, 256):
+        for row in batch:
+            if (
+                row.enrolled
+                and row.planned_price is not None
+                and row.planned_price > 0
+                and row.list_price is not None
+                and row.margin_floor is not None
+            ):
+                lines.append(
+                    voucher_line(
+                        row.code,
+                        row.list_price,
+                        row.planned_price,
+                        row.margin_floor,
+                        pricing.subsidy,
+                    )
                 )
-            )
     return lines
 
 
@@ -712,8 +726,16 @@ async def build_plan(
     enrolled = await enrolled_items(uow, campaign)
     others = await listed_not_enrolled(uow, team.id, campaign) if include_others else []
     found = await listings(uow, campaign, [s.id for s, _ in enrolled] + [s.id for s in others])
-    items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
-    other_items = [PlanItem(sku, found.get(sku.id), None) for sku in others]
+    items = [
+        PlanItem(sku, found.get(sku.id), choice)
+        async for batch in in_slices(enrolled, 256)
+        for sku, choice in batch
+    ]
+    other_items = [
+        PlanItem(sku, found.get(sku.id), None)
+        async for batch in in_slices(others, 256)
+        for sku in batch
+    ]
     accepted = set(
         (
             await uow.session.scalars(
@@ -736,7 +758,7 @@ async def build_plan(
             .order_by(models.Voucher.threshold, models.Voucher.id)
         )
     ).all()
-    lines = voucher_lines(pricing, rows)
+    lines = await voucher_lines(pricing, rows)
     checks = [_voucher_check(v, lines, pricing.currency) for v in saved]
     counts: dict[PlanStatus, int] = {}
     for row in rows:
@@ -817,7 +839,7 @@ async def answer_voucher(
     enrolled = await enrolled_items(uow, campaign)
     found = await listings(uow, campaign, [s.id for s, _ in enrolled])
     items = [PlanItem(sku, found.get(sku.id), choice) for sku, choice in enrolled]
-    lines = voucher_lines(pricing, await price_many(pricing, items, margins=False))
+    lines = await voucher_lines(pricing, await price_many(pricing, items, margins=False))
     return VoucherAnswer(question, solve_voucher(lines, pricing.currency, question), len(lines))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.config import SHIPPED_LOCALES, is_valid_timezone
+from bot.config import is_valid_timezone
 from bot.db.models import Membership, Team, TeamAudit, User
 from bot.db.uow import UnitOfWork
 from bot.db.upsert import dialect_insert
@@ -19,6 +19,7 @@ from bot.domain.numbers import ambiguous_number, is_ambiguous
 from bot.pricing import InputError, NumberStyle
 from bot.pricing.money import is_known_currency, parse_percent
 from bot.services.actor import Actor
+from bot.shipped import SHIPPED_LOCALES
 
 MAX_TARGET_MARGIN = Decimal("0.95")
 

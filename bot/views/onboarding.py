@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.config import SHIPPED_LOCALES
 from bot.db.models import Team
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services.users import OnboardingResult
+from bot.shipped import SHIPPED_LOCALES
 from bot.views.callbacks import encode
 from bot.views.common import Rendered, checked, chunk, h, keyboard
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.config import SHIPPED_LOCALES
 from bot.db.models import Team
 from bot.domain.errors import N_
 from bot.i18n import LANGUAGE_NAMES, Translator
@@ -15,6 +14,7 @@ from bot.services.settings import (
     SettingValue,
     TeamSettings,
 )
+from bot.shipped import SHIPPED_LOCALES
 from bot.views.callbacks import encode, stamp
 from bot.views.common import Button, Rendered, checked, chunk, h, keyboard
 from bot.views.onboarding import COMMON_TIMEZONES, COST_CURRENCIES, TARGET_MARGINS

@@ -39,7 +39,7 @@ class _Token:
 
 
 def _utf16(text: str) -> int:
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -106,8 +106,10 @@ def split_html(text: str, limit: int = TEXT_LIMIT, *, first_limit: int | None = 
     `first_limit`, e.g. a caption's 1024 before text messages' 4096); one part when it
     fits. Parts that would hold nothing visible are dropped; an empty text stays one empty
     part, for the caller to refuse as it always would."""
-    tokens = _tokens(text)
     first = limit if first_limit is None else first_limit
+    if _utf16(text) <= first:  # tags and entities only shrink: most replies stop here
+        return [text]
+    tokens = _tokens(text)
     if sum(token.width for token in tokens) <= first:
         return [text]
     parts: list[str] = []

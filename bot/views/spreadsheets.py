@@ -31,11 +31,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from bot.pricing import currency_digits
+from bot.runtime.pieces import Pieces
 from bot.services.catalogue_file import CatalogueTable, escape_formula
 from bot.services.plan_file import (
     EDIT_COLUMNS,
@@ -150,15 +151,34 @@ class PlanDocument:
     header: list[str]  # PLAN_COLUMNS' labels
     voucher_header: list[str]
     summary: list[tuple[str, str]]  # (label, value)
-    sheets: list[tuple[str, list[PlanLine]]]  # (title, lines): per status, then not enrolled
+    sheet_titles: dict[str, str]  # PlanStatus value → its sheet's title, in the sheets' order
+    others_title: str  # the last sheet's: the SKUs listed but not enrolled
     lines: list[PlanLine]  # every line, in the CSV's order
     vouchers: list[VoucherLine]
     edit: PlanEditSheet | None = None  # the sheet to change prices on, and the file's identity
+
+    @property
+    def sheets(self) -> list[tuple[str, list[PlanLine]]]:
+        """(title, lines): the enrolled SKUs by status, then those not enrolled."""
+        groups: dict[str, list[PlanLine]] = {}
+        others: list[PlanLine] = []
+        for line in self.lines:
+            if line.enrolled:
+                groups.setdefault(line.status, []).append(line)
+            else:
+                others.append(line)
+        sheets = [(title, groups[s]) for s, title in self.sheet_titles.items() if s in groups]
+        return [*sheets, (self.others_title, others)] if others else sheets
 
 
 def plan_files(document: PlanDocument) -> tuple[bytes, bytes]:
     """(XLSX, CSV) of the plan."""
     return document_xlsx(document), document_csv(document)
+
+
+def shipped_plan_files(document: PlanDocument, lines: Pieces[PlanLine]) -> tuple[bytes, bytes]:
+    """`plan_files` in a worker, the document's lines shipped apart (`Pieces`)."""
+    return plan_files(replace(document, lines=lines.unpack_now()))
 
 
 def _cell(line: PlanLine, key: str, labels: dict[str, str]) -> Value:

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import limits
-from bot.config import SHIPPED_LOCALES
 from bot.domain.campaigns import (
     Bound,
     parse_amount,
@@ -26,6 +25,7 @@ from bot.domain.errors import UserFacingError
 from bot.i18n import format_datetime, format_money, format_number, format_percent
 from bot.pricing import InputError, SkuRowParser, parse_decimal, parse_percent, parse_rate
 from bot.pricing import parse_amount as parse_money
+from bot.shipped import SHIPPED_LOCALES
 from bot.views.callbacks import BadCallbackData, decode
 
 SETTINGS = settings(max_examples=300, deadline=None)

@@ -17,8 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.config import SHIPPED_LOCALES
 from bot.i18n import LOCALES_DIR, Translator
+from bot.shipped import SHIPPED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = re.compile(r"</?([a-z-]+)[^>]*>")

@@ -37,6 +37,7 @@ from bot.pricing import (
 from bot.runtime.workers import CHART_PRELOAD, WorkerPool
 from bot.services.catalog import FloorCard
 from bot.services.plan import (
+    STATUS_ORDER,
     CampaignPricing,
     ListingPrices,
     Plan,
@@ -327,3 +328,14 @@ async def test_a_prestarted_chart_worker_draws_within_the_default_limits() -> No
         assert pool.pids == started  # the prestarted worker drew it
     finally:
         await pool.close()
+
+
+def test_plan_rows_sort_eligible_first_then_by_status_then_by_code() -> None:
+    rows = make_plan(60).rows
+    assert {row.status for row in rows} >= {PlanStatus.OK, PlanStatus.BELOW_FLOOR}
+    shuffled = list(rows)
+    random.Random(3).shuffle(shuffled)
+    order = {status: index for index, status in enumerate(STATUS_ORDER)}
+    expected = sorted(shuffled, key=lambda r: (not r.eligible, order[r.status], r.code))
+    assert sort_rows(shuffled) == expected
+    assert sort_rows(reversed(shuffled)) == expected

@@ -14,11 +14,11 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-from bot.config import SHIPPED_LOCALES
 from bot.db.models import Campaign, Team
 from bot.i18n import LOCALES_DIR, Translator, fill
 from bot.services.plan import Plan
 from bot.services.settings import Setting
+from bot.shipped import SHIPPED_LOCALES
 from bot.views import channels as channel_views
 from bot.views import enrolment as enrolment_views
 from bot.views import exports

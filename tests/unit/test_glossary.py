@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.config import SHIPPED_LOCALES
 from bot.i18n import LOCALES_DIR
+from bot.shipped import SHIPPED_LOCALES
 
 GLOSSARY = LOCALES_DIR / "glossary.toml"
 TRANSLATED = tuple(loc for loc in SHIPPED_LOCALES if loc != "en")

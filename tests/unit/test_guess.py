@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import SHIPPED_LOCALES, Settings
+from bot.config import Settings
 from bot.domain.errors import NotFound, UserInputError
 from bot.handlers.common import render_user_error
 from bot.handlers.guesses import registered_commands, suggest_command
@@ -30,6 +30,7 @@ from bot.services.catalogue_file import (
 )
 from bot.services.guess import edit_distance, nearest
 from bot.services.imports import ImportPreview
+from bot.shipped import SHIPPED_LOCALES
 from bot.views.catalog import FIELD_NAMES, import_preview
 from bot.views.guesses import unknown_command
 

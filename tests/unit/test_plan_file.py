@@ -62,9 +62,8 @@ def document(*lines: PlanLine) -> PlanDocument:
     header = [key for key, _kind, _editable in EDIT_COLUMNS]
     edit = PlanEditSheet("Edit prices", header, 7, 3, "0123456789ab")
     labels = {"plan": "Plan", "summary": "Summary", "vouchers": "V", "yes": "y", "no": "n"}
-    enrolled = [item for item in lines if item.enrolled]
     return PlanDocument(
-        "BF", "USD", labels, ["h"] * 14, [], [], [("OK", enrolled)], list(lines), [], edit
+        "BF", "USD", labels, ["h"] * 14, [], [], {"ok": "OK"}, "Not enrolled", list(lines), [], edit
     )
 
 

@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 
 from bot.domain.errors import Count
+from bot.runtime.pieces import Pieces
 from bot.runtime.workers import PRELOAD as BOT_PRELOAD
-from bot.runtime.workers import PoolClosed, WorkerBusy, WorkerError, WorkerLimit, WorkerPool
+from bot.runtime.workers import (
+    WORKER_NICENESS,
+    PoolClosed,
+    WorkerBusy,
+    WorkerError,
+    WorkerLimit,
+    WorkerPool,
+)
 from bot.services.tables import FileRefused
 
 # the tasks below live in this module: workers import it before they report ready, so a
@@ -156,3 +166,47 @@ async def test_close_stops_every_worker() -> None:
     assert not any(alive(p) for p in pids)
     with pytest.raises(PoolClosed):
         await workers.run(add, 1, 2)
+
+
+def nice_and_sum(pieces: Pieces[int]) -> tuple[int, bool, int, Pieces[int]]:
+    """In the worker: its niceness, whether numpy was kept out, the sum of the shipped
+    list, and a list shipped back."""
+    numbers = pieces.unpack_now()
+    no_numpy = sys.modules.get("numpy", "absent") is None
+    return os.nice(0), no_numpy, sum(numbers), Pieces.pack_now([n * 2 for n in numbers], size=7)
+
+
+async def test_long_lists_cross_the_pipe_in_pieces_and_workers_run_below_the_bot(
+    pool: WorkerPool,
+) -> None:
+    numbers = list(range(1000))
+    shipped = await Pieces.pack(numbers, size=64)
+    assert len(shipped) == 1000 and len(shipped.blobs) == 16  # 15 full pieces and a rest
+    niceness, no_numpy, total, back = await pool.run(nice_and_sum, shipped)
+    assert no_numpy  # openpyxl's optional numpy is kept out of file workers (PRELOAD)
+    assert total == sum(numbers)
+    assert await back.unpack() == [n * 2 for n in numbers]  # every item, in order
+    assert len(back.blobs) == 143
+    # the scheduler serves the bot's event loop first
+    assert niceness == os.nice(0) + WORKER_NICENESS
+
+
+async def test_packing_gives_other_tasks_turns() -> None:
+    turns = 0
+    done = asyncio.Event()
+
+    async def other() -> None:
+        nonlocal turns
+        while not done.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other())
+    await asyncio.sleep(0)
+    big = [(str(i), Decimal(i) / 7) for i in range(40_000)]  # ~80 ms of pickling
+    turns_before = turns
+    shipped = await Pieces.pack(big)
+    assert (await shipped.unpack()) == big
+    done.set()
+    await task
+    assert turns - turns_before >= 4
