@@ -8,7 +8,8 @@ between and their latency stays a few slices at most.
 Slices alone are not enough when several heavy jobs run at once: each takes its slice
 on every turn of the loop, and a /help that needs twenty turns waits twenty times for
 all of them. `heavy_work()` lets one heavy job run at a time (the others queue, first
-come first served), so a turn of the loop costs at most one slice.
+come first served), so a turn of the loop costs at most one slice; and it defers the
+garbage collector's full collections while the job runs (bot.runtime.heap).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from typing import TypeVar
+
+from bot.runtime.heap import full_collections_deferred
 
 T = TypeVar("T")
 
@@ -73,6 +76,7 @@ async def heavy_work() -> AsyncIterator[None]:
     async with lane:
         token = _IN_LANE.set(True)
         try:
-            yield
+            with full_collections_deferred():  # see bot.runtime.heap
+                yield
         finally:
             _IN_LANE.reset(token)

@@ -10,7 +10,8 @@ one transaction) and the catalogue table the export writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,13 +19,13 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
-from bot.db.bulk import execute_many
+from bot.db.bulk import execute_many, fetch_all
 from bot.db.models import CatalogAudit, Channel, Listing, PendingImport, PriceHistory, Sku
 from bot.db.uow import UnitOfWork
 from bot.domain.errors import N_, Conflict
 from bot.domain.permissions import Action
 from bot.domain.prices import PriceWarning, listing_warnings
-from bot.runtime.cooperative import in_slices
+from bot.runtime.cooperative import Turns, in_slices
 from bot.services import margins
 from bot.services.access import TeamAccess
 from bot.services.catalogue_file import (
@@ -120,7 +121,8 @@ __all__ = [
 ]
 
 PENDING_TTL = timedelta(hours=24)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: "rows" as one list; 2: "pieces", JSON texts of PENDING_PIECE rows
+PENDING_PIECE = 256
 
 
 async def catalogue_table(uow: UnitOfWork, access: TeamAccess) -> CatalogueTable:
@@ -271,23 +273,23 @@ async def _existing(
     uow: UnitOfWork, team_id: int, fields: Sequence[str], channel_ids: dict[str, int]
 ) -> _Existing:
     columns = [getattr(Sku, f) for f in fields]
+    session = uow.session
     skus: dict[str, tuple[int, tuple[Any, ...]]] = {}
-    for row in await uow.session.execute(
-        select(Sku.code, Sku.id, *columns).where(Sku.team_id == team_id)
-    ):
-        skus[row[0]] = (row[1], tuple(row[2:]))
+    found = await fetch_all(
+        session, select(Sku.code, Sku.id, *columns).where(Sku.team_id == team_id)
+    )
+    async for batch in in_slices(found, 512):
+        skus.update((row[0], (row[1], tuple(row[2:]))) for row in batch)
     listings: dict[tuple[int, int], tuple[int, Decimal | None, Decimal | None]] = {}
     if channel_ids:
-        for listing_id, sku_id, channel_id, list_price, lowest in await uow.session.execute(
-            select(
-                Listing.id,
-                Listing.sku_id,
-                Listing.channel_id,
-                Listing.list_price,
-                Listing.lowest_30d,
-            ).where(Listing.channel_id.in_(list(channel_ids.values())))
-        ):
-            listings[(sku_id, channel_id)] = (listing_id, list_price, lowest)
+        statement = select(
+            Listing.id, Listing.sku_id, Listing.channel_id, Listing.list_price, Listing.lowest_30d
+        ).where(Listing.channel_id.in_(list(channel_ids.values())))
+        async for batch in in_slices(await fetch_all(session, statement), 512):
+            listings.update(
+                ((sku_id, channel_id), (listing_id, list_price, lowest))
+                for listing_id, sku_id, channel_id, list_price, lowest in batch
+            )
     return _Existing(skus, listings, channel_ids)
 
 
@@ -312,27 +314,32 @@ def _listing_changes(
     return False
 
 
-def plan_import(parsed: ParsedFile, existing: _Existing) -> ImportPlan:
+async def plan_import(parsed: ParsedFile, existing: _Existing) -> ImportPlan:
+    """Which rows are new, changed or unchanged (or new without their cost)."""
     plan = ImportPlan()
-    sku_column = "unit_cost"
-    for row in parsed.rows:
-        found = existing.skus.get(row.code)
-        if found is None:
-            if not parsed.has_unit_cost:
-                plan.missing_cost.append(RowError(row.row, sku_column, "new_needs_cost", row.code))
+    async for batch in in_slices(parsed.rows, 256):
+        for row in batch:
+            found = existing.skus.get(row.code)
+            if found is None:
+                if parsed.has_unit_cost:
+                    plan.new.append(row)
+                else:
+                    plan.missing_cost.append(
+                        RowError(row.row, "unit_cost", "new_needs_cost", row.code)
+                    )
                 continue
-            plan.new.append(row)
-            continue
-        sku_id, stored = found
-        same_values = all(_same(a, b) for a, b in zip(stored, row.values, strict=True))
-        if same_values and not _listing_changes(parsed, row, sku_id, existing):
-            plan.unchanged += 1
-        else:
-            plan.changed.append((sku_id, row))
+            sku_id, stored = found
+            same_values = all(_same(a, b) for a, b in zip(stored, row.values, strict=True))
+            if same_values and not _listing_changes(parsed, row, sku_id, existing):
+                plan.unchanged += 1
+            else:
+                plan.changed.append((sku_id, row))
     return plan
 
 
-def price_warnings(parsed: ParsedFile, plan: ImportPlan, existing: _Existing) -> list[RowWarning]:
+async def price_warnings(
+    parsed: ParsedFile, plan: ImportPlan, existing: _Existing
+) -> list[RowWarning]:
     """The file's implausible prices, by row: each listing as the import would leave it,
     checked against how it is now (the rules of typed commands)."""
     if not parsed.listings:
@@ -342,7 +349,9 @@ def price_warnings(parsed: ParsedFile, plan: ImportPlan, existing: _Existing) ->
     rows += plan.changed
     rows.sort(key=lambda pair: pair[1].row)
     found: list[RowWarning] = []
+    turns = Turns()
     for sku_id, row in rows:
+        await turns.check()
         given: dict[str, dict[str, Decimal]] = {}
         for column, value in zip(parsed.listings, row.listing_values, strict=True):
             if value is not None:
@@ -364,39 +373,58 @@ def price_warnings(parsed: ParsedFile, plan: ImportPlan, existing: _Existing) ->
 
 
 async def _encode(parsed: ParsedFile) -> dict[str, Any]:
-    """The parsed rows as JSON for `pending_imports` (in slices: a file may hold 50,000)."""
+    """The parsed rows as JSON for `pending_imports`, in slices (a file may hold 50,000
+    rows). The rows go in pieces, each a JSON text of its own: the database layer
+    encodes and decodes the whole column in one go, which for 50,000 rows held the event
+    loop for ~150 ms; a list of texts it passes through at the speed of a copy, and the
+    pieces are decoded here, a turn for other chats between them."""
 
     def cell(value: Any) -> Any:
         return format(value, "f") if isinstance(value, Decimal) else value
 
-    rows: list[list[Any]] = []
-    async for batch in in_slices(parsed.rows, 256):
-        rows += [
+    pieces: list[str] = []
+    async for batch in in_slices(parsed.rows, PENDING_PIECE):
+        rows = [
             [row.row, row.code, *map(cell, row.values), *map(cell, row.listing_values)]
             for row in batch
         ]
+        pieces.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
     return {
         "v": FORMAT_VERSION,
         "fields": list(parsed.fields),
         "listings": [[c.field, c.channel, c.currency, c.header] for c in parsed.listings],
         "data_rows": parsed.data_rows,
-        "rows": rows,
+        "pieces": pieces,
     }
 
 
 _TEXT_FIELDS = frozenset({"name", "cost_currency"})
 
 
-async def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
-    if data.get("v") != FORMAT_VERSION:
+async def _pending_rows(data: Mapping[str, Any]) -> AsyncIterator[list[Any]]:
+    """The stored rows, a piece at a time, with turns for other chats between pieces."""
+    pieces: list[str] | list[list[Any]]
+    if data.get("v") == 1:  # a preview made before pieces: one list
+        rows = data["rows"]
+        pieces = [rows[i : i + PENDING_PIECE] for i in range(0, len(rows), PENDING_PIECE)]
+    elif data.get("v") == FORMAT_VERSION:
+        pieces = data["pieces"]
+    else:
         raise ValueError("unknown pending import format")
+    turns = Turns()
+    for piece in pieces:
+        await turns.check()
+        yield json.loads(piece) if isinstance(piece, str) else piece
+
+
+async def _decode_pending(data: Mapping[str, Any]) -> ParsedFile:
     fields = tuple(data["fields"])
     listings = [ListingColumn(-1, f, ch, ccy, h) for f, ch, ccy, h in data["listings"]]
     width = len(fields)
     text_at = [f in _TEXT_FIELDS for f in fields]
     rows = []
-    async for batch in in_slices(data["rows"], 256):
-        for raw in batch:
+    async for piece in _pending_rows(data):
+        for raw in piece:
             values = tuple(
                 v if is_text else Decimal(v)
                 for v, is_text in zip(raw[2 : 2 + width], text_at, strict=True)
@@ -441,7 +469,7 @@ async def preview_import(
         parsed = parse_table(source, currencies, access.team.cost_currency)
     channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
     existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
-    plan = plan_import(parsed, existing)
+    plan = await plan_import(parsed, existing)
     errors = sorted([*parsed.errors, *plan.missing_cost], key=lambda e: e.row)
     pending_id = None
     await uow.session.execute(
@@ -461,7 +489,7 @@ async def preview_import(
         await uow.session.flush()
         pending_id = pending.id
     changes = [] if errors else await _row_changes(uow, parsed, plan, existing)
-    warnings = [] if errors else price_warnings(parsed, plan, existing)
+    warnings = [] if errors else await price_warnings(parsed, plan, existing)
     return ImportPreview(
         pending_id=pending_id,
         pending_created_at=now if pending_id is not None else None,
@@ -560,7 +588,7 @@ async def apply_import(
             )
     channel_ids = {name: channel_id for name, (channel_id, _) in channels.items()}
     existing = await _existing(uow, access.team_id, parsed.fields, channel_ids)
-    plan = plan_import(parsed, existing)
+    plan = await plan_import(parsed, existing)
     if plan.missing_cost:
         raise Conflict(
             N_("Some SKUs of this file were deleted since the preview. Send the file again.")
@@ -588,7 +616,8 @@ async def apply_import(
                     "created_at": now,
                     "updated_at": now,
                 }
-                for row in plan.new
+                async for batch in in_slices(plan.new, 256)
+                for row in batch
             ],
         )
     changed_values = [
@@ -604,7 +633,7 @@ async def apply_import(
             for sku_id, row in changed_values
         ],
     )
-    warnings = price_warnings(parsed, plan, existing)  # as the preview showed them
+    warnings = await price_warnings(parsed, plan, existing)  # as the preview showed them
     price_changes = await _apply_listings(uow, access, parsed, plan, existing, now)
     await _audit_confirmed(uow, access, pending.filename, warnings, now)
     changed_ids = [sku_id for sku_id, _ in plan.changed]
@@ -691,10 +720,12 @@ async def _apply_listings(
     if not any(v is not None for row in rows for v in row.listing_values):
         return 0
     sku_ids = dict(
-        (await session.execute(select(Sku.code, Sku.id).where(Sku.team_id == access.team_id))).all()
+        await fetch_all(session, select(Sku.code, Sku.id).where(Sku.team_id == access.team_id))
     )
     wanted: dict[tuple[int, int], dict[str, Decimal]] = {}
+    turns = Turns()
     for row in rows:
+        await turns.check()
         sku_id = sku_ids[row.code]
         for column, value in zip(parsed.listings, row.listing_values, strict=True):
             if value is not None:
@@ -704,6 +735,7 @@ async def _apply_listings(
     updates: list[dict[str, Any]] = []
     history_keys: list[tuple[int, int, Decimal]] = []
     for (sku_id, channel_id), values in wanted.items():
+        await turns.check()
         current = existing.listings.get((sku_id, channel_id))
         if current is None:
             inserts.append(
@@ -733,13 +765,12 @@ async def _apply_listings(
         await execute_many(session, insert(_LISTINGS), inserts)
     await _bulk_update(uow, _LISTINGS, updates)
     if history_keys:
+        statement = select(Listing.id, Listing.sku_id, Listing.channel_id).where(
+            Listing.channel_id.in_(list(existing.channel_ids.values()))
+        )
         listing_ids = {
             (sku_id, channel_id): listing_id
-            for listing_id, sku_id, channel_id in await session.execute(
-                select(Listing.id, Listing.sku_id, Listing.channel_id).where(
-                    Listing.channel_id.in_(list(existing.channel_ids.values()))
-                )
-            )
+            for listing_id, sku_id, channel_id in await fetch_all(session, statement)
         }
         await execute_many(
             session,
@@ -752,7 +783,8 @@ async def _apply_listings(
                     "source": "import",
                     "changed_by": access.user.id,
                 }
-                for sku_id, channel_id, price in history_keys
+                async for batch in in_slices(history_keys, 256)
+                for sku_id, channel_id, price in batch
             ],
         )
     return len(history_keys)

@@ -48,7 +48,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Executable, and_, func, select
 
 from bot import limits
-from bot.db import models
+from bot.db import bulk, models
 from bot.db.uow import UnitOfWork
 from bot.pricing import (
     CampaignRules,
@@ -295,13 +295,8 @@ async def listed_not_enrolled(
 
 
 async def fetch_all(uow: UnitOfWork, statement: Executable) -> list[Any]:
-    """Every row of a possibly large query, fetched in partitions: turning thousands of
-    rows into Python objects is CPU work, and other chats run between partitions."""
-    rows: list[Any] = []
-    result = await uow.session.stream(statement.execution_options(yield_per=QUERY_CHUNK))
-    async for partition in result.partitions():
-        rows += partition
-    return rows
+    """Every row of a possibly large query, in partitions (bot.db.bulk.fetch_all)."""
+    return await bulk.fetch_all(uow.session, statement)
 
 
 async def team_skus(

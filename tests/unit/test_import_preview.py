@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -15,7 +16,15 @@ from openpyxl import load_workbook
 from bot.i18n import Translator
 from bot.pricing import InputProblem
 from bot.services.arguments import UNKNOWN_CHANNEL
-from bot.services.imports import FieldChange, ImportPreview, RowChange, RowError
+from bot.services.catalogue_file import ImportRow, ListingColumn, ParsedFile
+from bot.services.imports import (
+    FieldChange,
+    ImportPreview,
+    RowChange,
+    RowError,
+    _decode_pending,
+    _encode,
+)
 from bot.views.catalog import import_preview, row_change
 from bot.views.exports import catalogue_xlsx
 from bot.views.xlsx import Workbook, xml_text
@@ -128,3 +137,25 @@ def test_every_xlsx_writer_drops_what_xml_cannot_hold() -> None:
     book = Workbook()
     book.add_sheet("Bad\x07 title").append(["x\x0b"])
     assert load_workbook(io.BytesIO(book.to_bytes())).sheetnames == ["Bad title"]
+
+
+async def test_pending_rows_are_stored_in_pieces_and_read_back_exactly() -> None:
+    fields = ("name", "unit_cost", "cost_currency")
+    listings = [ListingColumn(3, "list_price", "temu-us", "USD", "list_price@temu-us")]
+    rows = [
+        ImportRow(i + 2, f"A{i}", (f"Item “{i}”", Decimal(i) / 8, "CNY"), (Decimal("9.90"),))
+        for i in range(700)
+    ]
+    rows[5] = ImportRow(7, "A5", ("保温杯", Decimal("12.50"), "CNY"), (None,))
+    parsed = ParsedFile(fields, listings, rows, [], [], 700)
+    stored = json.loads(json.dumps(await _encode(parsed)))  # as the JSON column keeps it
+    assert len(stored["pieces"]) == 3 and all(isinstance(p, str) for p in stored["pieces"])
+    back = await _decode_pending(stored)
+    assert back.rows == rows and back.fields == fields and back.data_rows == 700
+    assert [(c.field, c.channel, c.currency) for c in back.listings] == [
+        ("list_price", "temu-us", "USD")
+    ]
+    # a preview stored before pieces (format 1) still confirms
+    legacy = {**stored, "v": 1, "rows": [r for p in stored["pieces"] for r in json.loads(p)]}
+    del legacy["pieces"]
+    assert (await _decode_pending(legacy)).rows == rows
