@@ -7,7 +7,8 @@ each awaited, other chats' updates run between them — and the transaction is s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Executable
@@ -18,11 +19,14 @@ READ_ROWS = 500  # rows turned into Python objects between turns of the loop
 
 
 async def execute_many(
-    session: AsyncSession, statement: Executable, rows: Sequence[dict[str, Any]]
+    session: AsyncSession, statement: Executable, rows: Iterable[dict[str, Any]]
 ) -> None:
-    """`session.execute(statement, rows)` (an executemany) in batches of BATCH_ROWS."""
-    for start in range(0, len(rows), BATCH_ROWS):
-        await session.execute(statement, rows[start : start + BATCH_ROWS])
+    """`session.execute(statement, rows)` (an executemany) in batches of BATCH_ROWS. Pass a
+    generator for many rows: each batch's parameters are then made just before it is sent,
+    and only one batch of them is in memory at a time."""
+    pending = iter(rows)
+    while batch := list(islice(pending, BATCH_ROWS)):
+        await session.execute(statement, batch)
 
 
 async def fetch_all(session: AsyncSession, statement: Executable) -> list[Any]:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -152,6 +154,17 @@ def _worker_main(
             connection.send(outcome)
         if outcome[0] == "memory":
             return  # a worker that ran out of memory is not trusted with more
+        del outcome
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Give the memory a big task used back to the system while the worker waits (a read
+    50,000-row workbook left ~35 MB behind): free the task's objects, then ask glibc to
+    return its free pages (not on other C libraries: there the memory stays reserved)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @dataclass

@@ -121,6 +121,7 @@ __all__ = [
 ]
 
 PENDING_TTL = timedelta(hours=24)
+LISTING_CHUNK = 2000  # rows whose listings are written at a time
 FORMAT_VERSION = 2  # 1: "rows" as one list; 2: "pieces", JSON texts of PENDING_PIECE rows
 PENDING_PIECE = 256
 
@@ -607,7 +608,7 @@ async def apply_import(
         await execute_many(
             session,
             insert(_SKUS),
-            [
+            (
                 {
                     **defaults,
                     **dict(zip(fields, row.values, strict=True)),
@@ -616,9 +617,8 @@ async def apply_import(
                     "created_at": now,
                     "updated_at": now,
                 }
-                async for batch in in_slices(plan.new, 256)
-                for row in batch
-            ],
+                for row in plan.new
+            ),
         )
     changed_values = [
         (sku_id, row)
@@ -722,6 +722,23 @@ async def _apply_listings(
     sku_ids = dict(
         await fetch_all(session, select(Sku.code, Sku.id).where(Sku.team_id == access.team_id))
     )
+    changes = 0
+    for start in range(0, len(rows), LISTING_CHUNK):  # bounded memory for 50,000 rows
+        chunk = rows[start : start + LISTING_CHUNK]
+        changes += await _apply_listing_chunk(uow, access, parsed, chunk, sku_ids, existing, now)
+    return changes
+
+
+async def _apply_listing_chunk(
+    uow: UnitOfWork,
+    access: TeamAccess,
+    parsed: ParsedFile,
+    rows: Sequence[ImportRow],
+    sku_ids: Mapping[str, int],
+    existing: _Existing,
+    now: datetime,
+) -> int:
+    session = uow.session
     wanted: dict[tuple[int, int], dict[str, Decimal]] = {}
     turns = Turns()
     for row in rows:
@@ -766,7 +783,8 @@ async def _apply_listings(
     await _bulk_update(uow, _LISTINGS, updates)
     if history_keys:
         statement = select(Listing.id, Listing.sku_id, Listing.channel_id).where(
-            Listing.channel_id.in_(list(existing.channel_ids.values()))
+            Listing.channel_id.in_(list(existing.channel_ids.values())),
+            Listing.sku_id.in_(list({sku_id for sku_id, _channel, _price in history_keys})),
         )
         listing_ids = {
             (sku_id, channel_id): listing_id
@@ -775,7 +793,7 @@ async def _apply_listings(
         await execute_many(
             session,
             insert(_PRICE_HISTORY),
-            [
+            (
                 {
                     "listing_id": listing_ids[(sku_id, channel_id)],
                     "price": price,
@@ -783,8 +801,7 @@ async def _apply_listings(
                     "source": "import",
                     "changed_by": access.user.id,
                 }
-                async for batch in in_slices(history_keys, 256)
-                for sku_id, channel_id, price in batch
-            ],
+                for sku_id, channel_id, price in history_keys
+            ),
         )
     return len(history_keys)
