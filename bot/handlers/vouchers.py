@@ -29,6 +29,7 @@ from bot.handlers.campaigns import answer_query, clock_now, load_campaign, messa
 from bot.handlers.common import actor_from, reply, show
 from bot.pricing import currency_digits
 from bot.pricing.numbers import NumberStyle
+from bot.runtime.cooperative import heavy_work
 from bot.services import campaigns
 from bot.services.arguments import near_subcommand
 from bot.services.plan import VoucherAnswer, VoucherQuestion, answer_voucher, save_voucher
@@ -133,7 +134,7 @@ async def voucher_command(update: Update, context: BotContext) -> None:
         )
     saving = "save" in flags
     actor, now = actor_from(update), clock_now(context)
-    async with context.uow() as uow:
+    async with heavy_work(), context.uow() as uow:  # prices the whole campaign
         access, campaign = await load_campaign(
             uow, actor, now, campaign_id, Action.EDIT_CAMPAIGN if saving else Action.READ
         )

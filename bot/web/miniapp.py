@@ -20,6 +20,7 @@ audit trail are the chat's own. Typed numbers are read by the chat's parsers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import logging
@@ -49,6 +50,7 @@ from bot.handlers.common import render_user_error
 from bot.handlers.enrolment import parse_choice
 from bot.i18n import Translator, negotiate_locale
 from bot.pricing import currency_digits
+from bot.runtime.cooperative import heavy_work
 from bot.services import access as access_service
 from bot.services import campaigns
 from bot.services.plan import PlanRow, PlanStatus, build_plan
@@ -279,12 +281,16 @@ class MiniApp:
         access.require(action)
         return access, campaign
 
-    async def _api(self, request: Request, work: Work) -> Response:
+    async def _api(self, request: Request, work: Work, *, heavy: bool = False) -> Response:
         """Validate initData, run `work(uow, caller)` and answer JSON; refusals are
-        localized messages with their HTTP status, never a traceback."""
+        localized messages with their HTTP status, never a traceback. `heavy`: the work
+        prices a whole campaign (it takes its turn: `cooperative.heavy_work`)."""
         try:
             init = self._init_data(request)
-            async with self.runtime.uow_factory() as uow:
+            async with (
+                heavy_work() if heavy else contextlib.nullcontext(),
+                self.runtime.uow_factory() as uow,
+            ):
                 caller = await self._caller(uow, init)
                 try:
                     status, body = await work(uow, caller)
@@ -368,7 +374,7 @@ class MiniApp:
                 "rows": await asyncio.to_thread(rows_json, _, [*plan.rows, *plan.others], currency),
             }
 
-        return await self._api(request, work)
+        return await self._api(request, work, heavy=True)
 
     async def edit(self, request: Request) -> Response:
         campaign_id = int(request.path_params["campaign_id"])
