@@ -377,7 +377,7 @@ async def _encode(parsed: ParsedFile) -> dict[str, Any]:
     """The parsed rows as JSON for `pending_imports`, in slices (a file may hold 50,000
     rows). The rows go in pieces, each a JSON text of its own: the database layer
     encodes and decodes the whole column in one go, which for 50,000 rows held the event
-    loop for ~150 ms; a list of texts it passes through at the speed of a copy, and the
+    loop for 100–200 ms; a list of texts it passes through at the speed of a copy, and the
     pieces are decoded here, a turn for other chats between them."""
 
     def cell(value: Any) -> Any:

@@ -153,7 +153,7 @@ def shipped_read_upload(
     locale: str | None = None,
 ) -> tuple[PlanUpload | ParsedFile, Pieces[Any]]:
     """`read_upload` for the pipe back to the bot: the rows apart, in pieces (50,000 rows
-    unpickled in one go held the bot's event loop for ~half a second)."""
+    unpickled in one go held the bot's event loop for hundreds of milliseconds)."""
     read = read_upload(filename, content, channels, default_cost_currency, locale)
     rows = Pieces.pack_now(read.rows)
     read.rows = []
