@@ -45,7 +45,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Executable, and_, func, select
+from sqlalchemy import and_, func, select
 
 from bot import limits
 from bot.db import bulk, models
@@ -263,7 +263,7 @@ async def enrolled_items(
     rows: list[Any] = []
     for chunk in _chunks(sku_ids):
         query = statement if chunk is None else statement.where(models.Enrolment.sku_id.in_(chunk))
-        rows += await fetch_all(uow, query)
+        rows += await bulk.fetch_all(uow.session, query)
     items: list[tuple[SkuData, PriceChoice]] = []
     async for batch in in_slices(rows, 256):
         items += [(_sku(row), _choice(row[9], row[10], row[11])) for row in batch]
@@ -291,12 +291,7 @@ async def listed_not_enrolled(
         )
         .order_by(models.Sku.code)
     )
-    return [_sku(row) for row in await fetch_all(uow, statement)]
-
-
-async def fetch_all(uow: UnitOfWork, statement: Executable) -> list[Any]:
-    """Every row of a possibly large query, in partitions (bot.db.bulk.fetch_all)."""
-    return await bulk.fetch_all(uow.session, statement)
+    return [_sku(row) for row in await bulk.fetch_all(uow.session, statement)]
 
 
 async def team_skus(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.db.models import ChatBinding, Membership, Team
+from bot.db.models import ChatBinding, FxRate, Membership, Team
 from bot.db.models import User as UserRow
 from bot.domain.enums import Role
 from bot.telegram_stub import User
@@ -90,3 +91,20 @@ async def snapshot(harness: BotHarness, *models: Any) -> dict[str, list[tuple[An
             rows = (await uow.session.execute(select(*columns).order_by(*table.primary_key))).all()
             result[table.name] = [tuple(row) for row in rows]
     return result
+
+
+async def store_ecb_rates(harness: BotHarness, day: date, fetched_at: datetime) -> None:
+    """The ECB's EUR→USD 1.08 and EUR→CNY 7.80 of `day` (1 USD = 7.2222… CNY)."""
+    async with harness.uow_factory() as uow:
+        for quote, rate in (("USD", "1.08"), ("CNY", "7.80")):
+            uow.session.add(
+                FxRate(
+                    source="ecb",
+                    base="EUR",
+                    quote=quote,
+                    rate=Decimal(rate),
+                    rate_date=day,
+                    fetched_at=fetched_at,
+                )
+            )
+        await uow.commit()

@@ -18,7 +18,6 @@ from bot.db.models import (
     ChatBinding,
     FlowState,
     FxOverride,
-    FxRate,
     Listing,
     Sku,
     Team,
@@ -33,7 +32,7 @@ from bot.telegram_stub import StubMessage, User
 from bot.views.callbacks import stamp
 from bot.views.split import TEXT_LIMIT
 from tests.e2e.campaign_fixtures import SEEDED_AT, SkuSpec, seed_channel, seed_skus, seed_user
-from tests.e2e.catalog_support import add_member, count, plain, snapshot
+from tests.e2e.catalog_support import add_member, count, plain, snapshot, store_ecb_rates
 from tests.e2e.conftest import BotHarness
 from tests.e2e.test_campaigns import ONE_LINE, seeded
 
@@ -524,18 +523,8 @@ async def test_a_rate_far_from_the_ecb_rate_is_confirmed_before_it_is_saved(
     ana, _team = await seeded(harness)
     async with harness.uow_factory() as uow:
         await uow.session.execute(delete(FxOverride))  # the fixture's manual CNY→USD rate
-        for quote, rate in (("USD", "1.08"), ("CNY", "7.80")):
-            uow.session.add(
-                FxRate(
-                    source="ecb",
-                    base="EUR",
-                    quote=quote,
-                    rate=Decimal(rate),
-                    rate_date=NOW.date(),
-                    fetched_at=NOW,
-                )
-            )
         await uow.commit()
+    await store_ecb_rates(harness, NOW.date(), NOW)
 
     near = await answered(harness, ana, "/fx set USD CNY 7.10")  # the ECB: 7.2222…
     assert "Manual rate saved: 1 USD = 7.1 CNY" in near.text

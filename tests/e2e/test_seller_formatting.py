@@ -12,36 +12,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Campaign, Enrolment, FxRate, PendingImport, Sku
+from bot.db.models import Campaign, Enrolment, PendingImport, Sku
 from bot.domain.enums import Role
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services.plan import PlanStatus
 from bot.telegram_stub import User
 from bot.views.campaigns import STATUS_LABELS
 from tests.e2e.campaign_fixtures import add_member
-from tests.e2e.catalog_support import count, plain, team_of
+from tests.e2e.catalog_support import count, plain, store_ecb_rates, team_of
 from tests.e2e.conftest import BotHarness
 
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(harness: BotHarness) -> None:
     harness.stub.set_rate_limits(False)
-
-
-async def store_ecb_rates(harness: BotHarness, day: date) -> None:
-    async with harness.uow_factory() as uow:
-        for quote, rate in (("USD", "1.08"), ("CNY", "7.80")):
-            uow.session.add(
-                FxRate(
-                    source="ecb",
-                    base="EUR",
-                    quote=quote,
-                    rate=rate,
-                    rate_date=day,
-                    fetched_at=datetime(2026, 12, 2, 15, tzinfo=UTC),
-                )
-            )
-        await uow.commit()
 
 
 @pytest.mark.parametrize(
@@ -51,7 +35,7 @@ async def store_ecb_rates(harness: BotHarness, day: date) -> None:
 async def test_a_date_ending_a_sentence_has_one_full_stop(
     harness: BotHarness, language: str, locale: str, shown: str
 ) -> None:
-    await store_ecb_rates(harness, date(2026, 12, 2))
+    await store_ecb_rates(harness, date(2026, 12, 2), datetime(2026, 12, 2, 15, tzinfo=UTC))
     user = harness.stub.create_user("Seller", language_code=language)
     reply = await harness.ask(user, "/fx")
     _ = Translator(locale)
