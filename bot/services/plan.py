@@ -80,7 +80,7 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 MARGIN_DIGITS = 4  # margins to 0.01 % (half up)
 DISCOUNT_DIGITS = 4  # discounts to 0.01 % (rounded down: a discount is never overstated)
-QUERY_CHUNK = 500  # ids per IN (…) list, rows per fetch: the loop gets a turn between
+QUERY_CHUNK = 500  # ids per IN (…) list: the loop gets a turn between queries
 
 
 class PriceMode(StrEnum):

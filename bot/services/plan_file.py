@@ -1,5 +1,6 @@
 """The plan file sent back: read an exported plan (XLSX or CSV) with edited campaign
-prices, pure — the worker processes run `read_upload`, like a catalogue import.
+prices, pure — the worker processes run `read_upload` (through `shipped_read_upload`), like a
+catalogue import.
 
 What the export writes (bot/views/spreadsheets.py, "the round trip"):
 
